@@ -1,0 +1,297 @@
+'use strict';
+// Deterministic generator of a DDEX-ERN-4.3-like catalog.
+//
+//   node benchmark/generate.js <out.xml> <sizeMiB>
+//   require('./generate').generate(file, targetBytes) -> Promise<{bytes, releases}>
+//
+// The output is exactly `targetBytes` long (for targets above a few hundred KiB) and
+// byte-identical for the same target, so callers can reuse a file by checking its size.
+
+const fs = require('node:fs');
+const { once } = require('node:events');
+
+const SEED = 0x5eed1ce;
+const FLUSH_AT = 256 * 1024; // characters buffered before a write()
+
+// xorshift32: tiny, fast, and identical on every platform (Math.random is not seedable).
+function makeRng(seed) {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+  next.int = (n) => Math.floor(next() * n);
+  next.pick = (arr) => arr[Math.floor(next() * arr.length)];
+  return next;
+}
+
+const ASCII = ['Midnight', 'Rain', 'Echo', 'Summer', 'Velvet', 'River', 'Neon', 'Golden', 'Hour',
+  'Static', 'Paper', 'Moon', 'Wild', 'Heart', 'Signal', 'Glass', 'Ocean', 'Fire', 'Quiet', 'Storm',
+  'Electric', 'Dream', 'Shadow', 'Light', 'Road', 'Home', 'Satellite', 'Winter', 'City', 'Bloom',
+  'Parade', 'Northern', 'Ghost', 'Lovers', 'Machine', 'Sugar', 'Coast', 'Tonight', 'Runaway', 'Blue'];
+const LATIN = ['Café', 'Niño', 'Ångström', 'Łódź', 'Señorita', 'Übermut', 'Garçon', 'Fjörð', 'Ærø',
+  'Crème', 'Brûlée', 'São Paulo', 'Málaga', 'Déjà vu', 'Naïve', 'Øresund', 'Straße', 'Żółć', 'Príncipe'];
+const CJK = ['夜明け', '東京', '音楽', '春の歌', 'さくら', '月光', '北京', '사랑', '서울', '夢', '星空', '風の声', '青い鳥'];
+const CYRILLIC = ['Москва', 'Звезда', 'Ночь', 'Песня', 'Любовь', 'Река', 'Весна', 'Белый', 'Город', 'Ветер'];
+const EMOJI = ['🎵', '🔥', '🌙', '💿', '🎸', '✨', '🌊', '🎧', '🚀', '🦋'];
+const FIRST = ['Anna', 'Åsa', 'Zoë', 'José', 'Mika', 'Noah', 'Léa', 'Дмитрий', 'Ольга', '太郎', '美咲',
+  'Chloé', 'Björn', 'Kai', 'Ines', 'Søren', 'Liam', 'Jiří', 'Ana', 'Oskar'];
+const LAST = ['Ström', 'Núñez', 'Walker', 'Kowalczyk', 'Волков', 'Иванова', '山田', '佐藤', 'Dubois',
+  'Ólafsson', 'Grün', 'Rivera', 'Okafor', 'Novák', 'Lindqvist', 'Moreau', 'Park', 'Smith'];
+const BANDS = ['The Velvet Hours', 'Neon & Rain', 'Sigur Ævintýri', 'Группа Звезда', '東京ナイツ',
+  'Los Niños', 'Paper <Moons>', 'Static Bloom', 'Golden Coast', 'Ghost Parade'];
+const LABELS = ['Northern Lights Records', 'Foo & Bar Music', 'Café Noir Disques', 'Москва Рекордс',
+  '青い鳥 Records', 'Blue Harbor <Indie>', 'Signal & Noise Ltd'];
+const GENRES = [['Pop', 'Synthpop'], ['Rock', 'Indie Rock'], ['Electronic', 'House'], ['Jazz', 'Bebop'],
+  ['Classical', 'Baroque'], ['Hip-Hop', 'Trap'], ['Folk', 'Nordic Folk'], ['World', 'J-Pop'], ['R&B', 'Soul']];
+const LANGS = ['en', 'fr', 'de', 'ja-Jpan', 'ru-Cyrl', 'es', 'sv', 'ko-Kore'];
+const RELEASE_TYPES = ['Album', 'Single', 'EP', 'Album', 'Album'];
+const ROLES = ['MainArtist', 'FeaturedArtist', 'Artist', 'Remixer'];
+const WARNINGS = ['NotExplicit', 'Explicit', 'NoAdviceAvailable'];
+const MODELS = ['SubscriptionModel', 'AdvertisementSupportedModel', 'PayAsYouGoModel'];
+const USES = [['Stream', 'OnDemandStream'], ['PermanentDownload'], ['Stream', 'NonInteractiveStream', 'ConditionalDownload']];
+const COMMENTS = ['checked by ingest', 'territory override pending', 'legacy id kept for reconciliation',
+  'artwork updated & re-delivered'];
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const NEEDS_ESCAPE = /[&<>]/;
+function esc(s) {
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[&<>]/g, (c) => ESCAPES[c]) : s;
+}
+
+function pad(n, width) {
+  return String(n).padStart(width, '0');
+}
+
+function word(rng) {
+  const r = rng();
+  if (r < 0.55) return rng.pick(ASCII);
+  if (r < 0.7) return rng.pick(LATIN);
+  if (r < 0.82) return rng.pick(CJK);
+  if (r < 0.94) return rng.pick(CYRILLIC);
+  return rng.pick(EMOJI);
+}
+
+function title(rng) {
+  let t = word(rng);
+  const n = 1 + rng.int(3);
+  for (let i = 0; i < n; i++) {
+    const r = rng();
+    t += r < 0.08 ? ' & ' : r < 0.12 ? ' <3 ' : ' ';
+    t += word(rng);
+  }
+  return t;
+}
+
+function person(rng) {
+  return rng() < 0.3 ? rng.pick(BANDS) : `${rng.pick(FIRST)} ${rng.pick(LAST)}`;
+}
+
+function date(rng) {
+  return `${1990 + rng.int(35)}-${pad(1 + rng.int(12), 2)}-${pad(1 + rng.int(28), 2)}`;
+}
+
+function duration(rng, minSeconds, spanSeconds) {
+  const s = minSeconds + rng.int(spanSeconds);
+  return `PT${Math.floor(s / 3600)}H${Math.floor(s / 60) % 60}M${s % 60}S`;
+}
+
+function header(partyCount, rng) {
+  let x = '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ern:NewReleaseMessage xmlns:ern="http://ddex.net/xml/ern/43"' +
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' +
+    ' xsi:schemaLocation="http://ddex.net/xml/ern/43 http://ddex.net/xml/ern/43/release-notification.xsd"' +
+    " LanguageAndScriptCode='en' AvsVersionId=\"2023\">\n" +
+    '  <MessageHeader>\n' +
+    '    <MessageThreadId>SLUICE-BENCH-0001</MessageThreadId>\n' +
+    '    <MessageId>MSG-20240101-000001</MessageId>\n' +
+    '    <MessageSender>\n' +
+    '      <PartyId>PADPIDA2014120301U</PartyId>\n' +
+    '      <PartyName>\n        <FullName>Sluice Bench Distribution &amp; Co</FullName>\n      </PartyName>\n' +
+    '    </MessageSender>\n' +
+    '    <MessageRecipient>\n' +
+    '      <PartyId>PADPIDA2015090801Z</PartyId>\n' +
+    '      <PartyName>\n        <FullName>Example Streaming Service</FullName>\n      </PartyName>\n' +
+    '    </MessageRecipient>\n' +
+    '    <MessageCreatedDateTime>2024-01-01T00:00:00Z</MessageCreatedDateTime>\n' +
+    '    <MessageControlType>TestMessage</MessageControlType>\n' +
+    '  </MessageHeader>\n' +
+    '  <PartyList>\n';
+  for (let i = 1; i <= partyCount; i++) {
+    x += `    <Party>\n      <PartyReference>P${i}</PartyReference>\n` +
+      `      <PartyName LanguageAndScriptCode="${rng.pick(LANGS)}">\n` +
+      `        <FullName>${esc(person(rng))}</FullName>\n      </PartyName>\n    </Party>\n`;
+  }
+  return x + '  </PartyList>\n  <ResourceList>\n';
+}
+
+function soundRecording(i, partyCount, rng) {
+  const t = esc(title(rng));
+  const year = 1990 + rng.int(35);
+  return '    <SoundRecording>\n' +
+    `      <ResourceReference>A${i}</ResourceReference>\n` +
+    '      <Type>MusicalWorkSoundRecording</Type>\n' +
+    '      <SoundRecordingEdition>\n' +
+    `        <ResourceId>\n          <ISRC>GB${rng.pick(['AYE', 'UM7', 'SMU', 'WMG'])}${pad(year % 100, 2)}${pad(i % 100000, 5)}</ISRC>\n        </ResourceId>\n` +
+    `        <PLine>\n          <Year>${year}</Year>\n          <PLineText>(P) ${year} ${esc(rng.pick(LABELS))}</PLineText>\n        </PLine>\n` +
+    '      </SoundRecordingEdition>\n' +
+    `      <DisplayTitleText LanguageAndScriptCode="${rng.pick(LANGS)}">${t}</DisplayTitleText>\n` +
+    `      <DisplayTitle ApplicableTerritoryCode="Worldwide" IsDefault="true">\n        <TitleText>${t}</TitleText>\n      </DisplayTitle>\n` +
+    `      <DisplayArtistName>${esc(person(rng))}</DisplayArtistName>\n` +
+    `      <DisplayArtist SequenceNumber="1">\n        <ArtistPartyReference>P${1 + rng.int(partyCount)}</ArtistPartyReference>\n` +
+    '        <DisplayArtistRole>MainArtist</DisplayArtistRole>\n      </DisplayArtist>\n' +
+    `      <Duration>${duration(rng, 90, 400)}</Duration>\n` +
+    `      <ParentalWarningType>${rng.pick(WARNINGS)}</ParentalWarningType>\n` +
+    `      <LanguageOfPerformance>${rng.pick(LANGS)}</LanguageOfPerformance>\n` +
+    '    </SoundRecording>\n';
+}
+
+function release(i, partyCount, resourceCount, rng) {
+  const t = title(rng);
+  const year = 1990 + rng.int(35);
+  const label = rng.pick(LABELS);
+  const genre = rng.pick(GENRES);
+  let x = '    <Release>\n' +
+    `      <ReleaseReference>R${i}</ReleaseReference>\n` +
+    `      <ReleaseType>${rng.pick(RELEASE_TYPES)}</ReleaseType>\n` +
+    '      <ReleaseId>\n' +
+    `        <ICPN>50${pad(rng.int(1e9), 9)}${pad(i % 100, 2)}</ICPN>\n` +
+    `        <ProprietaryId Namespace="DPID:PADPIDA2014120301U">CAT-${pad(i, 8)}</ProprietaryId>\n` +
+    '      </ReleaseId>\n' +
+    `      <DisplayTitleText LanguageAndScriptCode="${rng.pick(LANGS)}">${esc(t)}</DisplayTitleText>\n`;
+  if (rng() < 0.3) {
+    x += `      <DisplayTitleText LanguageAndScriptCode='${rng.pick(LANGS)}' IsDefault='false'>${esc(title(rng))}</DisplayTitleText>\n`;
+  }
+  x += '      <DisplayTitle ApplicableTerritoryCode="Worldwide" IsDefault="true">\n' +
+    `        <TitleText>${esc(t)}</TitleText>\n`;
+  if (rng() < 0.5) {
+    x += `        <SubTitle SubTitleType="Version">${rng.pick(['Deluxe Edition', 'Remastered 2024', 'Live in Łódź', 'Édition Spéciale', 'Radio Edit'])}</SubTitle>\n`;
+  }
+  x += '      </DisplayTitle>\n';
+  const artists = 1 + rng.int(3);
+  x += `      <DisplayArtistName>${esc(person(rng))}</DisplayArtistName>\n`;
+  for (let a = 1; a <= artists; a++) {
+    x += `      <DisplayArtist SequenceNumber="${a}">\n` +
+      `        <ArtistPartyReference>P${1 + rng.int(partyCount)}</ArtistPartyReference>\n` +
+      `        <DisplayArtistRole>${a === 1 ? 'MainArtist' : rng.pick(ROLES)}</DisplayArtistRole>\n` +
+      '      </DisplayArtist>\n';
+  }
+  x += `      <ReleaseLabelReference>PL${1 + rng.int(7)}</ReleaseLabelReference>\n` +
+    `      <PLine>\n        <Year>${year}</Year>\n        <PLineText>(P) ${year} ${esc(label)}</PLineText>\n      </PLine>\n` +
+    `      <Duration>${duration(rng, 600, 4000)}</Duration>\n` +
+    `      <Genre ApplicableTerritoryCode='Worldwide'>\n        <GenreText>${esc(genre[0])}</GenreText>\n` +
+    `        <SubGenre>${esc(genre[1])}</SubGenre>\n      </Genre>\n` +
+    `      <ReleaseDate IsApproximate='false' ApplicableTerritoryCode="Worldwide">${year}-${pad(1 + rng.int(12), 2)}-${pad(1 + rng.int(28), 2)}</ReleaseDate>\n` +
+    `      <ParentalWarningType>${rng.pick(WARNINGS)}</ParentalWarningType>\n`;
+  if (rng() < 0.25) x += `      <!-- ${rng.pick(COMMENTS)} (R${i}) -->\n`;
+  const tracks = 1 + rng.int(5);
+  x += '      <ResourceGroup>\n        <ResourceGroup>\n          <SequenceNumber>1</SequenceNumber>\n';
+  for (let k = 1; k <= tracks; k++) {
+    x += '          <ResourceGroupContentItem>\n' +
+      `            <SequenceNumber>${k}</SequenceNumber>\n` +
+      `            <ReleaseResourceReference>A${1 + rng.int(resourceCount)}</ReleaseResourceReference>\n` +
+      '          </ResourceGroupContentItem>\n';
+  }
+  x += '        </ResourceGroup>\n      </ResourceGroup>\n' +
+    `      <Keywords>${esc(word(rng))}, ${esc(word(rng))}, ${esc(genre[1])}</Keywords>\n`;
+  const synopsis = `${title(rng)} — ${rng.pick(['a record about', 'songs for', 'music from', 'notes on'])} ${title(rng)}`;
+  // CDATA holds raw markup characters that must not be decoded as entities.
+  x += rng() < 0.2
+    ? `      <Synopsis><![CDATA[${synopsis} <b>&</b> ${word(rng)}]]></Synopsis>\n`
+    : `      <Synopsis>${esc(synopsis)} &amp; ${esc(word(rng))}</Synopsis>\n`;
+  return x + '    </Release>\n';
+}
+
+function deal(i, rng) {
+  const uses = rng.pick(USES);
+  let x = '    <ReleaseDeal>\n' +
+    `      <DealReleaseReference>R${i}</DealReleaseReference>\n` +
+    '      <Deal>\n        <DealTerms>\n' +
+    `          <TerritoryCode>${rng.pick(['Worldwide', 'GB', 'US', 'JP', 'DE'])}</TerritoryCode>\n` +
+    `          <ValidityPeriod>\n            <StartDate>${date(rng)}</StartDate>\n          </ValidityPeriod>\n` +
+    `          <CommercialModelType>${rng.pick(MODELS)}</CommercialModelType>\n`;
+  for (const u of uses) x += `          <UseType>${u}</UseType>\n`;
+  return x + '        </DealTerms>\n      </Deal>\n    </ReleaseDeal>\n';
+}
+
+/**
+ * Writes a catalog of exactly `targetBytes` bytes to `filePath` (streamed, constant memory).
+ * Resolves to {bytes, releases}.
+ */
+async function generate(filePath, targetBytes) {
+  targetBytes = Math.floor(targetBytes);
+  const out = fs.createWriteStream(filePath);
+  let pending = '';
+  let bytes = 0;
+  const write = async (s) => {
+    pending += s;
+    bytes += Buffer.byteLength(s);
+    if (pending.length >= FLUSH_AT) {
+      const chunk = pending;
+      pending = '';
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  };
+
+  const rng = makeRng(SEED);
+  const partyCount = Math.max(20, Math.min(300, Math.floor(targetBytes / 20000)));
+  await write(header(partyCount, rng));
+
+  // About a fifth of the file is resources; the rest is releases plus their deals.
+  let resources = 0;
+  while (bytes < targetBytes * 0.2 || resources === 0) {
+    await write(soundRecording(++resources, partyCount, rng));
+  }
+  await write('  </ResourceList>\n  <ReleaseList>\n');
+
+  // Deals come after all releases, so their size is measured now with a twin RNG and
+  // regenerated later from the same seed instead of being held in memory.
+  const DEAL_SEED = SEED ^ 0xdea1;
+  const dealProbe = makeRng(DEAL_SEED);
+  const tail = '  </ReleaseList>\n  <DealList>\n';
+  const end = '  </DealList>\n</ern:NewReleaseMessage>\n';
+  let dealBytes = Buffer.byteLength(tail) + Buffer.byteLength(end);
+  let releases = 0;
+  for (;;) {
+    const r = release(releases + 1, partyCount, resources, rng);
+    const d = Buffer.byteLength(deal(releases + 1, dealProbe));
+    if (releases > 0 && bytes + Buffer.byteLength(r) + dealBytes + d > targetBytes) break;
+    releases++;
+    dealBytes += d;
+    await write(r);
+  }
+
+  await write(tail);
+  const dealRng = makeRng(DEAL_SEED);
+  for (let i = 1; i <= releases; i++) await write(deal(i, dealRng));
+  // Whitespace padding makes the size exact, which lets callers detect a reusable file.
+  const fill = targetBytes - bytes - Buffer.byteLength(end);
+  if (fill > 0) await write(' '.repeat(fill - 1) + '\n');
+  await write(end);
+
+  out.end(pending);
+  await once(out, 'finish');
+  return { bytes, releases };
+}
+
+module.exports = { generate };
+
+if (require.main === module) {
+  const [file, sizeMiB] = process.argv.slice(2);
+  if (!file || !(Number(sizeMiB) > 0)) {
+    console.error('usage: node benchmark/generate.js <out.xml> <sizeMiB>');
+    process.exit(2);
+  }
+  const t0 = process.hrtime.bigint();
+  generate(file, Number(sizeMiB) * 1024 * 1024).then(({ bytes, releases }) => {
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`${file}: ${bytes} bytes, ${releases} releases, ${s.toFixed(1)} s`);
+  }, (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,288 @@
+'use strict';
+// Benchmark harness: `npm run bench` (or `node benchmark/run.js [options]`).
+//
+//   --quick        one 20 MiB file, one run
+//   --runs N       repetitions per size (default 3)
+//   --only a,b     contender ids (see CONTENDERS below)
+//   --sizes a,b    file sizes in MiB (default 100,1024)
+//
+// Every contender runs in a fresh process, round-robin within each repetition, and the
+// table reports medians. Results are printed and written to benchmark/results.md.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { generate } = require('./generate');
+
+const BENCH_DIR = __dirname;
+const ROOT_DIR = path.dirname(BENCH_DIR);
+const DATA_DIR = path.join(BENCH_DIR, 'data');
+const RAW_MANIFEST = path.join(BENCH_DIR, 'raw-quickxml', 'Cargo.toml');
+const RAW_BIN = path.join(BENCH_DIR, 'raw-quickxml', 'target', 'release', 'raw-quickxml');
+const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
+
+// `pkg` is what must be installed in benchmark/node_modules for the contender to run.
+const CONTENDERS = [
+  { id: 'sluice', label: 'sluice' },
+  { id: 'saxes', label: 'saxes + builder', pkg: 'saxes' },
+  { id: 'sax', label: 'sax + builder', pkg: 'sax' },
+  { id: 'htmlparser2', label: 'htmlparser2 (xmlMode) + builder', pkg: 'htmlparser2' },
+  { id: 'node-expat', label: 'node-expat + builder', pkg: 'node-expat' },
+  { id: 'xml-flow', label: 'xml-flow (own objects)', pkg: 'xml-flow' },
+  { id: 'xml-stream', label: 'xml-stream (own objects)', pkg: 'xml-stream' },
+  { id: 'fast-xml-parser', label: 'fast-xml-parser (whole file)', pkg: 'fast-xml-parser' },
+  { id: 'xml2js', label: 'xml2js (whole file)', pkg: 'xml2js' },
+  { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: true },
+];
+const REFERENCE = 'saxes';
+const RAW = 'quick-xml';
+
+function parseArgs(argv) {
+  const opts = { quick: false, runs: null, only: null, sizes: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--only') opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--sizes') opts.sizes = value().split(',').map(Number);
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: node benchmark/run.js [--quick] [--runs N] [--only a,b] [--sizes MiB,MiB]');
+      console.log(`contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (!opts.sizes) opts.sizes = opts.quick ? [20] : [100, 1024];
+  if (opts.runs === null) opts.runs = opts.quick ? 1 : 3;
+  if (!(opts.runs >= 1) || opts.sizes.some((s) => !(s > 0))) throw new Error('bad --runs or --sizes');
+  if (opts.only) {
+    const unknown = opts.only.filter((id) => !CONTENDERS.some((c) => c.id === id));
+    if (unknown.length) throw new Error(`unknown contender(s): ${unknown.join(', ')}`);
+  }
+  return opts;
+}
+
+function log(msg) {
+  process.stderr.write(msg + '\n');
+}
+
+function installed(pkg) {
+  return fs.existsSync(path.join(BENCH_DIR, 'node_modules', pkg, 'package.json'));
+}
+
+// The peers live in benchmark/package.json so the addon's own install stays lean.
+function ensureDeps() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(BENCH_DIR, 'package.json'), 'utf8'));
+  const missing = Object.keys(manifest.dependencies || {}).filter((p) => !installed(p));
+  if (missing.length === 0) return;
+  log(`installing benchmark dependencies (missing: ${missing.join(', ')})`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: BENCH_DIR, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm install in benchmark/ failed');
+}
+
+function buildRaw() {
+  log('building raw-quickxml (cargo build --release)');
+  const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', RAW_MANIFEST], {
+    cwd: ROOT_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.error) return `cargo not available (${r.error.code})`;
+  if (r.status !== 0) return 'cargo build failed';
+  return null;
+}
+
+// Returns null when the contender can run, else the reason it cannot.
+function unavailable(c) {
+  if (c.native) return buildRaw();
+  if (c.id === 'sluice') {
+    const r = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', ROOT_DIR], { encoding: 'utf8' });
+    if (r.status === 0) return null;
+    const first = (r.stderr || '').split('\n').find((l) => /Error/.test(l)) || 'load failed';
+    return `addon does not load (run \`npm run build\`): ${first.trim().slice(0, 160)}`;
+  }
+  return installed(c.pkg) ? null : `${c.pkg} is not installed`;
+}
+
+async function ensureData(sizeMiB) {
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  const target = Math.round(sizeMiB * 1024 * 1024);
+  const file = path.join(DATA_DIR, `catalog-${sizeMiB}MiB.xml`);
+  // The generator is deterministic and exact-size, so a file of the right size is reusable.
+  if (fs.existsSync(file) && fs.statSync(file).size === target) return file;
+  log(`generating ${path.relative(ROOT_DIR, file)} (${sizeMiB} MiB)`);
+  const t0 = Date.now();
+  const tmp = `${file}.partial`;
+  await generate(tmp, target);
+  fs.renameSync(tmp, file);
+  log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+function runOnce(c, file) {
+  const [cmd, args] = c.native
+    ? [RAW_BIN, [file]]
+    : [process.execPath, [path.join(BENCH_DIR, 'contenders', `${c.id}.js`), file]];
+  const r = spawnSync(cmd, args, {
+    cwd: BENCH_DIR,
+    encoding: 'utf8',
+    timeout: CHILD_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = (r.stdout || '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  let result = null;
+  try {
+    result = line ? JSON.parse(line) : null;
+  } catch {
+    result = null;
+  }
+  if (result && !result.error && r.status === 0) return result;
+  if (result && result.error) return { error: result.error };
+  // Crashed without a result line (e.g. V8 heap limit): keep the telling part of stderr.
+  const stderr = (r.stderr || '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const telling = stderr.find((l) => /FATAL|heap|memory|Error/i.test(l)) || stderr[stderr.length - 1] || '';
+  const how = r.error && r.error.code === 'ETIMEDOUT' ? 'timed out'
+    : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
+  return { error: `${how}${telling ? `: ${telling.slice(0, 200)}` : ''}` };
+}
+
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function summarize(c, results) {
+  const ok = results.filter((r) => !r.error);
+  if (ok.length === 0) return { c, error: results[0] ? results[0].error : 'did not run' };
+  const pick = (k) => median(ok.map((r) => r[k]));
+  return {
+    c,
+    runs: ok.length,
+    failures: results.length - ok.length,
+    records: ok[0].records,
+    checksum: ok[0].checksum,
+    // Different answers across runs of one contender would be a bug in it; surface that too.
+    unstable: ok.some((r) => r.records !== ok[0].records || r.checksum !== ok[0].checksum),
+    mbPerSec: pick('mbPerSec'),
+    seconds: pick('seconds'),
+    maxRssMiB: pick('maxRssMiB'),
+    elDelayP99Ms: pick('elDelayP99Ms'),
+    elDelayMaxMs: pick('elDelayMaxMs'),
+    busyMsPerMB: pick('busyMsPerMB'),
+  };
+}
+
+const fmt = (x, digits = 1) => (x === null || x === undefined ? '–' : x.toFixed(digits));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+
+function table(rows) {
+  const ref = rows.find((r) => r.c.id === REFERENCE && !r.error)
+    || rows.find((r) => !r.error && r.checksum !== null && r.checksum !== undefined);
+  const raw = rows.find((r) => r.c.id === RAW && !r.error);
+  const lines = [
+    `| contender | MB/s | vs ${ref ? ref.c.id : REFERENCE} | vs quick-xml raw | peak RSS MiB | EL delay p99 / max ms | busy ms/MB | records | checksum |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    if (r.error) {
+      const status = r.error.startsWith('skipped') ? 'skipped' : 'failed';
+      lines.push(`| ${r.c.label} | ${status} | | | | | | | ${r.error.replace(/\|/g, '\\|')} |`);
+      continue;
+    }
+    let check;
+    if (!ref) check = 'no reference';
+    else if (r.records !== ref.records) check = `**MISMATCH: ${r.records} records vs ${ref.records}**`;
+    else if (r.checksum === null || r.checksum === undefined) check = 'records ok (no objects built)';
+    else if (r.checksum !== ref.checksum) check = `**MISMATCH: checksum ${r.checksum} vs ${ref.checksum}**`;
+    else check = r === ref ? `${r.checksum} (reference)` : 'ok';
+    if (r.unstable) check += ' **(differs between runs)**';
+    if (r.failures) check += ` (${r.failures} failed run(s))`;
+    const el = r.elDelayP99Ms === null ? '–' : `${fmt(r.elDelayP99Ms)} / ${fmt(r.elDelayMaxMs)}`;
+    lines.push(`| ${r.c.label} | ${fmt(r.mbPerSec)} | ${ratio(r.mbPerSec, ref && ref.mbPerSec)} | ` +
+      `${ratio(r.mbPerSec, raw && raw.mbPerSec)} | ${fmt(r.maxRssMiB, 0)} | ${el} | ` +
+      `${fmt(r.busyMsPerMB)} | ${r.records} | ${check} |`);
+  }
+  return lines.join('\n');
+}
+
+function cpuModel() {
+  try {
+    const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
+    if (m) return m[1].trim();
+  } catch {
+    // not Linux: fall through
+  }
+  return (os.cpus()[0] && os.cpus()[0].model) || 'unknown';
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const command = ['node', 'benchmark/run.js', ...process.argv.slice(2)].join(' ');
+  ensureDeps();
+
+  const wanted = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.id));
+  const skipped = [];
+  const active = [];
+  for (const c of wanted) {
+    const why = unavailable(c);
+    if (why) {
+      skipped.push({ c, error: `skipped: ${why}` });
+      log(`skipping ${c.id}: ${why}`);
+    } else active.push(c);
+  }
+
+  const out = [
+    '# sluice benchmark results',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- CPU: ${cpuModel()} (${os.cpus().length} logical cores), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+    `- node ${process.version}, ${os.platform()} ${os.release()}`,
+    `- command: \`${command}\``,
+    `- ${opts.runs} run(s) per contender and size, each in a fresh process, round-robin; medians shown`,
+    '',
+  ];
+
+  for (const sizeMiB of opts.sizes) {
+    const file = await ensureData(sizeMiB);
+    const bytes = fs.statSync(file).size;
+    const results = new Map(active.map((c) => [c.id, []]));
+    for (let rep = 0; rep < opts.runs; rep++) {
+      // Rotate the start so no contender always runs first (cold caches, CPU boost).
+      const order = active.map((_, i) => active[(i + rep) % active.length]);
+      for (const c of order) {
+        process.stderr.write(`[${sizeMiB} MiB] run ${rep + 1}/${opts.runs} ${c.id} ... `);
+        const r = runOnce(c, file);
+        results.get(c.id).push(r);
+        log(r.error ? `FAILED: ${r.error}` : `${r.mbPerSec} MB/s, ${r.records} records, ${r.maxRssMiB} MiB`);
+      }
+    }
+    const rows = [...active.map((c) => summarize(c, results.get(c.id))), ...skipped]
+      .sort((a, b) => CONTENDERS.indexOf(a.c) - CONTENDERS.indexOf(b.c));
+    out.push(`## ${sizeMiB} MiB (${bytes.toLocaleString('en-US')} bytes, ${path.relative(ROOT_DIR, file)})`, '', table(rows), '');
+  }
+
+  out.push(
+    'Notes: MB = 10^6 bytes. "vs" columns are throughput ratios. Peak RSS is the process\'s maxRSS. ' +
+      'EL delay is perf_hooks.monitorEventLoopDelay (1 ms resolution) from the first MB on (whole-file ' +
+      'parsers: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
+      'main-thread time; for the Rust baseline it is its single thread\'s wall time. The SAX contenders ' +
+      'share contenders/builder.js; xml-flow and xml-stream build their own objects. The input file is ' +
+      'in the page cache.',
+    '',
+  );
+  const text = out.join('\n');
+  process.stdout.write('\n' + text);
+  fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), text);
+  log(`written to ${path.relative(process.cwd(), path.join(BENCH_DIR, 'results.md')) || 'results.md'}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

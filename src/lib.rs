@@ -1,0 +1,19 @@
+//! sluice core: streaming XML → records as JSON text, in plain Rust. The Node binding lives in
+//! `binding.rs` behind the `node` feature and only moves bytes and batches across.
+
+pub mod coerce;
+pub mod error;
+pub mod escape;
+pub mod limits;
+pub mod names;
+pub mod pool;
+pub mod select;
+pub mod shape;
+pub mod xml;
+
+#[cfg(feature = "node")]
+mod binding;
+
+pub use error::{Error, ErrorCode, Position};
+pub use limits::Limits;
+pub use xml::{Stats, Status, XmlOptions, XmlParser};

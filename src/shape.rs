@@ -1,0 +1,533 @@
+//! Builds one selected record as a compact tree and writes it as JSON text in
+//! fast-xml-parser's object shape: attributes as prefixed keys, text as a string or under the
+//! text key, repeated children as arrays. The tree's vectors are reused across records, so a
+//! steady stream of records allocates nothing.
+
+use bytes::BytesMut;
+
+use crate::coerce;
+use crate::escape;
+use crate::names::Symbols;
+use crate::select::Selector;
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+pub struct ShapeOptions {
+    /// `"#text":`, pre-rendered.
+    pub text_key: Vec<u8>,
+    pub trim_values: bool,
+    pub parse_tag_value: bool,
+    pub parse_attribute_value: bool,
+    /// Multi-step `alwaysArray` entries; single names are flagged on the symbol instead.
+    pub always_array_paths: Vec<Selector>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    name: u32,
+    attrs: (u32, u32),
+    text: (u32, u32),
+    first_child: u32,
+    last_child: u32,
+    next: u32,
+    /// A `cdataPropName` child: always written as a plain string.
+    is_cdata: bool,
+    /// The text is one piece and may be typed by `parseTagValue`; several pieces are joined
+    /// as strings, as fast-xml-parser does.
+    typable: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Attr {
+    name: u32,
+    value: (u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    node: u32,
+    /// Where this element's text starts in `scratch`.
+    text_start: usize,
+    /// Where the current text piece starts. Pieces end at child elements, CDATA sections
+    /// and processing instructions, not at comments.
+    piece_start: usize,
+    /// End of the last character that came from a reference or CDATA: trimming stops there,
+    /// because fast-xml-parser trims the raw text before decoding it.
+    hard_end: usize,
+    /// Pieces that survived trimming.
+    pieces: u32,
+}
+
+#[derive(Default)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    attrs: Vec<Attr>,
+    /// Finished texts and attribute values.
+    arena: Vec<u8>,
+    open: Vec<Open>,
+    /// Text of the open elements, innermost last.
+    scratch: Vec<u8>,
+    /// A `\r` was just written as `\n`; a following `\n` belongs to the same line break.
+    after_cr: bool,
+    // Serialisation scratch.
+    order: Vec<u32>,
+    rank: Vec<(u32, u32)>,
+    rank_gen: u32,
+    path: Vec<u32>,
+}
+
+impl Tree {
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.attrs.clear();
+        self.arena.clear();
+        self.open.clear();
+        self.scratch.clear();
+        self.after_cr = false;
+    }
+
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Opens an element as a child of the innermost open one (or as the record root).
+    pub fn open(&mut self, name: u32, trim: bool) {
+        self.end_piece(trim);
+        let id = self.nodes.len() as u32;
+        let a = self.attrs.len() as u32;
+        self.nodes.push(Node {
+            name,
+            attrs: (a, a),
+            text: (0, 0),
+            first_child: NONE,
+            last_child: NONE,
+            next: NONE,
+            is_cdata: false,
+            typable: false,
+        });
+        self.link(id);
+        let at = self.scratch.len();
+        self.open.push(Open {
+            node: id,
+            text_start: at,
+            piece_start: at,
+            hard_end: at,
+            pieces: 0,
+        });
+    }
+
+    fn link(&mut self, id: u32) {
+        if let Some(parent) = self.open.last() {
+            let p = parent.node as usize;
+            match self.nodes[p].last_child {
+                NONE => self.nodes[p].first_child = id,
+                last => self.nodes[last as usize].next = id,
+            }
+            self.nodes[p].last_child = id;
+        }
+    }
+
+    /// Adds an attribute (already decoded) to the element opened last.
+    pub fn attr(&mut self, name: u32, value: &[u8]) {
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(value);
+        self.attrs.push(Attr {
+            name,
+            value: (start, self.arena.len() as u32),
+        });
+        if let Some(o) = self.open.last() {
+            self.nodes[o.node as usize].attrs.1 = self.attrs.len() as u32;
+        }
+    }
+
+    /// Literal character data. Line breaks are normalised to `\n` as XML requires; with
+    /// `trim`, white space at the start of a piece is dropped as it arrives.
+    pub fn text(&mut self, mut bytes: &[u8], trim: bool) {
+        if self.after_cr && bytes.first() == Some(&b'\n') {
+            bytes = &bytes[1..];
+        }
+        self.after_cr = false;
+        if trim && self.piece_is_empty() {
+            bytes = &bytes[js_trim_start(bytes)..];
+        }
+        if memchr::memchr(b'\r', bytes).is_none() {
+            self.scratch.extend_from_slice(bytes);
+            return;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' => {
+                    self.scratch.push(b'\n');
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    } else if i + 1 == bytes.len() {
+                        self.after_cr = true;
+                    }
+                }
+                b => self.scratch.push(b),
+            }
+            i += 1;
+        }
+    }
+
+    fn piece_is_empty(&self) -> bool {
+        self.open
+            .last()
+            .is_some_and(|o| o.piece_start == self.scratch.len())
+    }
+
+    /// A character from a reference: kept even if it is white space.
+    pub fn text_ref(&mut self, c: char) {
+        self.after_cr = false;
+        let mut buf = [0u8; 4];
+        self.scratch
+            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        if let Some(o) = self.open.last_mut() {
+            o.hard_end = self.scratch.len();
+        }
+    }
+
+    /// A CDATA section merged into the text: a piece of its own, never trimmed.
+    pub fn cdata_text(&mut self, content: &[u8], trim: bool) {
+        self.end_piece(trim);
+        self.text(content, false);
+        if let Some(o) = self.open.last_mut() {
+            o.pieces += 1;
+            o.piece_start = self.scratch.len();
+            o.hard_end = self.scratch.len();
+        }
+    }
+
+    /// A CDATA section written as its own `cdataPropName` child.
+    pub fn cdata_child(&mut self, name: u32, content: &[u8], trim: bool) {
+        self.end_piece(trim);
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(content);
+        let id = self.nodes.len() as u32;
+        let a = self.attrs.len() as u32;
+        self.nodes.push(Node {
+            name,
+            attrs: (a, a),
+            text: (start, self.arena.len() as u32),
+            first_child: NONE,
+            last_child: NONE,
+            next: NONE,
+            is_cdata: true,
+            typable: false,
+        });
+        self.link(id);
+    }
+
+    /// Ends the current text piece. fast-xml-parser trims each piece of mixed content on its
+    /// own, drops pieces left empty, and joins the rest with nothing between them.
+    pub fn end_piece(&mut self, trim: bool) {
+        self.after_cr = false;
+        let Some(o) = self.open.last_mut() else {
+            return;
+        };
+        if trim {
+            let floor = o.piece_start.max(o.hard_end);
+            let end = floor + js_trim_end(&self.scratch[floor..]);
+            self.scratch.truncate(end);
+        }
+        if self.scratch.len() > o.piece_start {
+            o.pieces += 1;
+        }
+        o.piece_start = self.scratch.len();
+        o.hard_end = o.piece_start;
+    }
+
+    /// Closes the innermost element; returns `true` when that was the record root.
+    pub fn close(&mut self, trim: bool) -> bool {
+        self.end_piece(trim);
+        let Some(o) = self.open.pop() else {
+            return true;
+        };
+        let text = &self.scratch[o.text_start..];
+        let typable = o.pieces == 1 && (trim || js_trim(text) == (0, text.len()));
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(text);
+        self.scratch.truncate(o.text_start);
+        let node = &mut self.nodes[o.node as usize];
+        node.text = (start, self.arena.len() as u32);
+        node.typable = typable;
+        self.open.is_empty()
+    }
+
+    /// Writes the finished record rooted at node 0. `ancestors` are the output names of the
+    /// elements above the record, for path-based `alwaysArray` entries.
+    pub fn write(
+        &mut self,
+        out: &mut BytesMut,
+        symbols: &Symbols,
+        opts: &ShapeOptions,
+        ancestors: &[u32],
+    ) {
+        if self.nodes.is_empty() {
+            return;
+        }
+        if self.rank.len() < symbols.len() {
+            self.rank.resize(symbols.len(), (0, 0));
+        }
+        self.path.clear();
+        self.path.extend_from_slice(ancestors);
+        self.write_node(0, out, symbols, opts);
+    }
+
+    fn write_node(&mut self, id: u32, out: &mut BytesMut, symbols: &Symbols, opts: &ShapeOptions) {
+        let node = self.nodes[id as usize];
+        if node.is_cdata || (node.attrs.0 == node.attrs.1 && node.first_child == NONE) {
+            let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
+            write_text(out, text, opts.parse_tag_value && node.typable);
+            return;
+        }
+        out.extend_from_slice(b"{");
+        let mut first = true;
+        let mut sep = |out: &mut BytesMut| {
+            if !first {
+                out.extend_from_slice(b",");
+            }
+            first = false;
+        };
+        for a in &self.attrs[node.attrs.0 as usize..node.attrs.1 as usize] {
+            sep(out);
+            out.extend_from_slice(symbols.attr_key(a.name));
+            let v = &self.arena[a.value.0 as usize..a.value.1 as usize];
+            write_text(out, v, opts.parse_attribute_value);
+        }
+
+        // Group children by name in order of first appearance, keeping document order
+        // within each group: a stable sort on the first-appearance rank of the name.
+        let base = self.order.len();
+        let mut c = node.first_child;
+        self.rank_gen = self.rank_gen.wrapping_add(1);
+        let mut next_rank = 0;
+        let mut sorted = true;
+        let mut last_rank = 0;
+        while c != NONE {
+            let name = self.nodes[c as usize].name as usize;
+            if self.rank[name].0 != self.rank_gen {
+                self.rank[name] = (self.rank_gen, next_rank);
+                next_rank += 1;
+            }
+            let r = self.rank[name].1;
+            sorted &= r >= last_rank;
+            last_rank = r;
+            self.order.push(c);
+            c = self.nodes[c as usize].next;
+        }
+        if !sorted {
+            let (nodes, rank) = (&self.nodes, &self.rank);
+            self.order[base..].sort_by_key(|&c| rank[nodes[c as usize].name as usize].1);
+        }
+
+        self.path.push(node.name);
+        let mut i = base;
+        while i < self.order.len() {
+            let name = self.nodes[self.order[i] as usize].name;
+            let mut j = i + 1;
+            while j < self.order.len() && self.nodes[self.order[j] as usize].name == name {
+                j += 1;
+            }
+            sep(out);
+            out.extend_from_slice(symbols.elem_key(name));
+            let array = j - i > 1 || self.always_array(name, symbols, opts);
+            if array {
+                out.extend_from_slice(b"[");
+            }
+            for k in i..j {
+                if k > i {
+                    out.extend_from_slice(b",");
+                }
+                let child = self.order[k];
+                self.write_node(child, out, symbols, opts);
+            }
+            if array {
+                out.extend_from_slice(b"]");
+            }
+            i = j;
+        }
+        self.path.pop();
+        self.order.truncate(base);
+
+        if node.text.0 != node.text.1 {
+            sep(out);
+            out.extend_from_slice(&opts.text_key);
+            let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
+            write_text(out, text, opts.parse_tag_value && node.typable);
+        }
+        out.extend_from_slice(b"}");
+    }
+
+    fn always_array(&self, name: u32, symbols: &Symbols, opts: &ShapeOptions) -> bool {
+        if symbols.always_array(name) {
+            return true;
+        }
+        if opts.always_array_paths.is_empty() {
+            return false;
+        }
+        let mut names: Vec<&[u8]> = self.path.iter().map(|&s| symbols.out_name(s)).collect();
+        names.push(symbols.out_name(name));
+        opts.always_array_paths
+            .iter()
+            .any(|sel| sel.matches_names(&names))
+    }
+}
+
+fn write_text(out: &mut BytesMut, text: &[u8], coerce_value: bool) {
+    if coerce_value {
+        coerce::write_value(out, text);
+    } else {
+        escape::write_str(out, text);
+    }
+}
+
+/// The span of `s` without leading and trailing white space as JavaScript's
+/// `String.prototype.trim` defines it (which fast-xml-parser uses): ASCII white space plus
+/// NBSP, BOM and the Unicode space separators.
+pub fn js_trim(s: &[u8]) -> (usize, usize) {
+    let start = js_trim_start(s);
+    (start, start + js_trim_end(&s[start..]))
+}
+
+/// Length of the leading white space.
+pub fn js_trim_start(s: &[u8]) -> usize {
+    let mut start = 0;
+    while start < s.len() {
+        match ws_len_at(s, start) {
+            0 => break,
+            n => start += n,
+        }
+    }
+    start
+}
+
+/// Length of `s` without its trailing white space.
+pub fn js_trim_end(s: &[u8]) -> usize {
+    let mut end = s.len();
+    while end > 0 {
+        match ws_len_before(s, end) {
+            0 => break,
+            n => end -= n,
+        }
+    }
+    end
+}
+
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n'
+            | '\u{b}'
+            | '\u{c}'
+            | '\r'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
+fn ws_len_at(s: &[u8], i: usize) -> usize {
+    let b = s[i];
+    if b < 0x80 {
+        return usize::from(is_js_space(b as char));
+    }
+    let len = match b {
+        0xC2 => 2,
+        0xE1..=0xE3 | 0xEF => 3,
+        _ => return 0,
+    };
+    match s.get(i..i + len).and_then(|c| std::str::from_utf8(c).ok()) {
+        Some(c) if c.chars().next().is_some_and(is_js_space) => len,
+        _ => 0,
+    }
+}
+
+fn ws_len_before(s: &[u8], end: usize) -> usize {
+    let b = s[end - 1];
+    if b < 0x80 {
+        return usize::from(is_js_space(b as char));
+    }
+    for len in [2, 3] {
+        if end >= len && ws_len_at(s, end - len) == len {
+            return len;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ShapeOptions {
+        ShapeOptions {
+            text_key: b"\"#text\":".to_vec(),
+            trim_values: true,
+            parse_tag_value: false,
+            parse_attribute_value: false,
+            always_array_paths: vec![],
+        }
+    }
+
+    fn render(build: impl FnOnce(&mut Tree, &mut Symbols)) -> String {
+        let mut t = Tree::default();
+        let mut s = Symbols::new("@_", false);
+        build(&mut t, &mut s);
+        let mut out = BytesMut::new();
+        t.write(&mut out, &s, &opts(), &[]);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn leaf_attributes_and_repeated_children() {
+        let json = render(|t, s| {
+            let r = s.intern(b"r", |_| false);
+            let a = s.intern(b"a", |_| false);
+            let b = s.intern(b"b", |_| false);
+            let id = s.intern(b"id", |_| false);
+            t.open(r, true);
+            t.attr(id, b"7");
+            for (name, text) in [(a, "1"), (b, "x"), (a, "2")] {
+                t.open(name, true);
+                t.text(text.as_bytes(), true);
+                t.close(true);
+            }
+            t.text(b"  tail  ", true);
+            assert!(t.close(true));
+        });
+        assert_eq!(json, r##"{"@_id":"7","a":["1","2"],"b":"x","#text":"tail"}"##);
+    }
+
+    #[test]
+    fn trims_each_piece_and_normalises_line_breaks() {
+        let json = render(|t, s| {
+            let r = s.intern(b"r", |_| false);
+            let b = s.intern(b"b", |_| false);
+            t.open(r, true);
+            t.text(b" x\r", true);
+            t.text(b"\ny ", true);
+            t.open(b, true);
+            t.close(true);
+            t.text("\u{a0}z\u{3000}".as_bytes(), true);
+            t.close(true);
+        });
+        assert_eq!(json, "{\"b\":\"\",\"#text\":\"x\\nyz\"}");
+    }
+
+    #[test]
+    fn js_trim_matches_javascript() {
+        assert_eq!(js_trim(" \u{feff}a b\u{2028}".as_bytes()), (4, 7));
+        assert_eq!(js_trim("é".as_bytes()), (0, 2));
+        assert_eq!(js_trim(b"   "), (3, 3));
+    }
+}

@@ -1,0 +1,269 @@
+//! Attribute scanning and value decoding. quick-xml's iterator allocates a duplicate-check
+//! table per tag and leaves values raw; this scanner reuses one vector and reports exact
+//! positions for every malformation.
+
+use super::chars::{is_xml_space, resolve, Ref};
+use crate::error::ErrorCode;
+use crate::shape::{js_trim_end, js_trim_start};
+
+/// Byte ranges inside the tag content (the bytes after `<`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub name: (usize, usize),
+    pub value: (usize, usize),
+}
+
+/// A problem at byte `at` of the scanned slice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub at: usize,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+fn fault(at: usize, code: ErrorCode, message: impl Into<String>) -> Fault {
+    Fault {
+        at,
+        code,
+        message: message.into(),
+    }
+}
+
+/// Scans the attributes of `tag` from `from` (just after the element name) into `out`.
+pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
+    out.clear();
+    let mut i = from;
+    loop {
+        let ws_start = i;
+        while i < tag.len() && is_xml_space(tag[i]) {
+            i += 1;
+        }
+        if i == tag.len() {
+            return Ok(());
+        }
+        if i == ws_start {
+            return Err(fault(
+                i,
+                ErrorCode::InvalidAttribute,
+                "expected white space before an attribute",
+            ));
+        }
+        let name_start = i;
+        while i < tag.len() && !matches!(tag[i], b'=' | b'"' | b'\'' | b'<' | b'>' | b'/')
+            && !is_xml_space(tag[i])
+        {
+            i += 1;
+        }
+        if i == name_start {
+            return Err(fault(
+                i,
+                ErrorCode::InvalidAttribute,
+                format!("unexpected {:?} where an attribute name was expected", tag[i] as char),
+            ));
+        }
+        let name = (name_start, i);
+        while i < tag.len() && is_xml_space(tag[i]) {
+            i += 1;
+        }
+        if tag.get(i) != Some(&b'=') {
+            return Err(fault(
+                i,
+                ErrorCode::InvalidAttribute,
+                format!(
+                    "expected `=` after attribute `{}`",
+                    String::from_utf8_lossy(&tag[name.0..name.1])
+                ),
+            ));
+        }
+        i += 1;
+        while i < tag.len() && is_xml_space(tag[i]) {
+            i += 1;
+        }
+        let quote = match tag.get(i) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => {
+                return Err(fault(
+                    i,
+                    ErrorCode::InvalidAttribute,
+                    "expected a quoted attribute value",
+                ))
+            }
+        };
+        let v_start = i + 1;
+        let v_end = match memchr::memchr(quote, &tag[v_start..]) {
+            Some(n) => v_start + n,
+            None => {
+                return Err(fault(
+                    i,
+                    ErrorCode::InvalidAttribute,
+                    "unterminated attribute value",
+                ))
+            }
+        };
+        if let Some(lt) = memchr::memchr(b'<', &tag[v_start..v_end]) {
+            return Err(fault(
+                v_start + lt,
+                ErrorCode::InvalidAttribute,
+                "`<` is not allowed in an attribute value",
+            ));
+        }
+        out.push(Span {
+            name,
+            value: (v_start, v_end),
+        });
+        i = v_end + 1;
+    }
+}
+
+/// Index of the first attribute whose name repeats an earlier one.
+pub fn find_duplicate(tag: &[u8], spans: &[Span]) -> Option<usize> {
+    let name = |s: &Span| &tag[s.name.0..s.name.1];
+    (1..spans.len()).find(|&j| spans[..j].iter().any(|s| name(s) == name(&spans[j])))
+}
+
+/// Decodes an attribute value into `out`: references resolved, and literal white space
+/// normalised to spaces as XML 1.0 (3.3.3) requires for CDATA attributes. With `trim`, white
+/// space at either end is dropped, but only literal white space: as in fast-xml-parser, trimming
+/// happens before references are decoded, so `&#32;` survives.
+pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fault> {
+    out.clear();
+    let mut i = if trim { js_trim_start(raw) } else { 0 };
+    let mut hard_end = 0;
+    while i < raw.len() {
+        match memchr::memchr3(b'&', b'\r', b'\n', &raw[i..]).map(|n| i + n) {
+            None => {
+                push_literal(out, &raw[i..]);
+                break;
+            }
+            Some(j) => {
+                push_literal(out, &raw[i..j]);
+                match raw[j] {
+                    b'&' => {
+                        let Some(len) = memchr::memchr(b';', &raw[j + 1..]) else {
+                            return Err(fault(
+                                j,
+                                ErrorCode::InvalidReference,
+                                "`&` must start a reference ending in `;`",
+                            ));
+                        };
+                        let name = &raw[j + 1..j + 1 + len];
+                        match resolve(name) {
+                            Ref::Char(c) => {
+                                let mut buf = [0u8; 4];
+                                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                                hard_end = out.len();
+                            }
+                            Ref::Undefined => return Err(undefined_entity(j, name)),
+                            Ref::Invalid => return Err(invalid_char_ref(j, name)),
+                        }
+                        i = j + len + 2;
+                    }
+                    b'\r' if raw.get(j + 1) == Some(&b'\n') => {
+                        out.push(b' ');
+                        i = j + 2;
+                    }
+                    _ => {
+                        out.push(b' ');
+                        i = j + 1;
+                    }
+                }
+            }
+        }
+    }
+    if trim {
+        let end = hard_end + js_trim_end(&out[hard_end..]);
+        out.truncate(end);
+    }
+    Ok(())
+}
+
+fn push_literal(out: &mut Vec<u8>, s: &[u8]) {
+    if memchr::memchr(b'\t', s).is_none() {
+        out.extend_from_slice(s);
+    } else {
+        out.extend(s.iter().map(|&b| if b == b'\t' { b' ' } else { b }));
+    }
+}
+
+pub fn undefined_entity(at: usize, name: &[u8]) -> Fault {
+    fault(
+        at,
+        ErrorCode::UndefinedEntity,
+        format!(
+            "undefined entity `&{};`: only &lt; &gt; &amp; &apos; &quot; and character references are expanded",
+            String::from_utf8_lossy(name)
+        ),
+    )
+}
+
+pub fn invalid_char_ref(at: usize, name: &[u8]) -> Fault {
+    fault(
+        at,
+        ErrorCode::InvalidReference,
+        format!(
+            "`&{};` is not a reference to a character XML allows",
+            String::from_utf8_lossy(name)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(tag: &str, from: usize) -> Result<Vec<(String, String)>, Fault> {
+        let mut out = Vec::new();
+        scan(tag.as_bytes(), from, &mut out)?;
+        Ok(out
+            .iter()
+            .map(|s| {
+                (
+                    tag[s.name.0..s.name.1].to_string(),
+                    tag[s.value.0..s.value.1].to_string(),
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn scans_both_quote_styles_and_spacing() {
+        let got = spans("a x=\"1\" y = 'two \"2\"'\n z='>'", 1).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                ("x".into(), "1".into()),
+                ("y".into(), "two \"2\"".into()),
+                ("z".into(), ">".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_malformed_attributes_where_they_are() {
+        assert_eq!(spans("a x", 1).unwrap_err().at, 3);
+        assert_eq!(spans("a x=1", 1).unwrap_err().at, 4);
+        assert_eq!(spans("a x='1'y='2'", 1).unwrap_err().at, 7);
+        assert_eq!(spans("a x='<'", 1).unwrap_err().at, 5);
+        let tag = b"a x='1' y='2' x='3'";
+        let mut out = Vec::new();
+        scan(tag, 1, &mut out).unwrap();
+        assert_eq!(find_duplicate(tag, &out), Some(2));
+    }
+
+    #[test]
+    fn decodes_normalises_and_trims_only_literal_space() {
+        let mut out = Vec::new();
+        decode_value(b" a\tb\r\nc &#32;&amp; ", true, &mut out).unwrap();
+        assert_eq!(out, b"a b c  &");
+        decode_value(b"&#32;x&#32;", true, &mut out).unwrap();
+        assert_eq!(out, b" x ");
+        assert_eq!(
+            decode_value(b"a &nbsp;", true, &mut out).unwrap_err().code,
+            ErrorCode::UndefinedEntity
+        );
+        assert_eq!(
+            decode_value(b"a & b", true, &mut out).unwrap_err().code,
+            ErrorCode::InvalidReference
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Character-level checks XML 1.0 demands and the tokenizer leaves to us: UTF-8 validity,
+//! forbidden control characters, U+FFFE/U+FFFF, and references.
+
+/// What is wrong at a given byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bad {
+    NotUtf8,
+    Forbidden(u32),
+}
+
+/// Scans `s` for the first character XML forbids. Returns `Ok(valid_len)` where `valid_len`
+/// may stop short of `s.len()` at a UTF-8 sequence cut by the end of the chunk, or the
+/// offset and reason of the first bad character.
+pub fn scan(s: &[u8]) -> Result<usize, (usize, Bad)> {
+    let valid = match std::str::from_utf8(s) {
+        Ok(_) => s.len(),
+        Err(e) => match e.error_len() {
+            Some(_) => {
+                let at = e.valid_up_to();
+                check_controls(&s[..at])?;
+                return Err((at, Bad::NotUtf8));
+            }
+            None => e.valid_up_to(),
+        },
+    };
+    check_controls(&s[..valid])?;
+    Ok(valid)
+}
+
+fn check_controls(s: &[u8]) -> Result<(), (usize, Bad)> {
+    // Whole-block test first: it vectorises, and almost every block is clean.
+    const BLOCK: usize = 64;
+    let bad = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    for (k, block) in s.chunks(BLOCK).enumerate() {
+        if block.iter().fold(false, |acc, &b| acc | bad(b)) {
+            let i = block.iter().position(|&b| bad(b)).unwrap_or(0);
+            let at = k * BLOCK + i;
+            return Err((at, Bad::Forbidden(s[at] as u32)));
+        }
+    }
+    // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
+    for i in memchr::memchr_iter(0xEF, s) {
+        if s.get(i + 1) == Some(&0xBF) && matches!(s.get(i + 2), Some(0xBE | 0xBF)) {
+            let cp = if s[i + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
+            return Err((i, Bad::Forbidden(cp)));
+        }
+    }
+    Ok(())
+}
+
+/// The XML 1.0 `Char` production.
+pub fn is_xml_char(c: u32) -> bool {
+    matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// XML white space (`S`), as opposed to JavaScript's wider notion used for trimming values.
+pub fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// A resolved reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    Char(char),
+    /// Not one of the five predefined entities.
+    Undefined,
+    /// `&#...;` that is malformed or names a character XML forbids.
+    Invalid,
+}
+
+/// Resolves the name between `&` and `;`.
+pub fn resolve(name: &[u8]) -> Ref {
+    match name {
+        b"lt" => Ref::Char('<'),
+        b"gt" => Ref::Char('>'),
+        b"amp" => Ref::Char('&'),
+        b"apos" => Ref::Char('\''),
+        b"quot" => Ref::Char('"'),
+        [b'#', b'x', hex @ ..] => char_ref(hex, 16),
+        [b'#', dec @ ..] => char_ref(dec, 10),
+        _ => Ref::Undefined,
+    }
+}
+
+fn char_ref(digits: &[u8], radix: u32) -> Ref {
+    if digits.is_empty() || digits.len() > 8 {
+        return Ref::Invalid;
+    }
+    let mut v: u32 = 0;
+    for &d in digits {
+        match (d as char).to_digit(radix) {
+            Some(x) => v = v * radix + x,
+            None => return Ref::Invalid,
+        }
+    }
+    match char::from_u32(v) {
+        Some(c) if is_xml_char(v) => Ref::Char(c),
+        _ => Ref::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_bad_characters_and_cut_sequences() {
+        assert_eq!(scan(b"<a>ok</a>"), Ok(9));
+        assert_eq!(scan("é".as_bytes()[..1].as_ref()), Ok(0));
+        assert_eq!(scan(b"ab\x01"), Err((2, Bad::Forbidden(1))));
+        assert_eq!(scan(b"ab\xff"), Err((2, Bad::NotUtf8)));
+        assert_eq!(scan("x\u{FFFF}".as_bytes()), Err((1, Bad::Forbidden(0xFFFF))));
+        let long = [b"a".repeat(200), b"\x0b".to_vec()].concat();
+        assert_eq!(scan(&long), Err((200, Bad::Forbidden(0xB))));
+    }
+
+    #[test]
+    fn references() {
+        assert_eq!(resolve(b"amp"), Ref::Char('&'));
+        assert_eq!(resolve(b"#x1F3B5"), Ref::Char('🎵'));
+        assert_eq!(resolve(b"#65"), Ref::Char('A'));
+        assert_eq!(resolve(b"#0"), Ref::Invalid);
+        assert_eq!(resolve(b"#xD800"), Ref::Invalid);
+        assert_eq!(resolve(b"#X41"), Ref::Invalid);
+        assert_eq!(resolve(b"nbsp"), Ref::Undefined);
+    }
+}

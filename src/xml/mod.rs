@@ -1,0 +1,1068 @@
+//! The streaming XML engine: bytes in, batches of finished records (as JSON text) out.
+//!
+//! Input arrives in arbitrary chunks. Each run hands quick-xml's borrowed-slice reader a
+//! window of the buffered input that ends where no construct can be cut in half (after the
+//! last `>`, or in plain text away from a partial reference), so the fast zero-copy reader
+//! never sees a torn tag, reference or UTF-8 sequence. A construct still incomplete at the
+//! window end is retried once the pending input has doubled, which keeps the work linear even
+//! for one-byte chunks.
+
+mod attrs;
+mod chars;
+mod namespaces;
+mod position;
+
+use bytes::{Buf, BytesMut};
+use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::escape;
+use crate::limits::Limits;
+use crate::names::{self, Symbols};
+use crate::pool::Pool;
+use crate::select::Selector;
+use crate::shape::{ShapeOptions, Tree};
+use attrs::{Fault, Span};
+use chars::{is_xml_space, Bad, Ref};
+use namespaces::{DeclError, Namespaces};
+use position::Lines;
+
+/// Options, named and defaulted as in the JavaScript API.
+#[derive(Debug, Clone)]
+pub struct XmlOptions {
+    pub select: Vec<String>,
+    /// Wrap each record as `{"selector": ..., "value": ...}` (when `select` was an array).
+    pub tagged: bool,
+    pub ignore_attributes: bool,
+    pub attribute_name_prefix: String,
+    pub text_node_name: String,
+    pub trim_values: bool,
+    pub remove_ns_prefix: bool,
+    pub parse_tag_value: bool,
+    pub parse_attribute_value: bool,
+    pub cdata_prop_name: Option<String>,
+    pub always_array: Vec<String>,
+    /// Check that every prefix is declared (and resolve URIs for `{uri}` selectors).
+    pub namespaces: bool,
+    pub limits: Limits,
+}
+
+impl Default for XmlOptions {
+    fn default() -> Self {
+        XmlOptions {
+            select: vec!["/*".into()],
+            tagged: false,
+            ignore_attributes: false,
+            attribute_name_prefix: "@_".into(),
+            text_node_name: "#text".into(),
+            trim_values: true,
+            remove_ns_prefix: false,
+            parse_tag_value: false,
+            parse_attribute_value: false,
+            cdata_prop_name: None,
+            always_array: Vec::new(),
+            namespaces: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything fed so far is processed; feed more (or finish).
+    NeedInput,
+    /// A batch is full: take it, then run again without feeding.
+    BatchReady,
+    /// The document ended cleanly (only after `finish`).
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub bytes: u64,
+    pub records: u64,
+    pub batches: u64,
+    pub pool_hits: u64,
+    pub pool_misses: u64,
+}
+
+/// A failure at an absolute byte offset; lines and columns are added by the caller, which
+/// still holds the input around it.
+struct Fail {
+    at: u64,
+    code: ErrorCode,
+    message: String,
+}
+
+fn fail(at: u64, code: ErrorCode, message: impl Into<String>) -> Fail {
+    Fail {
+        at,
+        code,
+        message: message.into(),
+    }
+}
+
+fn from_fault(base: u64, f: Fault) -> Fail {
+    fail(base + f.at as u64, f.code, f.message)
+}
+
+enum Window {
+    Consumed,
+    BatchFull(usize),
+    Incomplete(usize),
+}
+
+pub struct XmlParser {
+    input: BytesMut,
+    /// Bytes of `input` already turned into events.
+    pos: usize,
+    /// Bytes of `input` checked by `chars::scan`.
+    scanned: usize,
+    /// A forbidden character found by the scan, relative to `input`.
+    bad: Option<(usize, Bad)>,
+    /// Pending bytes needed before an incomplete construct is parsed again.
+    retry_len: usize,
+    lines: Lines,
+    started: bool,
+    failed: Option<Error>,
+    pool: Pool,
+    fed: u64,
+    batches: u64,
+    st: State,
+}
+
+/// Everything the event handlers touch, kept apart from the input buffer so that a window of
+/// the input can be borrowed while the handlers run.
+struct State {
+    selectors: Vec<Selector>,
+    /// `{"selector":"...","value":` per selector, when records are tagged.
+    tags: Vec<Vec<u8>>,
+    shape: ShapeOptions,
+    trim: bool,
+    ignore_attributes: bool,
+    remove_ns_prefix: bool,
+    check_namespaces: bool,
+    cdata_name: Option<Vec<u8>>,
+    always_array_names: Vec<Vec<u8>>,
+    limits: Limits,
+
+    symbols: Symbols,
+    tree: Tree,
+    stack: Vec<Open>,
+    names: Vec<u8>,
+    ns: Namespaces,
+    record: Option<Record>,
+    ancestors: Vec<u32>,
+    spans: Vec<Span>,
+    value: Vec<u8>,
+
+    decl_at: u64,
+    seen_root: bool,
+    root_closed: bool,
+    seen_doctype: bool,
+    dtd_declares_entities: bool,
+
+    out: BytesMut,
+    records: u64,
+}
+
+struct Open {
+    /// Qualified name, as a range of `State::names`.
+    name: (u32, u32),
+    /// Offset of the local name within the qualified name.
+    local: u32,
+    /// Namespace bindings in scope for this element (its own included).
+    ns_end: u32,
+    ns_mark: u32,
+    at: u64,
+}
+
+struct Record {
+    start: u64,
+    selector: usize,
+}
+
+impl XmlParser {
+    pub fn new(opts: XmlOptions) -> Result<Self> {
+        if opts.select.is_empty() {
+            return Err(Error::unpositioned(
+                ErrorCode::InvalidOption,
+                "`select` needs at least one selector",
+            ));
+        }
+        let selectors = opts
+            .select
+            .iter()
+            .map(|s| Selector::parse(s))
+            .collect::<Result<Vec<_>>>()?;
+        if !opts.namespaces && selectors.iter().any(Selector::needs_namespaces) {
+            return Err(Error::unpositioned(
+                ErrorCode::InvalidOption,
+                "`{uri}` selectors need `namespaces: true`",
+            ));
+        }
+        let tags = selectors
+            .iter()
+            .map(|s| {
+                let mut t = BytesMut::new();
+                t.extend_from_slice(b"{\"selector\":");
+                escape::write_str(&mut t, s.source().as_bytes());
+                t.extend_from_slice(b",\"value\":");
+                t.to_vec()
+            })
+            .collect();
+        let mut always_array_names = Vec::new();
+        let mut always_array_paths = Vec::new();
+        for entry in &opts.always_array {
+            let sel = Selector::parse(entry)?;
+            // Names here are output keys, so a prefixed name must match as written.
+            if !entry.contains('/') && !entry.contains('*') {
+                always_array_names.push(entry.trim().as_bytes().to_vec());
+            } else {
+                always_array_paths.push(sel);
+            }
+        }
+        let mut text_key = BytesMut::new();
+        escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
+        text_key.extend_from_slice(b":");
+        let mut pool = Pool::new();
+        let out = pool.take(opts.limits.batch_bytes + 1024);
+        Ok(XmlParser {
+            input: pool.take(64 << 10),
+            pos: 0,
+            scanned: 0,
+            bad: None,
+            retry_len: 0,
+            lines: Lines::default(),
+            started: false,
+            failed: None,
+            pool,
+            fed: 0,
+            batches: 0,
+            st: State {
+                selectors,
+                tags: if opts.tagged { tags } else { Vec::new() },
+                shape: ShapeOptions {
+                    text_key: text_key.to_vec(),
+                    trim_values: opts.trim_values,
+                    parse_tag_value: opts.parse_tag_value,
+                    parse_attribute_value: opts.parse_attribute_value,
+                    always_array_paths,
+                },
+                trim: opts.trim_values,
+                ignore_attributes: opts.ignore_attributes,
+                remove_ns_prefix: opts.remove_ns_prefix,
+                check_namespaces: opts.namespaces,
+                cdata_name: opts.cdata_prop_name.map(String::into_bytes),
+                always_array_names,
+                limits: opts.limits,
+                symbols: Symbols::new(&opts.attribute_name_prefix, opts.remove_ns_prefix),
+                tree: Tree::default(),
+                stack: Vec::new(),
+                names: Vec::new(),
+                ns: Namespaces::default(),
+                record: None,
+                ancestors: Vec::new(),
+                spans: Vec::new(),
+                value: Vec::new(),
+                decl_at: 0,
+                seen_root: false,
+                root_closed: false,
+                seen_doctype: false,
+                dtd_declares_entities: false,
+                out,
+                records: 0,
+            },
+        })
+    }
+
+    /// Copies a chunk in. Prefer [`XmlParser::feed_owned`] with a buffer from
+    /// [`XmlParser::buffer`] to skip a copy.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let mut buf = self.pool.take(chunk.len());
+        buf.extend_from_slice(chunk);
+        self.feed_owned(buf);
+    }
+
+    /// A pooled buffer to copy the next chunk into.
+    pub fn buffer(&mut self, capacity: usize) -> BytesMut {
+        self.pool.take(capacity)
+    }
+
+    pub fn feed_owned(&mut self, chunk: BytesMut) {
+        self.stats_bytes(chunk.len());
+        self.compact();
+        if self.input.is_empty() {
+            let old = std::mem::replace(&mut self.input, chunk);
+            self.pool.give(old);
+        } else {
+            self.input.extend_from_slice(&chunk);
+            self.pool.give(chunk);
+        }
+    }
+
+    fn stats_bytes(&mut self, n: usize) {
+        self.fed += n as u64;
+    }
+
+    /// Drops processed input from the front, keeping positions and scan state aligned.
+    fn compact(&mut self) {
+        if self.pos == 0 {
+            return;
+        }
+        self.lines.advance(&self.input[..self.pos]);
+        self.input.advance(self.pos);
+        self.scanned -= self.pos;
+        if let Some((b, _)) = &mut self.bad {
+            *b -= self.pos;
+        }
+        self.pos = 0;
+    }
+
+    /// Processes what has been fed. Records finished so far accumulate in the batch; on an
+    /// error the batch still holds every record that ended before it.
+    pub fn run(&mut self) -> Result<Status> {
+        self.drive(false)
+    }
+
+    /// Declares the end of input and processes the rest.
+    pub fn finish(&mut self) -> Result<Status> {
+        self.drive(true)
+    }
+
+    fn drive(&mut self, at_eof: bool) -> Result<Status> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = self.step(at_eof).map_err(|f| {
+            let base = self.lines.base();
+            let rel = f.at.saturating_sub(base) as usize;
+            Error::new(f.code, f.message, self.lines.at(&self.input, rel))
+        });
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
+    }
+
+    fn step(&mut self, at_eof: bool) -> std::result::Result<Status, Fail> {
+        if !self.started && !self.start_document(at_eof)? {
+            return Ok(Status::NeedInput);
+        }
+        if self.bad.is_none() && self.scanned < self.input.len() {
+            match chars::scan(&self.input[self.scanned..]) {
+                Ok(n) => self.scanned += n,
+                Err((at, why)) => self.bad = Some((self.scanned + at, why)),
+            }
+        }
+        let base = self.lines.base();
+        loop {
+            if self.st.out.len() >= self.st.limits.batch_bytes {
+                return Ok(Status::BatchReady);
+            }
+            let limit = self.bad.map_or(self.scanned, |(b, _)| b);
+            if self.pos >= limit {
+                break;
+            }
+            let pending = limit - self.pos;
+            let whole = (at_eof && limit == self.input.len()) || self.bad.is_some();
+            if !whole && pending < self.retry_len {
+                break;
+            }
+            let end = if whole {
+                limit
+            } else {
+                self.pos + safe_cut(&self.input[self.pos..limit])
+            };
+            if end == self.pos {
+                self.retry_len = pending * 2;
+                break;
+            }
+            let final_window = at_eof && end == self.input.len();
+            match self.parse_window(end, final_window)? {
+                Window::Consumed => {
+                    self.pos = end;
+                    self.retry_len = 0;
+                }
+                Window::BatchFull(p) => {
+                    self.pos = p;
+                    self.retry_len = 0;
+                    return Ok(Status::BatchReady);
+                }
+                Window::Incomplete(p) => {
+                    self.pos = p;
+                    self.retry_len = (end - p) * 2;
+                    break;
+                }
+            }
+        }
+        if self.input.len() - self.pos > self.st.limits.max_record_bytes {
+            return Err(fail(
+                base + self.pos as u64,
+                ErrorCode::RecordTooLarge,
+                format!(
+                    "a single piece of markup is larger than maxRecordBytes ({} bytes)",
+                    self.st.limits.max_record_bytes
+                ),
+            ));
+        }
+        if let Some((b, why)) = self.bad {
+            let at = base + b as u64;
+            return Err(match why {
+                Bad::NotUtf8 => fail(at, ErrorCode::InvalidChar, "invalid UTF-8"),
+                Bad::Forbidden(c) => fail(
+                    at,
+                    ErrorCode::InvalidChar,
+                    format!("character U+{c:04X} is not allowed in XML"),
+                ),
+            });
+        }
+        if !at_eof {
+            return Ok(Status::NeedInput);
+        }
+        let end = base + self.input.len() as u64;
+        if self.pos < self.input.len() || self.scanned < self.input.len() {
+            return Err(fail(
+                base + self.pos as u64,
+                ErrorCode::UnexpectedEof,
+                "input ended inside markup or a character",
+            ));
+        }
+        if let Some(open) = self.st.stack.last() {
+            let name = String::from_utf8_lossy(self.st.name(open)).into_owned();
+            let opened = self.lines.at(&self.input, open.at.saturating_sub(base) as usize);
+            let opened_line = if open.at >= base {
+                format!(" (opened at line {}, column {})", opened.line, opened.column)
+            } else {
+                format!(" (opened at byte {})", open.at)
+            };
+            return Err(fail(
+                end,
+                ErrorCode::UnexpectedEof,
+                format!("input ended before </{name}>{opened_line}"),
+            ));
+        }
+        if !self.st.seen_root {
+            return Err(fail(end, ErrorCode::NoRoot, "no root element"));
+        }
+        Ok(Status::Done)
+    }
+
+    /// Sniffs the encoding and skips a UTF-8 byte order mark. Returns `false` until enough
+    /// bytes have arrived to tell.
+    fn start_document(&mut self, at_eof: bool) -> std::result::Result<bool, Fail> {
+        let head = &self.input[..self.input.len().min(4)];
+        if head.len() < 4 && !at_eof {
+            return Ok(false);
+        }
+        let utf16 = head.starts_with(&[0xFF, 0xFE])
+            || head.starts_with(&[0xFE, 0xFF])
+            || head.starts_with(&[0x00, b'<', 0x00])
+            || head.starts_with(&[b'<', 0x00, b'?']);
+        if utf16 {
+            return Err(fail(
+                0,
+                ErrorCode::UnsupportedEncoding,
+                "the input is UTF-16; only UTF-8 is supported for now",
+            ));
+        }
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.pos = 3;
+            self.scanned = 3;
+            self.st.decl_at = 3;
+        }
+        self.started = true;
+        Ok(true)
+    }
+
+    fn parse_window(&mut self, end: usize, final_window: bool) -> std::result::Result<Window, Fail> {
+        let base = self.lines.base();
+        let mut start = self.pos;
+        // quick-xml drops a UTF-8 BOM at the start of every reader it is given; past the
+        // document start that is a U+FEFF character of text, so pass it on ourselves.
+        while start > 0 || base > 0 {
+            if self.input[start..end].starts_with(&[0xEF, 0xBB, 0xBF]) {
+                self.st.text(&self.input[start..start + 3], base + start as u64)?;
+                start += 3;
+            } else {
+                break;
+            }
+        }
+        let window = &self.input[start..end];
+        let wbase = base + start as u64;
+        let mut reader = Reader::from_reader(window);
+        let cfg = reader.config_mut();
+        cfg.check_end_names = false;
+        cfg.allow_unmatched_ends = true;
+        cfg.check_comments = true;
+        cfg.expand_empty_elements = false;
+        cfg.trim_text(false);
+        loop {
+            let ev_start = wbase + reader.buffer_position();
+            let event = match reader.read_event() {
+                Ok(ev) => ev,
+                Err(e) => {
+                    let at = reader.error_position() as usize;
+                    return match classify(&e, window.len() - at) {
+                        Some(why) if !final_window => {
+                            let _ = why;
+                            Ok(Window::Incomplete(start + at))
+                        }
+                        Some(why) => Err(fail(
+                            wbase + at as u64,
+                            ErrorCode::UnexpectedEof,
+                            format!("input ended inside {why}"),
+                        )),
+                        None => Err(quick_xml_fail(&e, wbase + at as u64)),
+                    };
+                }
+            };
+            let ev_end = wbase + reader.buffer_position();
+            let records_before = self.st.records;
+            match event {
+                Event::Eof => return Ok(Window::Consumed),
+                Event::Start(e) => self.st.start(&e, false, ev_start)?,
+                Event::Empty(e) => self.st.start(&e, true, ev_start)?,
+                Event::End(e) => self.st.end(e.name().as_ref().as_bytes(), ev_start)?,
+                Event::Text(t) => self.st.text(t.as_bytes(), ev_start)?,
+                Event::GeneralRef(r) => self.st.reference(r.as_bytes(), ev_start)?,
+                Event::CData(c) => self.st.cdata(c.as_bytes(), ev_start)?,
+                Event::Comment(_) => {}
+                Event::PI(pi) => self.st.pi(pi.as_bytes(), ev_start)?,
+                Event::Decl(d) => self.st.decl(&d, ev_start)?,
+                Event::DocType(d) => self.st.doctype(d.as_bytes(), ev_start)?,
+            }
+            if let Some(rec) = &self.st.record {
+                let span = ev_end - rec.start;
+                if span > self.st.limits.max_record_bytes as u64 {
+                    return Err(fail(
+                        rec.start,
+                        ErrorCode::RecordTooLarge,
+                        format!(
+                            "record is larger than maxRecordBytes ({} bytes)",
+                            self.st.limits.max_record_bytes
+                        ),
+                    ));
+                }
+            }
+            if self.st.records != records_before && self.st.out.len() >= self.st.limits.batch_bytes
+            {
+                return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+            }
+        }
+    }
+
+    /// The finished records as a JSON array, or `None` when there are none.
+    pub fn take_batch(&mut self) -> Option<BytesMut> {
+        if self.st.out.is_empty() {
+            return None;
+        }
+        self.st.out.extend_from_slice(b"]");
+        self.batches += 1;
+        let next = self.pool.take(self.st.limits.batch_bytes + 1024);
+        Some(std::mem::replace(&mut self.st.out, next))
+    }
+
+    /// Gives a batch buffer back once its text has been copied out.
+    pub fn recycle(&mut self, buf: BytesMut) {
+        self.pool.give(buf);
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            bytes: self.fed,
+            records: self.st.records,
+            batches: self.batches,
+            pool_hits: self.pool.hits(),
+            pool_misses: self.pool.misses(),
+        }
+    }
+}
+
+/// Where a window may end without cutting a construct: after the last `>`, or inside trailing
+/// text but before a reference whose `;` has not arrived. `u` never ends inside a UTF-8
+/// sequence (the character scan stops short of one).
+fn safe_cut(u: &[u8]) -> usize {
+    let gt = memchr::memrchr(b'>', u);
+    let lt = memchr::memrchr(b'<', u);
+    match (lt, gt) {
+        (Some(l), Some(g)) if l > g => l,
+        (Some(l), None) => l,
+        _ => {
+            let text_from = gt.map_or(0, |g| g + 1);
+            match memchr::memrchr(b'&', &u[text_from..]) {
+                Some(a) if memchr::memchr(b';', &u[text_from + a..]).is_none() => text_from + a,
+                _ => u.len(),
+            }
+        }
+    }
+}
+
+/// For errors caused by the window ending inside a construct, what that construct is.
+fn classify(e: &QError, left: usize) -> Option<&'static str> {
+    match e {
+        QError::Syntax(s) => match s {
+            SyntaxError::UnclosedPI | SyntaxError::UnclosedXmlDecl => {
+                Some("a processing instruction")
+            }
+            SyntaxError::UnclosedComment => Some("a comment"),
+            SyntaxError::UnclosedDoctype => Some("a DOCTYPE"),
+            SyntaxError::UnclosedCData => Some("a CDATA section"),
+            SyntaxError::UnclosedTag
+            | SyntaxError::UnclosedSingleQuotedAttributeValue
+            | SyntaxError::UnclosedDoubleQuotedAttributeValue => Some("a tag"),
+            // `<!` is only recognisable once `<![CDATA[` or `<!DOCTYPE` could have arrived.
+            SyntaxError::InvalidBangMarkup if left < 9 => Some("markup"),
+            SyntaxError::InvalidBangMarkup => None,
+        },
+        _ => None,
+    }
+}
+
+fn quick_xml_fail(e: &QError, at: u64) -> Fail {
+    match e {
+        QError::IllFormed(IllFormedError::DoubleHyphenInComment) => {
+            fail(at, ErrorCode::Syntax, "`--` is not allowed inside a comment")
+        }
+        QError::IllFormed(IllFormedError::UnclosedReference) => fail(
+            at,
+            ErrorCode::InvalidReference,
+            "`&` must start a reference ending in `;`",
+        ),
+        QError::IllFormed(
+            IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion,
+        ) => fail(at, ErrorCode::InvalidDeclaration, e.to_string()),
+        QError::IllFormed(IllFormedError::MissingDoctypeName) => {
+            fail(at, ErrorCode::InvalidDoctype, e.to_string())
+        }
+        QError::Syntax(SyntaxError::InvalidBangMarkup) => fail(
+            at,
+            ErrorCode::Syntax,
+            "`<!` must start a comment, a CDATA section or a DOCTYPE",
+        ),
+        QError::Encoding(_) => fail(at, ErrorCode::InvalidChar, "invalid UTF-8"),
+        other => fail(at, ErrorCode::Syntax, other.to_string()),
+    }
+}
+
+impl State {
+    fn name(&self, open: &Open) -> &[u8] {
+        &self.names[open.name.0 as usize..open.name.1 as usize]
+    }
+
+    fn start(&mut self, tag: &BytesStart, empty: bool, at: u64) -> std::result::Result<(), Fail> {
+        let raw: &[u8] = tag.as_bytes();
+        let qname = tag.name();
+        let qname = qname.as_ref().as_bytes();
+        check_name(qname, at + 1)?;
+        if self.root_closed {
+            return Err(fail(
+                at,
+                ErrorCode::MultipleRoots,
+                format!(
+                    "a second root element <{}>: a document has exactly one",
+                    String::from_utf8_lossy(qname)
+                ),
+            ));
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(fail(
+                at,
+                ErrorCode::TooDeep,
+                format!("elements nest deeper than maxDepth ({})", self.limits.max_depth),
+            ));
+        }
+        let tag_base = at + 1;
+        attrs::scan(raw, qname.len(), &mut self.spans).map_err(|f| from_fault(tag_base, f))?;
+        if let Some(j) = attrs::find_duplicate(raw, &self.spans) {
+            let s = self.spans[j];
+            return Err(fail(
+                tag_base + s.name.0 as u64,
+                ErrorCode::DuplicateAttribute,
+                format!(
+                    "duplicate attribute `{}`",
+                    String::from_utf8_lossy(&raw[s.name.0..s.name.1])
+                ),
+            ));
+        }
+        let ns_mark = self.ns.mark();
+        if self.check_namespaces {
+            self.bind_namespaces(raw, qname, tag_base)?;
+        }
+        let name_start = self.names.len() as u32;
+        self.names.extend_from_slice(qname);
+        self.stack.push(Open {
+            name: (name_start, self.names.len() as u32),
+            local: (qname.len() - names::local_name(qname).len()) as u32,
+            ns_end: self.ns.mark() as u32,
+            ns_mark: ns_mark as u32,
+            at,
+        });
+        self.seen_root = true;
+
+        if self.record.is_none() {
+            if let Some(sel) = self.match_selector() {
+                self.begin_record(sel, at);
+            }
+        }
+        if self.record.is_some() {
+            let sym = self.intern(qname);
+            self.tree.open(sym, self.trim);
+            self.add_attributes(raw, tag_base)?;
+        } else {
+            self.check_attribute_values(raw, tag_base)?;
+        }
+        if empty {
+            self.end(qname, at)?;
+        }
+        Ok(())
+    }
+
+    fn bind_namespaces(
+        &mut self,
+        raw: &[u8],
+        qname: &[u8],
+        tag_base: u64,
+    ) -> std::result::Result<(), Fail> {
+        for i in 0..self.spans.len() {
+            let s = self.spans[i];
+            let key = &raw[s.name.0..s.name.1];
+            let prefix = match key {
+                b"xmlns" => &b""[..],
+                k if k.starts_with(b"xmlns:") => &k[6..],
+                _ => continue,
+            };
+            attrs::decode_value(&raw[s.value.0..s.value.1], false, &mut self.value)
+                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+            if let Err(e) = self.ns.declare(prefix, &self.value) {
+                let why = match e {
+                    DeclError::EmptyPrefixedUri => "a prefix cannot be bound to an empty URI",
+                    DeclError::Reserved => "reserved prefix or namespace URI",
+                };
+                return Err(fail(
+                    tag_base + s.name.0 as u64,
+                    ErrorCode::UnboundPrefix,
+                    format!("invalid namespace declaration `{}`: {why}", String::from_utf8_lossy(key)),
+                ));
+            }
+        }
+        let mark = self.ns.mark();
+        if let Some(p) = names::prefix(qname) {
+            if p == b"xmlns" || self.ns.resolve(p, mark).is_none() {
+                return Err(unbound(tag_base, p, qname));
+            }
+        }
+        for s in &self.spans {
+            let key = &raw[s.name.0..s.name.1];
+            if let Some(p) = names::prefix(key) {
+                if p != b"xmlns" && self.ns.resolve(p, mark).is_none() {
+                    return Err(unbound(tag_base + s.name.0 as u64, p, key));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn match_selector(&self) -> Option<usize> {
+        let depth = self.stack.len();
+        let local = |i: usize| {
+            let o = &self.stack[i];
+            &self.names[(o.name.0 + o.local) as usize..o.name.1 as usize]
+        };
+        let uri = |i: usize| {
+            let o = &self.stack[i];
+            let q = &self.names[o.name.0 as usize..o.name.1 as usize];
+            self.ns
+                .resolve(names::prefix(q).unwrap_or(b""), o.ns_end as usize)
+        };
+        self.selectors
+            .iter()
+            .position(|s| s.matches(depth, local, uri))
+    }
+
+    fn begin_record(&mut self, selector: usize, at: u64) {
+        self.symbols.reset_if_large();
+        self.tree.clear();
+        self.ancestors.clear();
+        if !self.shape.always_array_paths.is_empty() {
+            for i in 0..self.stack.len() - 1 {
+                let o = &self.stack[i];
+                let q = self.names[o.name.0 as usize..o.name.1 as usize].to_vec();
+                let sym = self.intern(&q);
+                self.ancestors.push(sym);
+            }
+        }
+        self.record = Some(Record {
+            start: at,
+            selector,
+        });
+    }
+
+    fn intern(&mut self, qname: &[u8]) -> u32 {
+        let names = &self.always_array_names;
+        self.symbols
+            .intern(qname, |out| names.iter().any(|n| n.as_slice() == out))
+    }
+
+    fn add_attributes(&mut self, raw: &[u8], tag_base: u64) -> std::result::Result<(), Fail> {
+        for i in 0..self.spans.len() {
+            let s = self.spans[i];
+            let key = &raw[s.name.0..s.name.1];
+            let is_xmlns = key == b"xmlns" || key.starts_with(b"xmlns:");
+            if self.ignore_attributes || (self.remove_ns_prefix && is_xmlns) {
+                self.check_value(raw, s, tag_base)?;
+                continue;
+            }
+            attrs::decode_value(&raw[s.value.0..s.value.1], self.trim, &mut self.value)
+                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+            let sym = self.intern(key);
+            self.tree.attr(sym, &self.value);
+        }
+        Ok(())
+    }
+
+    fn check_attribute_values(&mut self, raw: &[u8], tag_base: u64) -> std::result::Result<(), Fail> {
+        for i in 0..self.spans.len() {
+            let s = self.spans[i];
+            self.check_value(raw, s, tag_base)?;
+        }
+        Ok(())
+    }
+
+    /// Attribute values outside records are only decoded when they hold a reference, to
+    /// report bad ones; nothing else about them can be wrong once scanned.
+    fn check_value(&mut self, raw: &[u8], s: Span, tag_base: u64) -> std::result::Result<(), Fail> {
+        let v = &raw[s.value.0..s.value.1];
+        if memchr::memchr(b'&', v).is_some() {
+            attrs::decode_value(v, false, &mut self.value)
+                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, qname: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        let Some(open) = self.stack.last() else {
+            return Err(fail(
+                at,
+                ErrorCode::MismatchedTag,
+                format!(
+                    "unexpected </{}>: no element is open",
+                    String::from_utf8_lossy(qname)
+                ),
+            ));
+        };
+        if self.name(open) != qname {
+            return Err(fail(
+                at,
+                ErrorCode::MismatchedTag,
+                format!(
+                    "expected </{}> but found </{}>",
+                    String::from_utf8_lossy(self.name(open)),
+                    String::from_utf8_lossy(qname)
+                ),
+            ));
+        }
+        let (name_start, ns_mark) = (open.name.0, open.ns_mark);
+        self.names.truncate(name_start as usize);
+        self.ns.truncate(ns_mark as usize);
+        self.stack.pop();
+        if let Some(rec) = &self.record {
+            let selector = rec.selector;
+            if self.tree.close(self.trim) {
+                self.emit(selector);
+            }
+        }
+        if self.stack.is_empty() {
+            self.root_closed = true;
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, selector: usize) {
+        self.record = None;
+        self.out
+            .extend_from_slice(if self.out.is_empty() { b"[" } else { b"," });
+        if let Some(tag) = self.tags.get(selector) {
+            self.out.extend_from_slice(tag);
+        }
+        self.tree
+            .write(&mut self.out, &self.symbols, &self.shape, &self.ancestors);
+        if !self.tags.is_empty() {
+            self.out.extend_from_slice(b"}");
+        }
+        self.records += 1;
+    }
+
+    fn text(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.stack.is_empty() {
+            if let Some(i) = t.iter().position(|&b| !is_xml_space(b)) {
+                return Err(self.outside_root(at + i as u64));
+            }
+        } else if self.record.is_some() {
+            self.tree.text(t, self.trim);
+        }
+        Ok(())
+    }
+
+    fn outside_root(&self, at: u64) -> Fail {
+        let when = if self.root_closed { "after" } else { "before" };
+        fail(
+            at,
+            ErrorCode::TextOutsideRoot,
+            format!("text {when} the root element"),
+        )
+    }
+
+    fn reference(&mut self, name: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.stack.is_empty() {
+            return Err(self.outside_root(at));
+        }
+        match chars::resolve(name) {
+            Ref::Char(c) => {
+                if self.record.is_some() {
+                    self.tree.text_ref(c);
+                }
+                Ok(())
+            }
+            Ref::Undefined => {
+                let mut f = attrs::undefined_entity(0, name);
+                if self.dtd_declares_entities {
+                    f.message
+                        .push_str("; DOCTYPE entities are never expanded");
+                }
+                Err(from_fault(at, f))
+            }
+            Ref::Invalid => Err(from_fault(at, attrs::invalid_char_ref(0, name))),
+        }
+    }
+
+    fn cdata(&mut self, content: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.stack.is_empty() {
+            return Err(self.outside_root(at));
+        }
+        if self.record.is_some() {
+            match self.cdata_name.take() {
+                Some(name) => {
+                    let sym = self.intern(&name);
+                    self.tree.cdata_child(sym, content, self.trim);
+                    self.cdata_name = Some(name);
+                }
+                None => self.tree.cdata_text(content, self.trim),
+            }
+        }
+        Ok(())
+    }
+
+    fn pi(&mut self, pi: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        let target_len = pi
+            .iter()
+            .position(|&b| is_xml_space(b))
+            .unwrap_or(pi.len());
+        if pi[..target_len].eq_ignore_ascii_case(b"xml") {
+            return Err(fail(
+                at,
+                ErrorCode::InvalidDeclaration,
+                "the XML declaration is only allowed at the very start of the document",
+            ));
+        }
+        if target_len == 0 {
+            return Err(fail(at, ErrorCode::Syntax, "processing instruction without a target"));
+        }
+        if self.record.is_some() {
+            self.tree.end_piece(self.trim);
+        }
+        Ok(())
+    }
+
+    fn decl(&mut self, d: &quick_xml::events::BytesDecl, at: u64) -> std::result::Result<(), Fail> {
+        if at != self.decl_at {
+            return Err(fail(
+                at,
+                ErrorCode::InvalidDeclaration,
+                "the XML declaration is only allowed at the very start of the document",
+            ));
+        }
+        let version = d
+            .version()
+            .map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
+        let ok_version = version.len() > 2
+            && version.starts_with("1.")
+            && version[2..].bytes().all(|b| b.is_ascii_digit());
+        if !ok_version {
+            return Err(fail(
+                at,
+                ErrorCode::InvalidDeclaration,
+                format!(
+                    "unsupported XML version {:?}",
+                    version
+                ),
+            ));
+        }
+        if let Some(enc) = d.encoding() {
+            let enc = enc.map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
+            let lower = enc.to_ascii_lowercase();
+            if !matches!(lower.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
+                return Err(fail(
+                    at,
+                    ErrorCode::UnsupportedEncoding,
+                    format!(
+                        "declared encoding {:?} is not supported yet; only UTF-8 is",
+                        enc
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn doctype(&mut self, d: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.seen_root || self.seen_doctype {
+            return Err(fail(
+                at,
+                ErrorCode::InvalidDoctype,
+                "a DOCTYPE must come once, before the root element",
+            ));
+        }
+        self.seen_doctype = true;
+        self.dtd_declares_entities = memchr::memmem::find(d, b"<!ENTITY").is_some();
+        Ok(())
+    }
+}
+
+fn unbound(at: u64, prefix: &[u8], name: &[u8]) -> Fail {
+    fail(
+        at,
+        ErrorCode::UnboundPrefix,
+        format!(
+            "prefix `{}` of `{}` is not bound to a namespace (no xmlns:{} in scope)",
+            String::from_utf8_lossy(prefix),
+            String::from_utf8_lossy(name),
+            String::from_utf8_lossy(prefix)
+        ),
+    )
+}
+
+/// Rejects names no XML name can be; full `Name` production checks belong to the
+/// conformance work.
+fn check_name(name: &[u8], at: u64) -> std::result::Result<(), Fail> {
+    let bad_start = match name.first() {
+        None => true,
+        Some(&b) => b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':'),
+    };
+    let bad_char = name
+        .iter()
+        .any(|&b| b < 0x80 && !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')));
+    if bad_start || bad_char {
+        return Err(fail(
+            at,
+            ErrorCode::Syntax,
+            format!("invalid element name {:?}", String::from_utf8_lossy(name)),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

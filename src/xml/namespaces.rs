@@ -1,0 +1,91 @@
+//! In-scope namespace bindings, so unbound prefixes are caught and `{uri}` selectors can match.
+
+const XML_URI: &[u8] = b"http://www.w3.org/XML/1998/namespace";
+const XMLNS_URI: &[u8] = b"http://www.w3.org/2000/xmlns/";
+
+#[derive(Default)]
+pub struct Namespaces {
+    /// (prefix, uri) ranges into `buf`; an empty prefix is the default namespace.
+    bindings: Vec<((u32, u32), (u32, u32))>,
+    buf: Vec<u8>,
+}
+
+/// Why a declaration is not allowed.
+pub enum DeclError {
+    EmptyPrefixedUri,
+    Reserved,
+}
+
+impl Namespaces {
+    pub fn mark(&self) -> usize {
+        self.bindings.len()
+    }
+
+    pub fn truncate(&mut self, mark: usize) {
+        if mark < self.bindings.len() {
+            let cut = self.bindings[mark].0 .0 as usize;
+            self.bindings.truncate(mark);
+            self.buf.truncate(cut);
+        }
+    }
+
+    /// Records `xmlns="uri"` (empty `prefix`) or `xmlns:prefix="uri"`.
+    pub fn declare(&mut self, prefix: &[u8], uri: &[u8]) -> Result<(), DeclError> {
+        if !prefix.is_empty() && uri.is_empty() {
+            return Err(DeclError::EmptyPrefixedUri);
+        }
+        let reserved = match prefix {
+            b"xml" => uri != XML_URI,
+            b"xmlns" => true,
+            _ => uri == XML_URI || uri == XMLNS_URI,
+        };
+        if reserved {
+            return Err(DeclError::Reserved);
+        }
+        let p = self.push(prefix);
+        let u = self.push(uri);
+        self.bindings.push((p, u));
+        Ok(())
+    }
+
+    fn push(&mut self, s: &[u8]) -> (u32, u32) {
+        let start = self.buf.len() as u32;
+        self.buf.extend_from_slice(s);
+        (start, self.buf.len() as u32)
+    }
+
+    /// The URI bound to `prefix` among the first `upto` bindings; `None` when unbound (or,
+    /// for the default namespace, undeclared or reset with `xmlns=""`).
+    pub fn resolve(&self, prefix: &[u8], upto: usize) -> Option<&[u8]> {
+        if prefix == b"xml" {
+            return Some(XML_URI);
+        }
+        let get = |r: (u32, u32)| &self.buf[r.0 as usize..r.1 as usize];
+        self.bindings[..upto.min(self.bindings.len())]
+            .iter()
+            .rev()
+            .find(|(p, _)| get(*p) == prefix)
+            .map(|(_, u)| get(*u))
+            .filter(|u| !u.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoping_and_reserved_prefixes() {
+        let mut ns = Namespaces::default();
+        ns.declare(b"ern", b"http://ddex.net/xml/ern/43").ok().unwrap();
+        let outer = ns.mark();
+        ns.declare(b"ern", b"urn:inner").ok().unwrap();
+        assert_eq!(ns.resolve(b"ern", ns.mark()), Some(&b"urn:inner"[..]));
+        ns.truncate(outer);
+        assert_eq!(ns.resolve(b"ern", ns.mark()), Some(&b"http://ddex.net/xml/ern/43"[..]));
+        assert_eq!(ns.resolve(b"x", ns.mark()), None);
+        assert!(ns.resolve(b"xml", 0).is_some());
+        assert!(ns.declare(b"p", b"").is_err());
+        assert!(ns.declare(b"xmlns", b"urn:x").is_err());
+    }
+}

@@ -1,0 +1,156 @@
+use super::*;
+
+fn opts(select: &str) -> XmlOptions {
+    XmlOptions {
+        select: vec![select.into()],
+        ..XmlOptions::default()
+    }
+}
+
+/// Feeds `doc` in chunks of `size`, collecting all batches and the final error.
+fn parse_chunked(o: &XmlOptions, doc: &[u8], size: usize) -> (Vec<serde_json::Value>, Option<Error>) {
+    let mut p = XmlParser::new(o.clone()).unwrap();
+    let mut records = Vec::new();
+    let mut drain = |p: &mut XmlParser| {
+        while let Some(b) = p.take_batch() {
+            let v: Vec<serde_json::Value> = serde_json::from_slice(&b).unwrap();
+            records.extend(v);
+        }
+    };
+    for chunk in doc.chunks(size.max(1)) {
+        p.feed(chunk);
+        loop {
+            match p.run() {
+                Ok(Status::BatchReady) => drain(&mut p),
+                Ok(_) => break,
+                Err(e) => {
+                    drain(&mut p);
+                    return (records, Some(e));
+                }
+            }
+        }
+    }
+    loop {
+        match p.finish() {
+            Ok(Status::BatchReady) => drain(&mut p),
+            Ok(_) => break,
+            Err(e) => {
+                drain(&mut p);
+                return (records, Some(e));
+            }
+        }
+    }
+    drain(&mut p);
+    (records, None)
+}
+
+fn records(select: &str, doc: &str) -> Vec<serde_json::Value> {
+    let (r, e) = parse_chunked(&opts(select), doc.as_bytes(), usize::MAX);
+    assert!(e.is_none(), "{e:?}");
+    r
+}
+
+fn error(doc: &str) -> Error {
+    parse_chunked(&opts("/*"), doc.as_bytes(), usize::MAX)
+        .1
+        .expect("an error")
+}
+
+#[test]
+fn selects_records_with_fast_xml_parser_shape() {
+    let doc = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ern:M xmlns:ern="http://ddex.net/xml/ern/43"><L>
+  <Release id="1"><Title>A &amp; B</Title><Artist>x</Artist><Artist>y</Artist></Release>
+  <Release id='2'><Title><![CDATA[<raw>]]></Title></Release>
+</L></ern:M>"#;
+    let got = records("Release", doc);
+    assert_eq!(
+        serde_json::Value::Array(got),
+        serde_json::json!([
+            {"@_id": "1", "Title": "A & B", "Artist": ["x", "y"]},
+            {"@_id": "2", "Title": "<raw>"}
+        ])
+    );
+}
+
+#[test]
+fn every_split_gives_the_same_records() {
+    let doc = "\u{feff}<?xml version='1.0'?><!-- c --><r><a x=\"é\">t&#x1F3B5;<![CDATA[]]>z</a>\
+               <a>日本 &lt; <!--x--> Ж</a><b/></r>";
+    let whole = parse_chunked(&opts("a"), doc.as_bytes(), usize::MAX);
+    assert!(whole.1.is_none(), "{:?}", whole.1);
+    assert_eq!(whole.0.len(), 2);
+    for size in 1..8 {
+        assert_eq!(parse_chunked(&opts("a"), doc.as_bytes(), size), whole, "chunk {size}");
+    }
+}
+
+#[test]
+fn positioned_errors() {
+    let e = error("<r>\n  <a></b></r>");
+    assert_eq!(e.code, ErrorCode::MismatchedTag);
+    assert_eq!((e.position.line, e.position.column, e.position.offset), (2, 6, 9));
+    assert_eq!(error("<r><a>").code, ErrorCode::UnexpectedEof);
+    assert_eq!(error("<r/><r/>").code, ErrorCode::MultipleRoots);
+    assert_eq!(error("<r/>x").code, ErrorCode::TextOutsideRoot);
+    assert_eq!(error("x<r/>").code, ErrorCode::TextOutsideRoot);
+    assert_eq!(error("<r a='1' a='2'/>").code, ErrorCode::DuplicateAttribute);
+    assert_eq!(error("<r>\u{1}</r>").code, ErrorCode::InvalidChar);
+    assert_eq!(error("<p:r/>").code, ErrorCode::UnboundPrefix);
+    assert_eq!(error("<r>&nbsp;</r>").code, ErrorCode::UndefinedEntity);
+    assert_eq!(error("<r a='&foo;'/>").code, ErrorCode::UndefinedEntity);
+    assert_eq!(
+        error("<?xml version='1.0' encoding='ISO-8859-1'?><r/>").code,
+        ErrorCode::UnsupportedEncoding
+    );
+    assert_eq!(error("").code, ErrorCode::NoRoot);
+    assert_eq!(error("<r><!-- a -- b --></r>").code, ErrorCode::Syntax);
+}
+
+#[test]
+fn errors_come_after_every_earlier_record() {
+    let doc = "<r><a>1</a><a>2</a><a>3</b></r>";
+    for size in [1, 3, 100] {
+        let (recs, err) = parse_chunked(&opts("a"), doc.as_bytes(), size);
+        assert_eq!(recs.len(), 2, "chunk {size}");
+        assert_eq!(err.unwrap().code, ErrorCode::MismatchedTag);
+    }
+}
+
+#[test]
+fn malformed_input_is_reported_before_the_end() {
+    let mut p = XmlParser::new(opts("a")).unwrap();
+    p.feed(b"<r><a>1</b>");
+    assert_eq!(p.run().unwrap_err().code, ErrorCode::MismatchedTag);
+}
+
+#[test]
+fn records_never_nest_and_tagging_names_the_selector() {
+    let o = XmlOptions {
+        select: vec!["a".into(), "b".into()],
+        tagged: true,
+        ..XmlOptions::default()
+    };
+    let (recs, e) = parse_chunked(&o, b"<r><a><a>1</a></a><b>2</b></r>", 5);
+    assert!(e.is_none());
+    assert_eq!(
+        serde_json::Value::Array(recs),
+        serde_json::json!([
+            {"selector": "a", "value": {"a": "1"}},
+            {"selector": "b", "value": "2"}
+        ])
+    );
+}
+
+#[test]
+fn limits_turn_into_errors() {
+    let mut o = opts("a");
+    o.limits.max_record_bytes = 64;
+    let doc = format!("<r><a>{}</a></r>", "x".repeat(200));
+    assert_eq!(
+        parse_chunked(&o, doc.as_bytes(), 16).1.unwrap().code,
+        ErrorCode::RecordTooLarge
+    );
+    let deep = "<a>".repeat(300);
+    assert_eq!(error(&deep).code, ErrorCode::TooDeep);
+}
