@@ -81,7 +81,8 @@ function ensureDeps() {
   if (missing.length === 0) return;
   log(`installing benchmark dependencies (missing: ${missing.join(', ')})`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: BENCH_DIR, stdio: 'inherit' });
+  // Its output goes to stderr: stdout carries only the results.
+  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: BENCH_DIR, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) throw new Error('npm install in benchmark/ failed');
 }
 
@@ -89,7 +90,7 @@ function buildRaw() {
   log('building raw-quickxml (cargo build --release)');
   const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', RAW_MANIFEST], {
     cwd: ROOT_DIR,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 2, 2],
   });
   if (r.error) return `cargo not available (${r.error.code})`;
   if (r.status !== 0) return 'cargo build failed';

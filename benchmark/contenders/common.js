@@ -71,7 +71,8 @@ function round(x, digits) {
 }
 
 /**
- * Runs `body(ctx)` once and prints the result line. `body` resolves to {records, checksum}.
+ * Runs `body(ctx)` once and prints the result line. `body` resolves to
+ * {records, checksum, extra?}; `extra` fields are appended to the line as they are.
  * ctx.open(opts) gives a read stream of the file whose first MB arms the event-loop monitor.
  * With {wholeFile: true} the monitor is armed before the clock starts instead, because
  * such a parser blocks the loop in one go.
@@ -141,7 +142,7 @@ function runContender(name, body, { wholeFile = false } = {}) {
     const t0 = performance.now();
     let out;
     try {
-      const { records, checksum } = await body(ctx);
+      const { records, checksum, extra } = await body(ctx);
       const wallMs = performance.now() - t0;
       const elu = performance.eventLoopUtilization(elu0);
       // Let a pending monitor tick land, so a parse that blocked the loop is recorded.
@@ -159,6 +160,7 @@ function runContender(name, body, { wholeFile = false } = {}) {
         elDelayP99Ms: armed ? round(histogram.percentile(99) / 1e6, 2) : null,
         elDelayMaxMs: armed ? round(histogram.max / 1e6, 2) : null,
         busyMsPerMB: round((elu.utilization * wallMs) / mb, 2),
+        ...extra,
       };
     } catch (err) {
       out = { name, error: String((err && err.message) || err).slice(0, 300) };

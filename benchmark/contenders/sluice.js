@@ -16,6 +16,7 @@ runContender('sluice', async (ctx) => {
       done();
     },
   });
-  await pipeline(ctx.open(), new XmlStream({ select: 'Release' }), sink);
-  return { records, checksum };
+  const xml = new XmlStream({ select: 'Release' });
+  await pipeline(ctx.open(), xml, sink);
+  return { records, checksum, extra: { stats: xml.stats() } };
 });

@@ -570,6 +570,11 @@ impl XmlParser {
         self.pool.give(buf);
     }
 
+    /// The error that stopped parsing, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.failed.as_ref()
+    }
+
     pub fn stats(&self) -> Stats {
         Stats {
             bytes: self.fed,

@@ -1,0 +1,4 @@
+'use strict';
+const { XmlStream } = require('./lib/xml');
+
+module.exports = { XmlStream };

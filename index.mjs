@@ -1,0 +1,4 @@
+import sluice from './index.js';
+
+export const { XmlStream } = sluice;
+export default sluice;

@@ -1,0 +1,142 @@
+'use strict';
+// The stream shell shared by every input format: bytes in, records out. The native side
+// parses each chunk on libuv's pool; this side only parses finished batches (one JSON.parse
+// each) and pushes the records, honouring backpressure in both directions.
+const fs = require('node:fs');
+const { Transform } = require('node:stream');
+const { performance } = require('node:perf_hooks');
+const { parseError, internalError, optionError } = require('./errors');
+
+// Run outcomes, mirrored in src/binding.rs.
+const NEED_INPUT = 0;
+const BATCH_READY = 1;
+const DONE = 2;
+const FAILED = 3;
+
+class RecordStream extends Transform {
+  #native;
+  #waiting = null; // a write callback held back until the reader catches up
+  #progressInterval;
+  #lastProgress = 0;
+  #started = 0;
+  #totalBytes;
+
+  constructor(native, options = {}) {
+    super({
+      readableObjectMode: true,
+      // Enough room for a whole batch, so that parsing the next chunk overlaps with the
+      // consumer reading this one.
+      readableHighWaterMark: options.highWaterMark ?? 1024,
+      writableHighWaterMark: 256 * 1024,
+      signal: options.signal,
+    });
+    this.#native = native;
+    this.#progressInterval = options.progressInterval ?? 250;
+    if (!(this.#progressInterval >= 0)) throw optionError('`progressInterval` must be a number of milliseconds');
+    this.#totalBytes = options.totalBytes;
+    this.on('pipe', (src) => {
+      if (this.#totalBytes === undefined && src instanceof fs.ReadStream && typeof src.path === 'string') {
+        fs.stat(src.path, (err, st) => {
+          if (err || this.#totalBytes !== undefined) return;
+          const start = src.start ?? 0;
+          const end = src.end === undefined || src.end === Infinity ? st.size - 1 : Math.min(src.end, st.size - 1);
+          this.#totalBytes = Math.max(0, end - start + 1);
+        });
+      }
+    });
+  }
+
+  /** Counters: bytes, records, batches, poolHits, poolMisses. */
+  stats() {
+    return this.#native.stats();
+  }
+
+  _transform(chunk, encoding, callback) {
+    if (!this.#started) this.#started = performance.now();
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    this.#settle(this.#native.push(buf), callback, false);
+  }
+
+  _flush(callback) {
+    this.#settle(this.#native.finish(), callback, true);
+  }
+
+  _read(size) {
+    const waiting = this.#waiting;
+    if (waiting) {
+      this.#waiting = null;
+      waiting();
+    }
+    super._read(size);
+  }
+
+  #settle(run, callback, finishing) {
+    run.then(
+      (outcome) => {
+        if (this.destroyed) return;
+        const batch = this.#native.takeBatch();
+        if (outcome === BATCH_READY) {
+          // Start the next native run before materialising this batch, so both overlap.
+          const next = finishing ? this.#native.finish() : this.#native.resume();
+          this.#emit(batch);
+          this.#settle(next, callback, finishing);
+          return;
+        }
+        if (outcome === NEED_INPUT || outcome === DONE) {
+          // Ask for the next chunk first (its parse then runs while we push this batch),
+          // unless the reader is behind: then wait until it reads.
+          let cb = callback;
+          if (finishing || this.readableLength < this.readableHighWaterMark) {
+            cb = null;
+            callback();
+          }
+          this.#emit(batch);
+          this.#progress(finishing);
+          if (cb) {
+            if (this.readableLength < this.readableHighWaterMark) cb();
+            else this.#waiting = cb;
+          }
+          return;
+        }
+        // Records that ended before the error go out first.
+        this.#emit(batch);
+        const info = outcome === FAILED ? this.#native.takeError() : null;
+        callback(info ? parseError(info) : internalError());
+      },
+      (err) => callback(err),
+    );
+  }
+
+  #emit(batch) {
+    if (batch === null || this.destroyed) return;
+    const records = JSON.parse(batch);
+    for (let i = 0; i < records.length; i++) this.push(records[i]);
+  }
+
+  #progress(force) {
+    if (this.listenerCount('progress') === 0) return;
+    const now = performance.now();
+    if (!force && now - this.#lastProgress < this.#progressInterval) return;
+    this.#lastProgress = now;
+    const s = this.#native.stats();
+    const seconds = Math.max((now - this.#started) / 1000, 1e-9);
+    const mem = process.memoryUsage();
+    const p = {
+      bytesRead: s.bytes,
+      records: s.records,
+      mbPerSec: s.bytes / 1e6 / seconds,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+    };
+    const total = this.#totalBytes;
+    if (typeof total === 'number' && total > 0) {
+      p.totalBytes = total;
+      p.percent = Math.min(100, (s.bytes / total) * 100);
+      const rate = s.bytes / seconds;
+      p.etaSeconds = rate > 0 ? Math.max(0, (total - s.bytes) / rate) : null;
+    }
+    this.emit('progress', p);
+  }
+}
+
+module.exports = { RecordStream, NEED_INPUT, BATCH_READY, DONE };

@@ -1,0 +1,78 @@
+'use strict';
+const { NativeXmlParser } = require('./native');
+const { RecordStream } = require('./stream');
+const { optionError } = require('./errors');
+
+const MiB = 1024 * 1024;
+
+function bool(options, name, fallback) {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw optionError(`\`${name}\` must be a boolean`);
+  return v;
+}
+
+function string(options, name, fallback) {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') throw optionError(`\`${name}\` must be a string`);
+  return v;
+}
+
+function positive(options, name, fallback) {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v <= 0) throw optionError(`\`${name}\` must be a positive integer`);
+  return v;
+}
+
+function nativeOptions(options) {
+  const select = options.select ?? '/*';
+  const tagged = Array.isArray(select);
+  const selectors = tagged ? select : [select];
+  if (selectors.length === 0 || !selectors.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw optionError('`select` must be a non-empty string or an array of them');
+  }
+  const alwaysArray = options.alwaysArray ?? [];
+  if (!Array.isArray(alwaysArray) || !alwaysArray.every((s) => typeof s === 'string')) {
+    throw optionError('`alwaysArray` must be an array of element names or paths');
+  }
+  const cdata = options.cdataPropName;
+  if (cdata !== undefined && cdata !== false && (typeof cdata !== 'string' || cdata === '')) {
+    throw optionError('`cdataPropName` must be false or a non-empty string');
+  }
+  return {
+    select: selectors,
+    tagged,
+    ignoreAttributes: bool(options, 'ignoreAttributes', false),
+    attributeNamePrefix: string(options, 'attributeNamePrefix', '@_'),
+    textNodeName: string(options, 'textNodeName', '#text'),
+    trimValues: bool(options, 'trimValues', true),
+    removeNsPrefix: bool(options, 'removeNSPrefix', false),
+    parseTagValue: bool(options, 'parseTagValue', false),
+    parseAttributeValue: bool(options, 'parseAttributeValue', false),
+    cdataPropName: cdata || undefined,
+    alwaysArray,
+    namespaces: bool(options, 'namespaces', true),
+    maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
+    maxDepth: positive(options, 'maxDepth', 256),
+    batchBytes: positive(options, 'batchBytes', 256 * 1024),
+  };
+}
+
+/** XML bytes in, one plain object per selected element out. */
+class XmlStream extends RecordStream {
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') throw optionError('options must be an object');
+    let native;
+    try {
+      native = new NativeXmlParser(nativeOptions(options));
+    } catch (err) {
+      if (err.code === 'ERR_SLUICE_INVALID_OPTION') throw err;
+      throw optionError(err.message);
+    }
+    super(native, options);
+  }
+}
+
+module.exports = { XmlStream, nativeOptions };
