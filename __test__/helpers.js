@@ -1,0 +1,103 @@
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const { XMLParser } = require('fast-xml-parser');
+const { XmlStream } = require('..');
+
+const corpora = path.join(__dirname, '..', '..', 'shared', 'corpora');
+
+/** Rows of a corpus MANIFEST.tsv as objects, or null when the corpora are not beside us. */
+function manifest(folder) {
+  const file = path.join(corpora, folder, 'MANIFEST.tsv');
+  if (!fs.existsSync(file)) return null;
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  const cols = head.split('\t');
+  return rows.map((r) => Object.fromEntries(r.split('\t').map((v, i) => [cols[i], v])));
+}
+
+/** Splits `buf` into chunks whose sizes come from `sizes` (cycled). */
+function chunks(buf, sizes) {
+  const out = [];
+  for (let at = 0, i = 0; at < buf.length; i++) {
+    const n = Math.max(1, sizes[i % sizes.length]);
+    out.push(buf.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+/** Streams `pieces` through an XmlStream; resolves with { records, error }. */
+async function collect(pieces, options) {
+  const records = [];
+  let error = null;
+  try {
+    await pipeline(Readable.from(pieces, { objectMode: false }), new XmlStream(options), async (src) => {
+      for await (const r of src) records.push(r);
+    });
+  } catch (e) {
+    error = e;
+  }
+  return { records, error };
+}
+
+/** The oracle: fast-xml-parser with sluice's defaults. */
+function oracle(xml, options = {}) {
+  const { alwaysArray = [], cdataPropName = false, ...rest } = options;
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    textNodeName: '#text',
+    trimValues: true,
+    removeNSPrefix: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    htmlEntities: true,
+    cdataPropName,
+    isArray: (name) => alwaysArray.includes(name),
+    ...rest,
+  });
+  return parser.parse(xml);
+}
+
+/** Values of keys whose local name is `local`, in document order, without descending into them. */
+function pick(tree, local) {
+  const found = [];
+  const walk = (v) => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v)) {
+      if (k.startsWith('@_') || k === '#text') continue;
+      if (k.slice(k.indexOf(':') + 1) === local) {
+        if (Array.isArray(child)) found.push(...child);
+        else found.push(child);
+      } else {
+        walk(child);
+      }
+    }
+  };
+  walk(tree);
+  return found;
+}
+
+/** Order-insensitive comparison key: keys sorted recursively. */
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+}
+
+/** Seeded PRNG (mulberry32) so failures reproduce. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+module.exports = { corpora, manifest, chunks, collect, oracle, pick, canonical, rng };
