@@ -61,6 +61,9 @@ struct Open {
 
 #[derive(Default)]
 pub struct Tree {
+    /// `parseTagValue`: each piece of mixed content is typed on its own, then the pieces
+    /// are joined as strings (so `007` becomes `7` inside a longer text).
+    pub typed: bool,
     nodes: Vec<Node>,
     attrs: Vec<Attr>,
     /// Finished texts and attribute values.
@@ -78,6 +81,13 @@ pub struct Tree {
 }
 
 impl Tree {
+    pub fn new(typed: bool) -> Self {
+        Tree {
+            typed,
+            ..Tree::default()
+        }
+    }
+
     pub fn clear(&mut self) {
         self.nodes.clear();
         self.attrs.clear();
@@ -193,11 +203,35 @@ impl Tree {
     pub fn cdata_text(&mut self, content: &[u8], trim: bool) {
         self.end_piece(trim);
         self.text(content, false);
+        self.type_piece(trim);
         if let Some(o) = self.open.last_mut() {
             o.pieces += 1;
             o.piece_start = self.scratch.len();
             o.hard_end = self.scratch.len();
         }
+    }
+
+    /// Rewrites the current piece as the string form of its typed value, if it has one.
+    fn type_piece(&mut self, trim: bool) {
+        let Some(o) = self.open.last() else {
+            return;
+        };
+        if !self.typed {
+            return;
+        }
+        let piece = &self.scratch[o.piece_start..];
+        if piece.is_empty() || (!trim && js_trim(piece) != (0, piece.len())) {
+            return;
+        }
+        let typed = std::str::from_utf8(piece).ok().and_then(coerce::coerce);
+        let text = match typed {
+            Some(coerce::Typed::Num(n)) => coerce::js_number_to_string(n),
+            Some(coerce::Typed::Bool(b)) => b.to_string(),
+            None => return,
+        };
+        let start = o.piece_start;
+        self.scratch.truncate(start);
+        self.scratch.extend_from_slice(text.as_bytes());
     }
 
     /// A CDATA section written as its own `cdataPropName` child.
@@ -232,6 +266,12 @@ impl Tree {
             let end = floor + js_trim_end(&self.scratch[floor..]);
             self.scratch.truncate(end);
         }
+        if self.scratch.len() > o.piece_start {
+            self.type_piece(trim);
+        }
+        let Some(o) = self.open.last_mut() else {
+            return;
+        };
         if self.scratch.len() > o.piece_start {
             o.pieces += 1;
         }

@@ -259,7 +259,7 @@ impl XmlParser {
                 always_array_names,
                 limits: opts.limits,
                 symbols: Symbols::new(&opts.attribute_name_prefix, opts.remove_ns_prefix),
-                tree: Tree::default(),
+                tree: Tree::new(opts.parse_tag_value),
                 stack: Vec::new(),
                 names: Vec::new(),
                 ns: Namespaces::default(),
