@@ -16,6 +16,7 @@ const FAILED = 3;
 class RecordStream extends Transform {
   #native;
   #waiting = null; // a write callback held back until the reader catches up
+  #failure = null; // an error held back until the records before it have been read
   #progressInterval;
   #lastProgress = 0;
   #started = 0;
@@ -61,6 +62,21 @@ class RecordStream extends Transform {
     this.#settle(this.#native.finish(), callback, true);
   }
 
+  // Records pushed before an error must reach the reader: destroying the stream would drop
+  // them from the buffer. So the error waits until the buffer has been read empty.
+  read(n) {
+    const chunk = super.read(n);
+    if (this.#failure && this.readableLength === 0) process.nextTick(() => this.#fail());
+    return chunk;
+  }
+
+  #fail() {
+    const failure = this.#failure;
+    if (!failure) return;
+    this.#failure = null;
+    failure.callback(failure.error);
+  }
+
   _read(size) {
     const waiting = this.#waiting;
     if (waiting) {
@@ -101,7 +117,8 @@ class RecordStream extends Transform {
         // Records that ended before the error go out first.
         this.#emit(batch);
         const info = outcome === FAILED ? this.#native.takeError() : null;
-        callback(info ? parseError(info) : internalError());
+        this.#failure = { error: info ? parseError(info) : internalError(), callback };
+        if (this.readableLength === 0) this.#fail();
       },
       (err) => callback(err),
     );

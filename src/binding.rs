@@ -11,8 +11,8 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
-use crate::{Limits, XmlOptions, XmlParser};
 use crate::xml::Status as RunStatus;
+use crate::{Limits, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeXmlOptions {
@@ -103,8 +103,12 @@ impl NativeXmlParser {
                 batch_bytes: o.batch_bytes as usize,
             },
         };
-        let parser = XmlParser::new(opts)
-            .map_err(|e| Error::new(Status::InvalidArg, format!("{} [{}]", e.message, e.code.as_str())))?;
+        let parser = XmlParser::new(opts).map_err(|e| {
+            Error::new(
+                Status::InvalidArg,
+                format!("{} [{}]", e.message, e.code.as_str()),
+            )
+        })?;
         Ok(NativeXmlParser {
             shared: Arc::new(Shared {
                 parser: Mutex::new(parser),
@@ -201,7 +205,11 @@ impl Task for Run {
             if let Some(c) = chunk {
                 parser.feed_owned(c);
             }
-            let status = if finish { parser.finish() } else { parser.run() };
+            let status = if finish {
+                parser.finish()
+            } else {
+                parser.run()
+            };
             let st = parser.stats();
             for (slot, v) in shared.stats.0.iter().zip([
                 st.bytes,

@@ -9,7 +9,10 @@ enum Step {
     Any,
     Local(Vec<u8>),
     /// `{uri}local` or `{uri}*`.
-    Qualified { uri: Vec<u8>, local: Option<Vec<u8>> },
+    Qualified {
+        uri: Vec<u8>,
+        local: Option<Vec<u8>>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -166,7 +169,11 @@ mod tests {
     }
 
     fn m(sel: &Selector, p: &[El]) -> bool {
-        sel.matches(p.len(), |i| p[i].0.as_bytes(), |i| p[i].1.map(str::as_bytes))
+        sel.matches(
+            p.len(),
+            |i| p[i].0.as_bytes(),
+            |i| p[i].1.map(str::as_bytes),
+        )
     }
 
     #[test]

@@ -459,20 +459,14 @@ pub fn js_trim_end(s: &[u8]) -> usize {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{b}'
-            | '\u{c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -545,7 +539,10 @@ mod tests {
             t.text(b"  tail  ", true);
             assert!(t.close(true));
         });
-        assert_eq!(json, r##"{"@_id":"7","a":["1","2"],"b":"x","#text":"tail"}"##);
+        assert_eq!(
+            json,
+            r##"{"@_id":"7","a":["1","2"],"b":"x","#text":"tail"}"##
+        );
     }
 
     #[test]

@@ -58,7 +58,10 @@ fn ddex_corpus_is_chunk_invariant() {
         let whole = parse(&doc, doc.len().max(1));
         let negative = file.contains("NOT-WELL-FORMED") || file.contains("xmlns_ern_missing");
         assert_eq!(whole.1.is_some(), negative, "{file}: {:?}", whole.1);
-        assert!(negative || !whole.0.is_empty() || file.contains("mead") || file.contains("purged"), "{file}: no records");
+        assert!(
+            negative || !whole.0.is_empty() || file.contains("mead") || file.contains("purged"),
+            "{file}: no records"
+        );
         for size in [1, 7, 64 << 10] {
             let (records, err) = parse(&doc, size);
             assert_eq!(err, whole.1, "{file} in {size}-byte chunks");

@@ -49,7 +49,8 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
             ));
         }
         let name_start = i;
-        while i < tag.len() && !matches!(tag[i], b'=' | b'"' | b'\'' | b'<' | b'>' | b'/')
+        while i < tag.len()
+            && !matches!(tag[i], b'=' | b'"' | b'\'' | b'<' | b'>' | b'/')
             && !is_xml_space(tag[i])
         {
             i += 1;
@@ -58,7 +59,10 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
             return Err(fault(
                 i,
                 ErrorCode::InvalidAttribute,
-                format!("unexpected {:?} where an attribute name was expected", tag[i] as char),
+                format!(
+                    "unexpected {:?} where an attribute name was expected",
+                    tag[i] as char
+                ),
             ));
         }
         let name = (name_start, i);

@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(scan("é".as_bytes()[..1].as_ref()), Ok(0));
         assert_eq!(scan(b"ab\x01"), Err((2, Bad::Forbidden(1))));
         assert_eq!(scan(b"ab\xff"), Err((2, Bad::NotUtf8)));
-        assert_eq!(scan("x\u{FFFF}".as_bytes()), Err((1, Bad::Forbidden(0xFFFF))));
+        assert_eq!(
+            scan("x\u{FFFF}".as_bytes()),
+            Err((1, Bad::Forbidden(0xFFFF)))
+        );
         let long = [b"a".repeat(200), b"\x0b".to_vec()].concat();
         assert_eq!(scan(&long), Err((200, Bad::Forbidden(0xB))));
     }

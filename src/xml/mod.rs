@@ -432,9 +432,14 @@ impl XmlParser {
         }
         if let Some(open) = self.st.stack.last() {
             let name = String::from_utf8_lossy(self.st.name(open)).into_owned();
-            let opened = self.lines.at(&self.input, open.at.saturating_sub(base) as usize);
+            let opened = self
+                .lines
+                .at(&self.input, open.at.saturating_sub(base) as usize);
             let opened_line = if open.at >= base {
-                format!(" (opened at line {}, column {})", opened.line, opened.column)
+                format!(
+                    " (opened at line {}, column {})",
+                    opened.line, opened.column
+                )
             } else {
                 format!(" (opened at byte {})", open.at)
             };
@@ -477,14 +482,19 @@ impl XmlParser {
         Ok(true)
     }
 
-    fn parse_window(&mut self, end: usize, final_window: bool) -> std::result::Result<Window, Fail> {
+    fn parse_window(
+        &mut self,
+        end: usize,
+        final_window: bool,
+    ) -> std::result::Result<Window, Fail> {
         let base = self.lines.base();
         let mut start = self.pos;
         // quick-xml drops a UTF-8 BOM at the start of every reader it is given; past the
         // document start that is a U+FEFF character of text, so pass it on ourselves.
         while start > 0 || base > 0 {
             if self.input[start..end].starts_with(&[0xEF, 0xBB, 0xBF]) {
-                self.st.text(&self.input[start..start + 3], base + start as u64)?;
+                self.st
+                    .text(&self.input[start..start + 3], base + start as u64)?;
                 start += 3;
             } else {
                 break;
@@ -628,9 +638,11 @@ fn classify(e: &QError, left: usize) -> Option<&'static str> {
 
 fn quick_xml_fail(e: &QError, at: u64) -> Fail {
     match e {
-        QError::IllFormed(IllFormedError::DoubleHyphenInComment) => {
-            fail(at, ErrorCode::Syntax, "`--` is not allowed inside a comment")
-        }
+        QError::IllFormed(IllFormedError::DoubleHyphenInComment) => fail(
+            at,
+            ErrorCode::Syntax,
+            "`--` is not allowed inside a comment",
+        ),
         QError::IllFormed(IllFormedError::UnclosedReference) => fail(
             at,
             ErrorCode::InvalidReference,
@@ -676,7 +688,10 @@ impl State {
             return Err(fail(
                 at,
                 ErrorCode::TooDeep,
-                format!("elements nest deeper than maxDepth ({})", self.limits.max_depth),
+                format!(
+                    "elements nest deeper than maxDepth ({})",
+                    self.limits.max_depth
+                ),
             ));
         }
         let tag_base = at + 1;
@@ -749,7 +764,10 @@ impl State {
                 return Err(fail(
                     tag_base + s.name.0 as u64,
                     ErrorCode::UnboundPrefix,
-                    format!("invalid namespace declaration `{}`: {why}", String::from_utf8_lossy(key)),
+                    format!(
+                        "invalid namespace declaration `{}`: {why}",
+                        String::from_utf8_lossy(key)
+                    ),
                 ));
             }
         }
@@ -828,7 +846,11 @@ impl State {
         Ok(())
     }
 
-    fn check_attribute_values(&mut self, raw: &[u8], tag_base: u64) -> std::result::Result<(), Fail> {
+    fn check_attribute_values(
+        &mut self,
+        raw: &[u8],
+        tag_base: u64,
+    ) -> std::result::Result<(), Fail> {
         for i in 0..self.spans.len() {
             let s = self.spans[i];
             self.check_value(raw, s, tag_base)?;
@@ -934,8 +956,7 @@ impl State {
             Ref::Undefined => {
                 let mut f = attrs::undefined_entity(0, name);
                 if self.dtd_declares_entities {
-                    f.message
-                        .push_str("; DOCTYPE entities are never expanded");
+                    f.message.push_str("; DOCTYPE entities are never expanded");
                 }
                 Err(from_fault(at, f))
             }
@@ -961,10 +982,7 @@ impl State {
     }
 
     fn pi(&mut self, pi: &[u8], at: u64) -> std::result::Result<(), Fail> {
-        let target_len = pi
-            .iter()
-            .position(|&b| is_xml_space(b))
-            .unwrap_or(pi.len());
+        let target_len = pi.iter().position(|&b| is_xml_space(b)).unwrap_or(pi.len());
         if pi[..target_len].eq_ignore_ascii_case(b"xml") {
             return Err(fail(
                 at,
@@ -973,7 +991,11 @@ impl State {
             ));
         }
         if target_len == 0 {
-            return Err(fail(at, ErrorCode::Syntax, "processing instruction without a target"));
+            return Err(fail(
+                at,
+                ErrorCode::Syntax,
+                "processing instruction without a target",
+            ));
         }
         if self.record.is_some() {
             self.tree.end_piece(self.trim);
@@ -999,10 +1021,7 @@ impl State {
             return Err(fail(
                 at,
                 ErrorCode::InvalidDeclaration,
-                format!(
-                    "unsupported XML version {:?}",
-                    version
-                ),
+                format!("unsupported XML version {:?}", version),
             ));
         }
         if let Some(enc) = d.encoding() {
@@ -1056,9 +1075,9 @@ fn check_name(name: &[u8], at: u64) -> std::result::Result<(), Fail> {
         None => true,
         Some(&b) => b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':'),
     };
-    let bad_char = name
-        .iter()
-        .any(|&b| b < 0x80 && !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')));
+    let bad_char = name.iter().any(|&b| {
+        b < 0x80 && !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+    });
     if bad_start || bad_char {
         return Err(fail(
             at,

@@ -77,12 +77,17 @@ mod tests {
     #[test]
     fn scoping_and_reserved_prefixes() {
         let mut ns = Namespaces::default();
-        ns.declare(b"ern", b"http://ddex.net/xml/ern/43").ok().unwrap();
+        ns.declare(b"ern", b"http://ddex.net/xml/ern/43")
+            .ok()
+            .unwrap();
         let outer = ns.mark();
         ns.declare(b"ern", b"urn:inner").ok().unwrap();
         assert_eq!(ns.resolve(b"ern", ns.mark()), Some(&b"urn:inner"[..]));
         ns.truncate(outer);
-        assert_eq!(ns.resolve(b"ern", ns.mark()), Some(&b"http://ddex.net/xml/ern/43"[..]));
+        assert_eq!(
+            ns.resolve(b"ern", ns.mark()),
+            Some(&b"http://ddex.net/xml/ern/43"[..])
+        );
         assert_eq!(ns.resolve(b"x", ns.mark()), None);
         assert!(ns.resolve(b"xml", 0).is_some());
         assert!(ns.declare(b"p", b"").is_err());

@@ -64,7 +64,14 @@ mod tests {
         let mut l = Lines::default();
         l.advance(&doc[..5]);
         assert_eq!(l.at(&doc[5..], 4), whole);
-        assert_eq!(whole, Position { offset: 9, line: 3, column: 2 });
+        assert_eq!(
+            whole,
+            Position {
+                offset: 9,
+                line: 3,
+                column: 2
+            }
+        );
         assert_eq!(Lines::default().at(doc, 7).column, 4, "é is one column");
     }
 }

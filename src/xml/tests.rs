@@ -8,7 +8,11 @@ fn opts(select: &str) -> XmlOptions {
 }
 
 /// Feeds `doc` in chunks of `size`, collecting all batches and the final error.
-fn parse_chunked(o: &XmlOptions, doc: &[u8], size: usize) -> (Vec<serde_json::Value>, Option<Error>) {
+fn parse_chunked(
+    o: &XmlOptions,
+    doc: &[u8],
+    size: usize,
+) -> (Vec<serde_json::Value>, Option<Error>) {
     let mut p = XmlParser::new(o.clone()).unwrap();
     let mut records = Vec::new();
     let mut drain = |p: &mut XmlParser| {
@@ -81,7 +85,11 @@ fn every_split_gives_the_same_records() {
     assert!(whole.1.is_none(), "{:?}", whole.1);
     assert_eq!(whole.0.len(), 2);
     for size in 1..8 {
-        assert_eq!(parse_chunked(&opts("a"), doc.as_bytes(), size), whole, "chunk {size}");
+        assert_eq!(
+            parse_chunked(&opts("a"), doc.as_bytes(), size),
+            whole,
+            "chunk {size}"
+        );
     }
 }
 
@@ -89,12 +97,18 @@ fn every_split_gives_the_same_records() {
 fn positioned_errors() {
     let e = error("<r>\n  <a></b></r>");
     assert_eq!(e.code, ErrorCode::MismatchedTag);
-    assert_eq!((e.position.line, e.position.column, e.position.offset), (2, 6, 9));
+    assert_eq!(
+        (e.position.line, e.position.column, e.position.offset),
+        (2, 6, 9)
+    );
     assert_eq!(error("<r><a>").code, ErrorCode::UnexpectedEof);
     assert_eq!(error("<r/><r/>").code, ErrorCode::MultipleRoots);
     assert_eq!(error("<r/>x").code, ErrorCode::TextOutsideRoot);
     assert_eq!(error("x<r/>").code, ErrorCode::TextOutsideRoot);
-    assert_eq!(error("<r a='1' a='2'/>").code, ErrorCode::DuplicateAttribute);
+    assert_eq!(
+        error("<r a='1' a='2'/>").code,
+        ErrorCode::DuplicateAttribute
+    );
     assert_eq!(error("<r>\u{1}</r>").code, ErrorCode::InvalidChar);
     assert_eq!(error("<p:r/>").code, ErrorCode::UnboundPrefix);
     assert_eq!(error("<r>&nbsp;</r>").code, ErrorCode::UndefinedEntity);
