@@ -33,6 +33,9 @@ impl Pool {
 
     pub fn give(&mut self, mut buf: BytesMut) {
         buf.clear();
+        // Input buffers are consumed by advancing their start; win that room back so the
+        // buffer counts at its real size next time.
+        buf.try_reclaim(64 << 10);
         if buf.capacity() <= MAX_KEPT_CAPACITY && self.free.len() < MAX_KEPT_BUFFERS {
             self.free.push(buf);
         }
