@@ -22,7 +22,11 @@ impl Pool {
 
     /// An empty buffer with at least `capacity` bytes of room.
     pub fn take(&mut self, capacity: usize) -> BytesMut {
-        if let Some(i) = self.free.iter().rposition(|b| b.capacity() >= capacity) {
+        // Best fit, so a small request does not take the big buffer a batch needs next.
+        let fit = (0..self.free.len())
+            .filter(|&i| self.free[i].capacity() >= capacity)
+            .min_by_key(|&i| self.free[i].capacity());
+        if let Some(i) = fit {
             self.hits += 1;
             self.free.swap_remove(i)
         } else {
@@ -36,8 +40,15 @@ impl Pool {
         // Input buffers are consumed by advancing their start; win that room back so the
         // buffer counts at its real size next time.
         buf.try_reclaim(64 << 10);
-        if buf.capacity() <= MAX_KEPT_CAPACITY && self.free.len() < MAX_KEPT_BUFFERS {
+        if buf.capacity() > MAX_KEPT_CAPACITY {
+            return;
+        }
+        if self.free.len() < MAX_KEPT_BUFFERS {
             self.free.push(buf);
+        } else if let Some(i) = (0..self.free.len()).min_by_key(|&i| self.free[i].capacity()) {
+            if self.free[i].capacity() < buf.capacity() {
+                self.free[i] = buf;
+            }
         }
     }
 
@@ -63,6 +74,16 @@ mod tests {
         let b = pool.take(1000);
         assert!(b.is_empty(), "a reused buffer comes back cleared");
         assert_eq!((pool.hits(), pool.misses()), (1, 1));
+    }
+
+    #[test]
+    fn small_requests_leave_big_buffers_for_big_ones() {
+        let mut pool = Pool::new();
+        pool.give(BytesMut::with_capacity(1 << 20));
+        pool.give(BytesMut::with_capacity(64 << 10));
+        assert_eq!(pool.take(1000).capacity(), 64 << 10);
+        assert_eq!(pool.take(1 << 20).capacity(), 1 << 20);
+        assert_eq!(pool.misses(), 0);
     }
 
     #[test]
