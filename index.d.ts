@@ -5,6 +5,11 @@ export declare class NativeXmlParser {
   constructor(o: NativeXmlOptions)
   /** Queues a chunk; resolves with a run outcome once it is parsed. */
   push(chunk: Buffer): Promise<number>
+  /**
+   * Queues several chunks as one run: fewer trips through the worker pool when the
+   * writable side has buffered input while the previous run was busy.
+   */
+  pushMany(chunks: Array<Buffer>): Promise<number>
   /** Continues after a full batch without new input. */
   resume(): Promise<number>
   /** Ends the input. */

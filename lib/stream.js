@@ -28,7 +28,7 @@ class RecordStream extends Transform {
       // Enough room for a whole batch, so that parsing the next chunk overlaps with the
       // consumer reading this one.
       readableHighWaterMark: options.highWaterMark ?? 1024,
-      writableHighWaterMark: 256 * 1024,
+      writableHighWaterMark: 1024 * 1024,
       signal: options.signal,
     });
     this.#native = native;
@@ -56,6 +56,12 @@ class RecordStream extends Transform {
     if (!this.#started) this.#started = performance.now();
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     this.#settle(this.#native.push(buf), callback, false);
+  }
+
+  _writev(entries, callback) {
+    if (!this.#started) this.#started = performance.now();
+    const bufs = entries.map(({ chunk, encoding }) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk));
+    this.#settle(this.#native.pushMany(bufs), callback, false);
   }
 
   _flush(callback) {

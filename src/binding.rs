@@ -125,6 +125,18 @@ impl NativeXmlParser {
         AsyncTask::new(Run::new(&self.shared, Some(buf), false))
     }
 
+    /// Queues several chunks as one run: fewer trips through the worker pool when the
+    /// writable side has buffered input while the previous run was busy.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn push_many(&self, chunks: Vec<BufferSlice>) -> AsyncTask<Run> {
+        let total = chunks.iter().map(|c| c.len()).sum();
+        let mut buf: BytesMut = self.shared.lock().buffer(total);
+        for c in &chunks {
+            buf.extend_from_slice(c);
+        }
+        AsyncTask::new(Run::new(&self.shared, Some(buf), false))
+    }
+
     /// Continues after a full batch without new input.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn resume(&self) -> AsyncTask<Run> {
