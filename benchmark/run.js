@@ -243,7 +243,7 @@ async function main() {
     '',
     `- date: ${new Date().toISOString()}`,
     `- CPU: ${cpuModel()} (${os.cpus().length} logical cores), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
-    `- node ${process.version}, ${os.platform()} ${os.release()}`,
+    `- node ${process.version}, ${os.platform()} ${os.release()}; load average at start ${os.loadavg()[0].toFixed(2)}`,
     `- command: \`${command}\``,
     `- ${opts.runs} run(s) per contender and size, each in a fresh process, round-robin; medians shown`,
     '',

@@ -31,6 +31,14 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
+        // Eight bytes at a time while none needs escaping: the common case for names,
+        // codes and Latin text.
+        while i + 8 <= s.len() && !word_needs_escape(&s[i..i + 8]) {
+            i += 8;
+        }
+        if i >= s.len() {
+            break;
+        }
         let b = s[i];
         if !NEEDS_ESCAPE[b as usize] {
             i += 1;
@@ -61,6 +69,21 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
         start = i;
     }
     out.extend_from_slice(&s[start..]);
+}
+
+/// Whether any of 8 bytes is a control, `"`, `\\` or non-ASCII (SWAR test).
+#[inline]
+fn word_needs_escape(b: &[u8]) -> bool {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b);
+    let x = u64::from_le_bytes(w);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_0x20 = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let quote = has_zero(x ^ (ONES * b'"' as u64));
+    let backslash = has_zero(x ^ (ONES * b'\\' as u64));
+    (x & HIGH) | below_0x20 | quote | backslash != 0
 }
 
 #[inline]

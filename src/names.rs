@@ -126,14 +126,14 @@ impl Symbols {
 }
 
 pub fn local_name(qname: &[u8]) -> &[u8] {
-    match memchr::memchr(b':', qname) {
+    match qname.iter().position(|&b| b == b':') {
         Some(i) => &qname[i + 1..],
         None => qname,
     }
 }
 
 pub fn prefix(qname: &[u8]) -> Option<&[u8]> {
-    memchr::memchr(b':', qname).map(|i| &qname[..i])
+    qname.iter().position(|&b| b == b':').map(|i| &qname[..i])
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ impl Tree {
         if trim && self.piece_is_empty() {
             bytes = &bytes[js_trim_start(bytes)..];
         }
-        if memchr::memchr(b'\r', bytes).is_none() {
+        if !bytes.contains(&b'\r') {
             self.scratch.extend_from_slice(bytes);
             return;
         }
@@ -434,7 +434,14 @@ pub fn js_trim(s: &[u8]) -> (usize, usize) {
 
 /// Length of the leading white space.
 pub fn js_trim_start(s: &[u8]) -> usize {
-    let mut start = 0;
+    // Almost all white space between elements is ASCII: skip it without decoding.
+    let mut start = s
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+        .unwrap_or(s.len());
+    if start == s.len() || s[start] < 0x80 && !matches!(s[start], 0x0b | 0x0c) {
+        return start;
+    }
     while start < s.len() {
         match ws_len_at(s, start) {
             0 => break,
@@ -446,7 +453,13 @@ pub fn js_trim_start(s: &[u8]) -> usize {
 
 /// Length of `s` without its trailing white space.
 pub fn js_trim_end(s: &[u8]) -> usize {
-    let mut end = s.len();
+    let mut end = s
+        .iter()
+        .rposition(|&b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+        .map_or(0, |i| i + 1);
+    if end == 0 || s[end - 1] < 0x80 && !matches!(s[end - 1], 0x0b | 0x0c) {
+        return end;
+    }
     while end > 0 {
         match ws_len_before(s, end) {
             0 => break,

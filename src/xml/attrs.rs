@@ -94,7 +94,7 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
             }
         };
         let v_start = i + 1;
-        let v_end = match memchr::memchr(quote, &tag[v_start..]) {
+        let v_end = match tag[v_start..].iter().position(|&b| b == quote) {
             Some(n) => v_start + n,
             None => {
                 return Err(fault(
@@ -104,7 +104,7 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
                 ))
             }
         };
-        if let Some(lt) = memchr::memchr(b'<', &tag[v_start..v_end]) {
+        if let Some(lt) = tag[v_start..v_end].iter().position(|&b| b == b'<') {
             return Err(fault(
                 v_start + lt,
                 ErrorCode::InvalidAttribute,
@@ -134,7 +134,11 @@ pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fau
     let mut i = if trim { js_trim_start(raw) } else { 0 };
     let mut hard_end = 0;
     while i < raw.len() {
-        match memchr::memchr3(b'&', b'\r', b'\n', &raw[i..]).map(|n| i + n) {
+        match raw[i..]
+            .iter()
+            .position(|&b| matches!(b, b'&' | b'\r' | b'\n'))
+            .map(|n| i + n)
+        {
             None => {
                 push_literal(out, &raw[i..]);
                 break;
@@ -143,7 +147,7 @@ pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fau
                 push_literal(out, &raw[i..j]);
                 match raw[j] {
                     b'&' => {
-                        let Some(len) = memchr::memchr(b';', &raw[j + 1..]) else {
+                        let Some(len) = raw[j + 1..].iter().position(|&b| b == b';') else {
                             return Err(fault(
                                 j,
                                 ErrorCode::InvalidReference,
@@ -182,7 +186,7 @@ pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fau
 }
 
 fn push_literal(out: &mut Vec<u8>, s: &[u8]) {
-    if memchr::memchr(b'\t', s).is_none() {
+    if !s.contains(&b'\t') {
         out.extend_from_slice(s);
     } else {
         out.extend(s.iter().map(|&b| if b == b'\t' { b' ' } else { b }));

@@ -862,7 +862,7 @@ impl State {
     /// report bad ones; nothing else about them can be wrong once scanned.
     fn check_value(&mut self, raw: &[u8], s: Span, tag_base: u64) -> std::result::Result<(), Fail> {
         let v = &raw[s.value.0..s.value.1];
-        if memchr::memchr(b'&', v).is_some() {
+        if v.contains(&b'&') {
             attrs::decode_value(v, false, &mut self.value)
                 .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
         }
@@ -1071,13 +1071,21 @@ fn unbound(at: u64, prefix: &[u8], name: &[u8]) -> Fail {
 /// Rejects names no XML name can be; full `Name` production checks belong to the
 /// conformance work.
 fn check_name(name: &[u8], at: u64) -> std::result::Result<(), Fail> {
+    static NAME_BYTE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b >= 0x80 || b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':');
+            i += 1;
+        }
+        t
+    };
     let bad_start = match name.first() {
         None => true,
         Some(&b) => b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':'),
     };
-    let bad_char = name.iter().any(|&b| {
-        b < 0x80 && !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
-    });
+    let bad_char = !name.iter().all(|&b| NAME_BYTE[b as usize]);
     if bad_start || bad_char {
         return Err(fail(
             at,
