@@ -28,7 +28,7 @@ class RecordStream extends Transform {
       // Enough room for a whole batch, so that parsing the next chunk overlaps with the
       // consumer reading this one.
       readableHighWaterMark: options.highWaterMark ?? 1024,
-      writableHighWaterMark: 1024 * 1024,
+      writableHighWaterMark: 256 * 1024,
       signal: options.signal,
     });
     this.#native = native;
