@@ -98,25 +98,32 @@ class RecordStream extends Transform {
         if (this.destroyed) return;
         const batch = this.#native.takeBatch();
         if (outcome === BATCH_READY) {
-          // Start the next native run before materialising this batch, so both overlap.
-          const next = finishing ? this.#native.finish() : this.#native.resume();
-          this.#emit(batch);
-          this.#settle(next, callback, finishing);
+          const more = () => this.#native[finishing ? 'finish' : 'resume']();
+          if (this.#hasRoom()) {
+            // Start the next native run before materialising this batch, so both overlap.
+            const next = more();
+            this.#emit(batch);
+            this.#settle(next, callback, finishing);
+          } else {
+            this.#emit(batch);
+            this.#whenRoom(() => this.#settle(more(), callback, finishing));
+          }
           return;
         }
         if (outcome === NEED_INPUT || outcome === DONE) {
-          // Ask for the next chunk first (its parse then runs while we push this batch),
-          // unless the reader is behind: then wait until it reads.
-          let cb = callback;
-          if (finishing || this.readableLength < this.readableHighWaterMark) {
-            cb = null;
+          if (finishing) {
+            this.#emit(batch);
+            this.#progress(true);
             callback();
-          }
-          this.#emit(batch);
-          this.#progress(finishing);
-          if (cb) {
-            if (this.readableLength < this.readableHighWaterMark) cb();
-            else this.#waiting = cb;
+          } else if (this.#hasRoom()) {
+            // Ask for the next chunk first: its parse then runs while we push this batch.
+            callback();
+            this.#emit(batch);
+            this.#progress(false);
+          } else {
+            this.#emit(batch);
+            this.#progress(false);
+            this.#whenRoom(callback);
           }
           return;
         }
@@ -128,6 +135,16 @@ class RecordStream extends Transform {
       },
       (err) => callback(err),
     );
+  }
+
+  #hasRoom() {
+    return this.readableLength < this.readableHighWaterMark;
+  }
+
+  /** Runs `fn` once the reader has taken enough records (see `_read`). */
+  #whenRoom(fn) {
+    if (this.#hasRoom()) fn();
+    else this.#waiting = fn;
   }
 
   #emit(batch) {
