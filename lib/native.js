@@ -6,10 +6,9 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 
 function load() {
-  const abi = process.platform === 'linux' ? (process.report?.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl') : '';
-  const preferred = path.join(root, `sluice.${process.platform}-${process.arch}${abi}.node`);
-  if (fs.existsSync(preferred)) return require(preferred);
-  const built = fs.readdirSync(root).filter((f) => /^sluice\..+\.node$/.test(f));
+  // `napi build --platform` names the file sluice.<platform>-<arch>[-<abi>].node.
+  const prefix = `sluice.${process.platform}-${process.arch}`;
+  const built = fs.readdirSync(root).filter((f) => f.startsWith(prefix) && f.endsWith('.node'));
   if (built.length === 1) return require(path.join(root, built[0]));
   const err = new Error(
     `sluice: no native addon for ${process.platform}-${process.arch} in ${root}. ` +
