@@ -1,5 +1,5 @@
 'use strict';
-const { NativeXmlParser } = require('./native');
+const { NativeParser } = require('./native');
 const { RecordStream } = require('./stream');
 const { optionError } = require('./errors');
 
@@ -66,7 +66,7 @@ class XmlStream extends RecordStream {
     if (options === null || typeof options !== 'object') throw optionError('options must be an object');
     let native;
     try {
-      native = new NativeXmlParser(nativeOptions(options));
+      native = NativeParser.xml(nativeOptions(options));
     } catch (err) {
       if (err.code === 'ERR_SLUICE_INVALID_OPTION') throw err;
       throw optionError(err.message);

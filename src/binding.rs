@@ -12,7 +12,7 @@ use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
 use crate::xml::Status as RunStatus;
-use crate::{Limits, XmlOptions, XmlParser};
+use crate::{Engine, Limits, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeXmlOptions {
@@ -56,14 +56,14 @@ pub struct NativeStats {
 struct SharedStats([AtomicU64; 5]);
 
 struct Shared {
-    parser: Mutex<XmlParser>,
+    parser: Mutex<Box<dyn Engine>>,
     stats: SharedStats,
 }
 
 impl Shared {
     /// A panic inside the parser leaves the lock poisoned; the parser is then marked failed
     /// by the caller, so taking the guard anyway is safe.
-    fn lock(&self) -> MutexGuard<'_, XmlParser> {
+    fn lock(&self) -> MutexGuard<'_, Box<dyn Engine>> {
         self.parser.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -75,15 +75,32 @@ const DONE: u32 = 2;
 const FAILED: u32 = 3;
 const PANICKED: u32 = 4;
 
+/// One parser instance of any format; JS picks the format with a factory.
 #[napi]
-pub struct NativeXmlParser {
+pub struct NativeParser {
     shared: Arc<Shared>,
 }
 
+fn invalid_option(e: crate::Error) -> Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("{} [{}]", e.message, e.code.as_str()),
+    )
+}
+
 #[napi]
-impl NativeXmlParser {
-    #[napi(constructor)]
-    pub fn new(o: NativeXmlOptions) -> Result<Self> {
+impl NativeParser {
+    fn wrap(engine: Box<dyn Engine>) -> Self {
+        NativeParser {
+            shared: Arc::new(Shared {
+                parser: Mutex::new(engine),
+                stats: SharedStats::default(),
+            }),
+        }
+    }
+
+    #[napi(factory)]
+    pub fn xml(o: NativeXmlOptions) -> Result<Self> {
         let opts = XmlOptions {
             select: o.select,
             tagged: o.tagged,
@@ -103,18 +120,8 @@ impl NativeXmlParser {
                 batch_bytes: o.batch_bytes as usize,
             },
         };
-        let parser = XmlParser::new(opts).map_err(|e| {
-            Error::new(
-                Status::InvalidArg,
-                format!("{} [{}]", e.message, e.code.as_str()),
-            )
-        })?;
-        Ok(NativeXmlParser {
-            shared: Arc::new(Shared {
-                parser: Mutex::new(parser),
-                stats: SharedStats::default(),
-            }),
-        })
+        let parser = XmlParser::new(opts).map_err(invalid_option)?;
+        Ok(Self::wrap(Box::new(parser)))
     }
 
     /// Queues a chunk; resolves with a run outcome once it is parsed.

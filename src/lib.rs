@@ -2,6 +2,7 @@
 //! `binding.rs` behind the `node` feature and only moves bytes and batches across.
 
 pub mod coerce;
+pub mod engine;
 pub mod error;
 pub mod escape;
 pub mod limits;
@@ -14,6 +15,7 @@ pub mod xml;
 #[cfg(feature = "node")]
 mod binding;
 
+pub use engine::Engine;
 pub use error::{Error, ErrorCode, Position};
 pub use limits::Limits;
 pub use xml::{Stats, Status, XmlOptions, XmlParser};

@@ -1,0 +1,54 @@
+//! What every input format's parser offers the binding: chunks in, batches of records (JSON
+//! array text) out, in that order, with one error at most.
+
+use bytes::BytesMut;
+
+use crate::error::Error;
+use crate::xml::{Stats, Status, XmlParser};
+
+pub trait Engine: Send {
+    /// A pooled buffer to copy the next chunk into.
+    fn buffer(&mut self, capacity: usize) -> BytesMut;
+    fn feed_owned(&mut self, chunk: BytesMut);
+    /// Processes what has been fed.
+    fn run(&mut self) -> Result<Status, Error>;
+    /// Declares the end of input and processes the rest.
+    fn finish(&mut self) -> Result<Status, Error>;
+    /// The finished records as one JSON array (ASCII), or `None`.
+    fn take_batch(&mut self) -> Option<BytesMut>;
+    fn recycle(&mut self, buf: BytesMut);
+    fn error(&self) -> Option<&Error>;
+    fn stats(&self) -> Stats;
+    /// Records dropped by skip-and-continue since the last call.
+    fn take_skips(&mut self) -> Vec<Error> {
+        Vec::new()
+    }
+}
+
+/// Inherent methods win over trait methods, so these forward rather than recurse.
+impl Engine for XmlParser {
+    fn buffer(&mut self, capacity: usize) -> BytesMut {
+        XmlParser::buffer(self, capacity)
+    }
+    fn feed_owned(&mut self, chunk: BytesMut) {
+        XmlParser::feed_owned(self, chunk)
+    }
+    fn run(&mut self) -> Result<Status, Error> {
+        XmlParser::run(self)
+    }
+    fn finish(&mut self) -> Result<Status, Error> {
+        XmlParser::finish(self)
+    }
+    fn take_batch(&mut self) -> Option<BytesMut> {
+        XmlParser::take_batch(self)
+    }
+    fn recycle(&mut self, buf: BytesMut) {
+        XmlParser::recycle(self, buf)
+    }
+    fn error(&self) -> Option<&Error> {
+        XmlParser::error(self)
+    }
+    fn stats(&self) -> Stats {
+        XmlParser::stats(self)
+    }
+}
