@@ -21,6 +21,7 @@ class RecordStream extends Transform {
   #lastProgress = 0;
   #started = 0;
   #totalBytes;
+  #nullValue;
 
   constructor(native, options = {}) {
     super({
@@ -35,6 +36,7 @@ class RecordStream extends Transform {
     this.#progressInterval = options.progressInterval ?? 250;
     if (!(this.#progressInterval >= 0)) throw optionError('`progressInterval` must be a number of milliseconds');
     this.#totalBytes = options.totalBytes;
+    this.#nullValue = options.nullValue;
     this.on('pipe', (src) => {
       if (this.#totalBytes === undefined && src instanceof fs.ReadStream && typeof src.path === 'string') {
         fs.stat(src.path, (err, st) => {
@@ -150,7 +152,10 @@ class RecordStream extends Transform {
   #emit(batch) {
     if (batch === null || this.destroyed) return;
     const records = JSON.parse(batch);
-    for (let i = 0; i < records.length; i++) this.push(records[i]);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      this.push(r === null ? this.#nullValue : r);
+    }
   }
 
   #progress(force) {
