@@ -1,4 +1,5 @@
 'use strict';
 const { XmlStream } = require('./lib/xml');
+const { JsonStream, NULL } = require('./lib/json');
 
-module.exports = { XmlStream };
+module.exports = { XmlStream, JsonStream, NULL };

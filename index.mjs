@@ -1,4 +1,4 @@
 import sluice from './index.js';
 
-export const { XmlStream } = sluice;
+export const { XmlStream, JsonStream, NULL } = sluice;
 export default sluice;

@@ -22,6 +22,8 @@ class RecordStream extends Transform {
   #started = 0;
   #totalBytes;
   #nullValue;
+  #reportSkips;
+  #skipped = 0;
 
   constructor(native, options = {}) {
     super({
@@ -37,6 +39,7 @@ class RecordStream extends Transform {
     if (!(this.#progressInterval >= 0)) throw optionError('`progressInterval` must be a number of milliseconds');
     this.#totalBytes = options.totalBytes;
     this.#nullValue = options.nullValue;
+    this.#reportSkips = options.onError === 'skip';
     this.on('pipe', (src) => {
       if (this.#totalBytes === undefined && src instanceof fs.ReadStream && typeof src.path === 'string') {
         fs.stat(src.path, (err, st) => {
@@ -49,9 +52,9 @@ class RecordStream extends Transform {
     });
   }
 
-  /** Counters: bytes, records, batches, poolHits, poolMisses. */
+  /** Counters: bytes, records, batches, poolHits, poolMisses, skipped. */
   stats() {
-    return this.#native.stats();
+    return { ...this.#native.stats(), skipped: this.#skipped };
   }
 
   _transform(chunk, encoding, callback) {
@@ -99,6 +102,7 @@ class RecordStream extends Transform {
       (outcome) => {
         if (this.destroyed) return;
         const batch = this.#native.takeBatch();
+        if (this.#reportSkips) this.#emitSkips();
         if (outcome === BATCH_READY) {
           const more = () => this.#native[finishing ? 'finish' : 'resume']();
           if (this.#hasRoom()) {
@@ -147,6 +151,13 @@ class RecordStream extends Transform {
   #whenRoom(fn) {
     if (this.#hasRoom()) fn();
     else this.#waiting = fn;
+  }
+
+  #emitSkips() {
+    for (const { error, recordIndex } of this.#native.takeSkips()) {
+      this.#skipped++;
+      this.emit('skip', { ...error, recordIndex });
+    }
   }
 
   #emit(batch) {

@@ -12,7 +12,7 @@ use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
 use crate::xml::Status as RunStatus;
-use crate::{Engine, Limits, XmlOptions, XmlParser};
+use crate::{Engine, JsonFormat, JsonOptions, JsonParser, Limits, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeXmlOptions {
@@ -34,12 +34,42 @@ pub struct NativeXmlOptions {
 }
 
 #[napi(object)]
+pub struct NativeJsonOptions {
+    pub select: Vec<String>,
+    pub tagged: bool,
+    /// `json`, `concatenated` or `ndjson`.
+    pub format: String,
+    pub skip_errors: bool,
+    pub max_record_bytes: f64,
+    pub max_depth: u32,
+    pub batch_bytes: u32,
+}
+
+#[napi(object)]
 pub struct NativeError {
     pub code: String,
     pub message: String,
     pub line: f64,
     pub column: f64,
     pub offset: f64,
+}
+
+impl From<&crate::Error> for NativeError {
+    fn from(e: &crate::Error) -> Self {
+        NativeError {
+            code: e.code.as_str().to_string(),
+            message: e.message.clone(),
+            line: e.position.line as f64,
+            column: e.position.column as f64,
+            offset: e.position.offset as f64,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct NativeSkip {
+    pub error: NativeError,
+    pub record_index: f64,
 }
 
 #[napi(object)]
@@ -124,6 +154,27 @@ impl NativeParser {
         Ok(Self::wrap(Box::new(parser)))
     }
 
+    #[napi(factory)]
+    pub fn json(o: NativeJsonOptions) -> Result<Self> {
+        let opts = JsonOptions {
+            select: o.select,
+            tagged: o.tagged,
+            format: match o.format.as_str() {
+                "ndjson" => JsonFormat::Ndjson,
+                "concatenated" => JsonFormat::Concatenated,
+                _ => JsonFormat::Json,
+            },
+            skip_errors: o.skip_errors,
+            limits: Limits {
+                max_record_bytes: o.max_record_bytes as usize,
+                max_depth: o.max_depth as usize,
+                batch_bytes: o.batch_bytes as usize,
+            },
+        };
+        let parser = JsonParser::new(opts).map_err(invalid_option)?;
+        Ok(Self::wrap(Box::new(parser)))
+    }
+
     /// Queues a chunk; resolves with a run outcome once it is parsed.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn push(&self, chunk: BufferSlice) -> AsyncTask<Run> {
@@ -170,14 +221,21 @@ impl NativeParser {
 
     #[napi]
     pub fn take_error(&self) -> Option<NativeError> {
-        let parser = self.shared.lock();
-        parser.error().map(|e| NativeError {
-            code: e.code.as_str().to_string(),
-            message: e.message.clone(),
-            line: e.position.line as f64,
-            column: e.position.column as f64,
-            offset: e.position.offset as f64,
-        })
+        self.shared.lock().error().map(NativeError::from)
+    }
+
+    /// Records dropped by skip-and-continue since the last call, oldest first.
+    #[napi]
+    pub fn take_skips(&self) -> Vec<NativeSkip> {
+        self.shared
+            .lock()
+            .take_skips()
+            .into_iter()
+            .map(|(e, record_index)| NativeSkip {
+                error: NativeError::from(&e),
+                record_index: record_index as f64,
+            })
+            .collect()
     }
 
     #[napi]

@@ -4,6 +4,7 @@
 use bytes::BytesMut;
 
 use crate::error::Error;
+use crate::json::JsonParser;
 use crate::xml::{Stats, Status, XmlParser};
 
 pub trait Engine: Send {
@@ -19,8 +20,8 @@ pub trait Engine: Send {
     fn recycle(&mut self, buf: BytesMut);
     fn error(&self) -> Option<&Error>;
     fn stats(&self) -> Stats;
-    /// Records dropped by skip-and-continue since the last call.
-    fn take_skips(&mut self) -> Vec<Error> {
+    /// Records dropped by skip-and-continue since the last call, with their indexes.
+    fn take_skips(&mut self) -> Vec<(Error, u64)> {
         Vec::new()
     }
 }
@@ -50,5 +51,38 @@ impl Engine for XmlParser {
     }
     fn stats(&self) -> Stats {
         XmlParser::stats(self)
+    }
+}
+
+impl Engine for JsonParser {
+    fn buffer(&mut self, capacity: usize) -> BytesMut {
+        JsonParser::buffer(self, capacity)
+    }
+    fn feed_owned(&mut self, chunk: BytesMut) {
+        JsonParser::feed_owned(self, chunk)
+    }
+    fn run(&mut self) -> Result<Status, Error> {
+        JsonParser::run(self)
+    }
+    fn finish(&mut self) -> Result<Status, Error> {
+        JsonParser::finish(self)
+    }
+    fn take_batch(&mut self) -> Option<BytesMut> {
+        JsonParser::take_batch(self)
+    }
+    fn recycle(&mut self, buf: BytesMut) {
+        JsonParser::recycle(self, buf)
+    }
+    fn error(&self) -> Option<&Error> {
+        JsonParser::error(self)
+    }
+    fn stats(&self) -> Stats {
+        JsonParser::stats(self)
+    }
+    fn take_skips(&mut self) -> Vec<(Error, u64)> {
+        JsonParser::take_skips(self)
+            .into_iter()
+            .map(|s| (Error::new(s.code, s.message, s.position), s.record_index))
+            .collect()
     }
 }

@@ -44,6 +44,15 @@ pub enum ErrorCode {
     InvalidOption,
     /// A bug in sluice: a caught panic. Never expected.
     Internal,
+    /// JSON that breaks the grammar: an unexpected character, a malformed number or literal,
+    /// a missing separator, or anything after a value that cannot follow it.
+    JsonSyntax,
+    /// JSON input (or an NDJSON line) ended inside a value, or held no value at all.
+    JsonUnexpectedEof,
+    /// A malformed JSON string: an unescaped control character or a bad escape.
+    JsonInvalidString,
+    /// Bytes that are not UTF-8 in JSON input.
+    JsonInvalidUtf8,
 }
 
 impl ErrorCode {
@@ -65,9 +74,13 @@ impl ErrorCode {
             ErrorCode::InvalidDoctype => "ERR_SLUICE_XML_INVALID_DOCTYPE",
             ErrorCode::UnsupportedEncoding => "ERR_SLUICE_UNSUPPORTED_ENCODING",
             ErrorCode::RecordTooLarge => "ERR_SLUICE_RECORD_TOO_LARGE",
-            ErrorCode::TooDeep => "ERR_SLUICE_XML_TOO_DEEP",
+            ErrorCode::TooDeep => "ERR_SLUICE_TOO_DEEP",
             ErrorCode::InvalidOption => "ERR_SLUICE_INVALID_OPTION",
             ErrorCode::Internal => "ERR_SLUICE_INTERNAL",
+            ErrorCode::JsonSyntax => "ERR_SLUICE_JSON_SYNTAX",
+            ErrorCode::JsonUnexpectedEof => "ERR_SLUICE_JSON_UNEXPECTED_EOF",
+            ErrorCode::JsonInvalidString => "ERR_SLUICE_JSON_INVALID_STRING",
+            ErrorCode::JsonInvalidUtf8 => "ERR_SLUICE_JSON_INVALID_UTF8",
         }
     }
 }

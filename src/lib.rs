@@ -5,9 +5,11 @@ pub mod coerce;
 pub mod engine;
 pub mod error;
 pub mod escape;
+pub mod json;
 pub mod limits;
 pub mod names;
 pub mod pool;
+mod position;
 pub mod select;
 pub mod shape;
 pub mod xml;
@@ -17,5 +19,6 @@ mod binding;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Position};
+pub use json::{JsonFormat, JsonOptions, JsonParser};
 pub use limits::Limits;
 pub use xml::{Stats, Status, XmlOptions, XmlParser};

@@ -10,7 +10,6 @@
 mod attrs;
 mod chars;
 mod namespaces;
-mod position;
 
 use bytes::{Buf, BytesMut};
 use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
@@ -22,12 +21,12 @@ use crate::escape;
 use crate::limits::Limits;
 use crate::names::{self, Symbols};
 use crate::pool::Pool;
+use crate::position::Lines;
 use crate::select::Selector;
 use crate::shape::{ShapeOptions, Tree};
 use attrs::{Fault, Span};
 use chars::{is_xml_space, Bad, Ref};
 use namespaces::{DeclError, Namespaces};
-use position::Lines;
 
 /// Options, named and defaulted as in the JavaScript API.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
-//! Line and column bookkeeping. Lines are only counted when input is dropped or an error is
-//! reported, never per event, so the hot path pays nothing for positions.
+//! Line and column bookkeeping, shared by every format. Lines are only counted when input is
+//! dropped or an error is reported, never per token, so the hot path pays nothing for them.
 
 use crate::error::Position;
 
