@@ -68,7 +68,7 @@ test('limits: maxRecordBytes and maxDepth end in errors, not memory exhaustion',
   assert.equal(r1.error.code, 'ERR_SLUICE_RECORD_TOO_LARGE');
   const deep = `${'<d>'.repeat(300)}${'</d>'.repeat(300)}`;
   const r2 = await collect([deep], { select: 'd' });
-  assert.equal(r2.error.code, 'ERR_SLUICE_XML_TOO_DEEP');
+  assert.equal(r2.error.code, 'ERR_SLUICE_TOO_DEEP');
   const r3 = await collect([deep], { select: 'x', maxDepth: 1000 });
   assert.equal(r3.error, null);
 });
