@@ -88,14 +88,20 @@ fn word_needs_escape(b: &[u8]) -> bool {
 
 #[inline]
 fn write_u(out: &mut BytesMut, unit: u32) {
-    out.extend_from_slice(&[
+    out.extend_from_slice(&unicode_escape(unit));
+}
+
+/// `\uXXXX` for one UTF-16 code unit.
+#[inline]
+pub fn unicode_escape(unit: u32) -> [u8; 6] {
+    [
         b'\\',
         b'u',
         HEX[(unit >> 12 & 0xF) as usize],
         HEX[(unit >> 8 & 0xF) as usize],
         HEX[(unit >> 4 & 0xF) as usize],
         HEX[(unit & 0xF) as usize],
-    ]);
+    ]
 }
 
 /// Decodes one scalar from the front of `s`, which the caller guarantees is valid UTF-8

@@ -1285,34 +1285,21 @@ fn hex_value(b: u8) -> Option<u32> {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-#[inline]
-fn escape_unit(unit: u32) -> [u8; 6] {
-    [
-        b'\\',
-        b'u',
-        HEX[(unit >> 12 & 0xF) as usize],
-        HEX[(unit >> 8 & 0xF) as usize],
-        HEX[(unit >> 4 & 0xF) as usize],
-        HEX[(unit & 0xF) as usize],
-    ]
-}
 
 /// A scalar value as one `\u` escape, or a surrogate pair above U+FFFF.
 fn write_unicode(out: &mut BytesMut, cp: u32) {
     if cp >= 0x10000 {
         let v = cp - 0x10000;
         let (hi, lo) = (
-            escape_unit(0xD800 | (v >> 10)),
-            escape_unit(0xDC00 | (v & 0x3FF)),
+            crate::escape::unicode_escape(0xD800 | (v >> 10)),
+            crate::escape::unicode_escape(0xDC00 | (v & 0x3FF)),
         );
         let mut both = [0u8; 12];
         both[..6].copy_from_slice(&hi);
         both[6..].copy_from_slice(&lo);
         out.extend_from_slice(&both);
     } else {
-        out.extend_from_slice(&escape_unit(cp));
+        out.extend_from_slice(&crate::escape::unicode_escape(cp));
     }
 }
 
