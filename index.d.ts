@@ -33,7 +33,7 @@ export interface XmlStreamOptions {
   maxRecordBytes?: number;
   /** Deepest element nesting. Default 256. */
   maxDepth?: number;
-  /** Output text gathered per batch before it is handed to JavaScript. Default 256 KiB. */
+  /** Output text gathered per batch before it is handed to JavaScript. Default 64 KiB. */
   batchBytes?: number;
   /** Records buffered on the readable side before backpressure applies. Default 1024. */
   highWaterMark?: number;

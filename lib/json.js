@@ -28,7 +28,7 @@ function nativeOptions(options) {
     skipErrors: onError === 'skip',
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * 1024 * 1024),
     maxDepth: positive(options, 'maxDepth', 1024),
-    batchBytes: positive(options, 'batchBytes', 256 * 1024),
+    batchBytes: positive(options, 'batchBytes', 64 * 1024),
   };
 }
 

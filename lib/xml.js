@@ -36,7 +36,7 @@ function nativeOptions(options) {
     namespaces: bool(options, 'namespaces', true),
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
     maxDepth: positive(options, 'maxDepth', 256),
-    batchBytes: positive(options, 'batchBytes', 256 * 1024),
+    batchBytes: positive(options, 'batchBytes', 64 * 1024),
   };
 }
 

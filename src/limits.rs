@@ -16,7 +16,7 @@ impl Default for Limits {
         Limits {
             max_record_bytes: 64 << 20,
             max_depth: 256,
-            batch_bytes: 256 << 10,
+            batch_bytes: 64 << 10,
         }
     }
 }
