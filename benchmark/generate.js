@@ -1,13 +1,15 @@
 'use strict';
-// Deterministic generator of a DDEX-ERN-4.3-like catalog.
+// Deterministic generator of a DDEX-ERN-4.3-like catalog, and of the same releases as JSON.
 //
-//   node benchmark/generate.js <out.xml> <sizeMiB>
+//   node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB>
 //   require('./generate').generate(file, targetBytes) -> Promise<{bytes, releases}>
+//   require('./generate').generateJson(file, targetBytes, 'json' | 'ndjson') -> same
 //
 // The output is exactly `targetBytes` long (for targets above a few hundred KiB) and
 // byte-identical for the same target, so callers can reuse a file by checking its size.
 
 const fs = require('node:fs');
+const path = require('node:path');
 const { once } = require('node:events');
 
 const SEED = 0x5eed1ce;
@@ -150,60 +152,127 @@ function soundRecording(i, partyCount, rng) {
     '    </SoundRecording>\n';
 }
 
-function release(i, partyCount, resourceCount, rng) {
-  const t = title(rng);
-  const year = 1990 + rng.int(35);
-  const label = rng.pick(LABELS);
-  const genre = rng.pick(GENRES);
+// Draws one release: every random choice, in a fixed order, and nothing format-specific.
+// releaseXml and releaseJson render the same draw, so release N is the same record in
+// every format (for the same target size, see prelude).
+function drawRelease(i, partyCount, resourceCount, rng) {
+  const r = { i, title: title(rng), year: 1990 + rng.int(35), label: rng.pick(LABELS), genre: rng.pick(GENRES) };
+  r.type = rng.pick(RELEASE_TYPES);
+  r.icpn = `50${pad(rng.int(1e9), 9)}${pad(i % 100, 2)}`;
+  r.titleLanguage = rng.pick(LANGS);
+  r.altTitle = null;
+  if (rng() < 0.3) {
+    const language = rng.pick(LANGS);
+    r.altTitle = { language, text: title(rng) };
+  }
+  r.subtitle = rng() < 0.5
+    ? rng.pick(['Deluxe Edition', 'Remastered 2024', 'Live in Łódź', 'Édition Spéciale', 'Radio Edit'])
+    : null;
+  const artists = 1 + rng.int(3);
+  r.displayArtistName = person(rng);
+  r.artists = [];
+  for (let a = 1; a <= artists; a++) {
+    const partyReference = `P${1 + rng.int(partyCount)}`;
+    r.artists.push({ partyReference, role: a === 1 ? 'MainArtist' : rng.pick(ROLES) });
+  }
+  r.labelReference = `PL${1 + rng.int(7)}`;
+  r.duration = duration(rng, 600, 4000);
+  const month = pad(1 + rng.int(12), 2);
+  r.releaseDate = `${r.year}-${month}-${pad(1 + rng.int(28), 2)}`;
+  r.parentalWarning = rng.pick(WARNINGS);
+  r.comment = rng() < 0.25 ? `${rng.pick(COMMENTS)} (R${i})` : null;
+  const tracks = 1 + rng.int(5);
+  r.tracks = [];
+  for (let k = 1; k <= tracks; k++) r.tracks.push(`A${1 + rng.int(resourceCount)}`);
+  const k1 = word(rng);
+  r.keywords = [k1, word(rng), r.genre[1]];
+  const s1 = title(rng);
+  const s2 = rng.pick(['a record about', 'songs for', 'music from', 'notes on']);
+  r.synopsis = `${s1} — ${s2} ${title(rng)}`;
+  r.synopsisCdata = rng() < 0.2;
+  r.synopsisTail = word(rng);
+  return r;
+}
+
+function releaseXml(r) {
+  const { i, year } = r;
   let x = '    <Release>\n' +
     `      <ReleaseReference>R${i}</ReleaseReference>\n` +
-    `      <ReleaseType>${rng.pick(RELEASE_TYPES)}</ReleaseType>\n` +
+    `      <ReleaseType>${r.type}</ReleaseType>\n` +
     '      <ReleaseId>\n' +
-    `        <ICPN>50${pad(rng.int(1e9), 9)}${pad(i % 100, 2)}</ICPN>\n` +
+    `        <ICPN>${r.icpn}</ICPN>\n` +
     `        <ProprietaryId Namespace="DPID:PADPIDA2014120301U">CAT-${pad(i, 8)}</ProprietaryId>\n` +
     '      </ReleaseId>\n' +
-    `      <DisplayTitleText LanguageAndScriptCode="${rng.pick(LANGS)}">${esc(t)}</DisplayTitleText>\n`;
-  if (rng() < 0.3) {
-    x += `      <DisplayTitleText LanguageAndScriptCode='${rng.pick(LANGS)}' IsDefault='false'>${esc(title(rng))}</DisplayTitleText>\n`;
+    `      <DisplayTitleText LanguageAndScriptCode="${r.titleLanguage}">${esc(r.title)}</DisplayTitleText>\n`;
+  if (r.altTitle) {
+    x += `      <DisplayTitleText LanguageAndScriptCode='${r.altTitle.language}' IsDefault='false'>${esc(r.altTitle.text)}</DisplayTitleText>\n`;
   }
   x += '      <DisplayTitle ApplicableTerritoryCode="Worldwide" IsDefault="true">\n' +
-    `        <TitleText>${esc(t)}</TitleText>\n`;
-  if (rng() < 0.5) {
-    x += `        <SubTitle SubTitleType="Version">${rng.pick(['Deluxe Edition', 'Remastered 2024', 'Live in Łódź', 'Édition Spéciale', 'Radio Edit'])}</SubTitle>\n`;
-  }
+    `        <TitleText>${esc(r.title)}</TitleText>\n`;
+  if (r.subtitle) x += `        <SubTitle SubTitleType="Version">${r.subtitle}</SubTitle>\n`;
   x += '      </DisplayTitle>\n';
-  const artists = 1 + rng.int(3);
-  x += `      <DisplayArtistName>${esc(person(rng))}</DisplayArtistName>\n`;
-  for (let a = 1; a <= artists; a++) {
-    x += `      <DisplayArtist SequenceNumber="${a}">\n` +
-      `        <ArtistPartyReference>P${1 + rng.int(partyCount)}</ArtistPartyReference>\n` +
-      `        <DisplayArtistRole>${a === 1 ? 'MainArtist' : rng.pick(ROLES)}</DisplayArtistRole>\n` +
+  x += `      <DisplayArtistName>${esc(r.displayArtistName)}</DisplayArtistName>\n`;
+  r.artists.forEach((artist, n) => {
+    x += `      <DisplayArtist SequenceNumber="${n + 1}">\n` +
+      `        <ArtistPartyReference>${artist.partyReference}</ArtistPartyReference>\n` +
+      `        <DisplayArtistRole>${artist.role}</DisplayArtistRole>\n` +
       '      </DisplayArtist>\n';
-  }
-  x += `      <ReleaseLabelReference>PL${1 + rng.int(7)}</ReleaseLabelReference>\n` +
-    `      <PLine>\n        <Year>${year}</Year>\n        <PLineText>(P) ${year} ${esc(label)}</PLineText>\n      </PLine>\n` +
-    `      <Duration>${duration(rng, 600, 4000)}</Duration>\n` +
-    `      <Genre ApplicableTerritoryCode='Worldwide'>\n        <GenreText>${esc(genre[0])}</GenreText>\n` +
-    `        <SubGenre>${esc(genre[1])}</SubGenre>\n      </Genre>\n` +
-    `      <ReleaseDate IsApproximate='false' ApplicableTerritoryCode="Worldwide">${year}-${pad(1 + rng.int(12), 2)}-${pad(1 + rng.int(28), 2)}</ReleaseDate>\n` +
-    `      <ParentalWarningType>${rng.pick(WARNINGS)}</ParentalWarningType>\n`;
-  if (rng() < 0.25) x += `      <!-- ${rng.pick(COMMENTS)} (R${i}) -->\n`;
-  const tracks = 1 + rng.int(5);
+  });
+  x += `      <ReleaseLabelReference>${r.labelReference}</ReleaseLabelReference>\n` +
+    `      <PLine>\n        <Year>${year}</Year>\n        <PLineText>(P) ${year} ${esc(r.label)}</PLineText>\n      </PLine>\n` +
+    `      <Duration>${r.duration}</Duration>\n` +
+    `      <Genre ApplicableTerritoryCode='Worldwide'>\n        <GenreText>${esc(r.genre[0])}</GenreText>\n` +
+    `        <SubGenre>${esc(r.genre[1])}</SubGenre>\n      </Genre>\n` +
+    `      <ReleaseDate IsApproximate='false' ApplicableTerritoryCode="Worldwide">${r.releaseDate}</ReleaseDate>\n` +
+    `      <ParentalWarningType>${r.parentalWarning}</ParentalWarningType>\n`;
+  if (r.comment) x += `      <!-- ${r.comment} -->\n`;
   x += '      <ResourceGroup>\n        <ResourceGroup>\n          <SequenceNumber>1</SequenceNumber>\n';
-  for (let k = 1; k <= tracks; k++) {
+  r.tracks.forEach((ref, n) => {
     x += '          <ResourceGroupContentItem>\n' +
-      `            <SequenceNumber>${k}</SequenceNumber>\n` +
-      `            <ReleaseResourceReference>A${1 + rng.int(resourceCount)}</ReleaseResourceReference>\n` +
+      `            <SequenceNumber>${n + 1}</SequenceNumber>\n` +
+      `            <ReleaseResourceReference>${ref}</ReleaseResourceReference>\n` +
       '          </ResourceGroupContentItem>\n';
-  }
+  });
   x += '        </ResourceGroup>\n      </ResourceGroup>\n' +
-    `      <Keywords>${esc(word(rng))}, ${esc(word(rng))}, ${esc(genre[1])}</Keywords>\n`;
-  const synopsis = `${title(rng)} — ${rng.pick(['a record about', 'songs for', 'music from', 'notes on'])} ${title(rng)}`;
+    `      <Keywords>${r.keywords.map(esc).join(', ')}</Keywords>\n`;
   // CDATA holds raw markup characters that must not be decoded as entities.
-  x += rng() < 0.2
-    ? `      <Synopsis><![CDATA[${synopsis} <b>&</b> ${word(rng)}]]></Synopsis>\n`
-    : `      <Synopsis>${esc(synopsis)} &amp; ${esc(word(rng))}</Synopsis>\n`;
+  x += r.synopsisCdata
+    ? `      <Synopsis><![CDATA[${r.synopsis} <b>&</b> ${r.synopsisTail}]]></Synopsis>\n`
+    : `      <Synopsis>${esc(r.synopsis)} &amp; ${esc(r.synopsisTail)}</Synopsis>\n`;
   return x + '    </Release>\n';
+}
+
+// The same release as a plain object with natural JSON types (numbers, booleans, arrays for
+// repeated items). Its strings are the XML's decoded text, so contenders/common.js
+// jsonReleaseChecksum(releaseJson(r)) equals releaseChecksum(<the parsed XML element>).
+function releaseJson(r) {
+  const titles = [{ text: r.title, language: r.titleLanguage }];
+  if (r.altTitle) titles.push({ text: r.altTitle.text, language: r.altTitle.language, isDefault: false });
+  const displayTitle = { territory: 'Worldwide', isDefault: true, text: r.title };
+  if (r.subtitle) displayTitle.subtitle = { type: 'Version', text: r.subtitle };
+  const rel = {
+    reference: `R${r.i}`,
+    type: r.type,
+    ids: { icpn: r.icpn, proprietary: { namespace: 'DPID:PADPIDA2014120301U', value: `CAT-${pad(r.i, 8)}` } },
+    titles,
+    displayTitle,
+    displayArtistName: r.displayArtistName,
+    artists: r.artists.map((a, n) => ({ sequence: n + 1, partyReference: a.partyReference, role: a.role })),
+    labelReference: r.labelReference,
+    pLine: { year: r.year, text: `(P) ${r.year} ${r.label}` },
+    duration: r.duration,
+    genre: { territory: 'Worldwide', genre: r.genre[0], subGenre: r.genre[1] },
+    releaseDate: { date: r.releaseDate, isApproximate: false, territory: 'Worldwide' },
+    parentalWarning: r.parentalWarning,
+  };
+  if (r.comment) rel.comment = r.comment;
+  rel.resourceGroups = [{
+    sequence: 1,
+    items: r.tracks.map((ref, n) => ({ sequence: n + 1, resourceReference: ref })),
+  }];
+  rel.keywords = r.keywords;
+  rel.synopsis = r.synopsisCdata ? `${r.synopsis} <b>&</b> ${r.synopsisTail}` : `${r.synopsis} & ${r.synopsisTail}`;
+  return rel;
 }
 
 function deal(i, rng) {
@@ -218,35 +287,58 @@ function deal(i, rng) {
   return x + '        </DealTerms>\n      </Deal>\n    </ReleaseDeal>\n';
 }
 
+// Buffers strings into large write()s and waits for 'drain'; counts the bytes written.
+function writer(filePath) {
+  const out = fs.createWriteStream(filePath);
+  let pending = '';
+  const w = {
+    bytes: 0,
+    async write(s) {
+      pending += s;
+      w.bytes += Buffer.byteLength(s);
+      if (pending.length >= FLUSH_AT) {
+        const chunk = pending;
+        pending = '';
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    },
+    async end() {
+      out.end(pending);
+      await once(out, 'finish');
+    },
+  };
+  return w;
+}
+
+// The message header and the resource list (about a fifth of the XML file), passed to
+// `write`. The JSON generators draw them too and throw them away, so that the RNG reaches
+// the releases in the same state: a JSON catalog's release N equals release N of the XML
+// catalog of the same target size.
+async function prelude(targetBytes, rng, write) {
+  const partyCount = Math.max(20, Math.min(300, Math.floor(targetBytes / 20000)));
+  let bytes = 0;
+  const put = (s) => {
+    bytes += Buffer.byteLength(s);
+    return write(s);
+  };
+  await put(header(partyCount, rng));
+  let resources = 0;
+  while (bytes < targetBytes * 0.2 || resources === 0) {
+    await put(soundRecording(++resources, partyCount, rng));
+  }
+  return { partyCount, resources };
+}
+
 /**
  * Writes a catalog of exactly `targetBytes` bytes to `filePath` (streamed, constant memory).
  * Resolves to {bytes, releases}.
  */
 async function generate(filePath, targetBytes) {
   targetBytes = Math.floor(targetBytes);
-  const out = fs.createWriteStream(filePath);
-  let pending = '';
-  let bytes = 0;
-  const write = async (s) => {
-    pending += s;
-    bytes += Buffer.byteLength(s);
-    if (pending.length >= FLUSH_AT) {
-      const chunk = pending;
-      pending = '';
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-  };
-
+  const out = writer(filePath);
   const rng = makeRng(SEED);
-  const partyCount = Math.max(20, Math.min(300, Math.floor(targetBytes / 20000)));
-  await write(header(partyCount, rng));
-
-  // About a fifth of the file is resources; the rest is releases plus their deals.
-  let resources = 0;
-  while (bytes < targetBytes * 0.2 || resources === 0) {
-    await write(soundRecording(++resources, partyCount, rng));
-  }
-  await write('  </ResourceList>\n  <ReleaseList>\n');
+  const { partyCount, resources } = await prelude(targetBytes, rng, out.write);
+  await out.write('  </ResourceList>\n  <ReleaseList>\n');
 
   // Deals come after all releases, so their size is measured now with a twin RNG and
   // regenerated later from the same seed instead of being held in memory.
@@ -257,37 +349,79 @@ async function generate(filePath, targetBytes) {
   let dealBytes = Buffer.byteLength(tail) + Buffer.byteLength(end);
   let releases = 0;
   for (;;) {
-    const r = release(releases + 1, partyCount, resources, rng);
+    const r = releaseXml(drawRelease(releases + 1, partyCount, resources, rng));
     const d = Buffer.byteLength(deal(releases + 1, dealProbe));
-    if (releases > 0 && bytes + Buffer.byteLength(r) + dealBytes + d > targetBytes) break;
+    if (releases > 0 && out.bytes + Buffer.byteLength(r) + dealBytes + d > targetBytes) break;
     releases++;
     dealBytes += d;
-    await write(r);
+    await out.write(r);
   }
 
-  await write(tail);
+  await out.write(tail);
   const dealRng = makeRng(DEAL_SEED);
-  for (let i = 1; i <= releases; i++) await write(deal(i, dealRng));
+  for (let i = 1; i <= releases; i++) await out.write(deal(i, dealRng));
   // Whitespace padding makes the size exact, which lets callers detect a reusable file.
-  const fill = targetBytes - bytes - Buffer.byteLength(end);
-  if (fill > 0) await write(' '.repeat(fill - 1) + '\n');
-  await write(end);
+  const fill = targetBytes - out.bytes - Buffer.byteLength(end);
+  if (fill > 0) await out.write(' '.repeat(fill - 1) + '\n');
+  await out.write(end);
 
-  out.end(pending);
-  await once(out, 'finish');
+  const { bytes } = out;
+  await out.end();
   return { bytes, releases };
 }
 
-module.exports = { generate };
+const discard = async () => {};
+
+/**
+ * Writes the same releases as JSON, exactly `targetBytes` long (streamed, constant memory):
+ *   format 'json':   {"releases":[\n{...},\n{...}\n]}\n   (compact, one release per line)
+ *   format 'ndjson': {...}\n{...}\n                         (one release per line)
+ * The padding that makes the size exact is spaces after the last release, which is
+ * insignificant whitespace in both formats (no blank lines). Resolves to {bytes, releases}.
+ */
+async function generateJson(filePath, targetBytes, format = 'json') {
+  if (format !== 'json' && format !== 'ndjson') throw new Error(`unknown format ${format}`);
+  targetBytes = Math.floor(targetBytes);
+  const ndjson = format === 'ndjson';
+  const out = writer(filePath);
+  const rng = makeRng(SEED);
+  const { partyCount, resources } = await prelude(targetBytes, rng, discard);
+
+  const open = ndjson ? '' : '{"releases":[\n';
+  const sep = ndjson ? '\n' : ',\n';
+  const close = ndjson ? '\n' : '\n]}\n';
+  await out.write(open);
+  const reserved = Buffer.byteLength(close);
+  let releases = 0;
+  for (;;) {
+    const line = (releases > 0 ? sep : '') +
+      JSON.stringify(releaseJson(drawRelease(releases + 1, partyCount, resources, rng)));
+    if (releases > 0 && out.bytes + Buffer.byteLength(line) + reserved > targetBytes) break;
+    releases++;
+    await out.write(line);
+  }
+  const fill = targetBytes - out.bytes - reserved;
+  if (fill > 0) await out.write(' '.repeat(fill));
+  await out.write(close);
+
+  const { bytes } = out;
+  await out.end();
+  return { bytes, releases };
+}
+
+module.exports = { generate, generateJson };
 
 if (require.main === module) {
   const [file, sizeMiB] = process.argv.slice(2);
-  if (!file || !(Number(sizeMiB) > 0)) {
-    console.error('usage: node benchmark/generate.js <out.xml> <sizeMiB>');
+  const format = file && path.extname(file).slice(1);
+  if (!file || !(Number(sizeMiB) > 0) || !['xml', 'json', 'ndjson'].includes(format)) {
+    console.error('usage: node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB>');
     process.exit(2);
   }
   const t0 = process.hrtime.bigint();
-  generate(file, Number(sizeMiB) * 1024 * 1024).then(({ bytes, releases }) => {
+  const target = Number(sizeMiB) * 1024 * 1024;
+  const done = format === 'xml' ? generate(file, target) : generateJson(file, target, format);
+  done.then(({ bytes, releases }) => {
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`${file}: ${bytes} bytes, ${releases} releases, ${s.toFixed(1)} s`);
   }, (err) => {

@@ -1,19 +1,23 @@
 'use strict';
 // Benchmark harness: `npm run bench` (or `node benchmark/run.js [options]`).
 //
-//   --quick        one 20 MiB file, one run
+//   --quick        one 20 MiB file per format, one run
 //   --runs N       repetitions per size (default 3)
 //   --only a,b     contender ids (see CONTENDERS below)
 //   --sizes a,b    file sizes in MiB (default 100,1024)
+//   --formats a,b  sections to run: xml, json, ndjson (default all, in that order)
+//   --json         same as --formats json,ndjson
 //
-// Every contender runs in a fresh process, round-robin within each repetition, and the
-// table reports medians. Results are printed and written to benchmark/results.md.
+// Each format is a section with its own input files and tables: the XML catalog, then the
+// same releases as one JSON document and as NDJSON. Every contender runs in a fresh
+// process, round-robin within each repetition, and the table reports medians. Results are
+// printed and written to benchmark/results.md.
 
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { generate } = require('./generate');
+const { generate, generateJson } = require('./generate');
 
 const BENCH_DIR = __dirname;
 const ROOT_DIR = path.dirname(BENCH_DIR);
@@ -22,9 +26,10 @@ const RAW_MANIFEST = path.join(BENCH_DIR, 'raw-quickxml', 'Cargo.toml');
 const RAW_BIN = path.join(BENCH_DIR, 'raw-quickxml', 'target', 'release', 'raw-quickxml');
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 
-// `pkg` is what must be installed in benchmark/node_modules for the contender to run.
+// `pkg` is what must be installed in benchmark/node_modules for the contender to run;
+// `sluice` is the export of the addon it needs. `format` picks the section (SECTIONS).
 const CONTENDERS = [
-  { id: 'sluice', label: 'sluice' },
+  { id: 'sluice', label: 'sluice', sluice: 'XmlStream' },
   { id: 'saxes', label: 'saxes + builder', pkg: 'saxes' },
   { id: 'sax', label: 'sax + builder', pkg: 'sax' },
   { id: 'htmlparser2', label: 'htmlparser2 (xmlMode) + builder', pkg: 'htmlparser2' },
@@ -34,12 +39,27 @@ const CONTENDERS = [
   { id: 'fast-xml-parser', label: 'fast-xml-parser (whole file)', pkg: 'fast-xml-parser' },
   { id: 'xml2js', label: 'xml2js (whole file)', pkg: 'xml2js' },
   { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: true },
+].map((c) => ({ format: 'xml', ...c })).concat([
+  { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },
+  { id: 'stream-json', label: 'stream-json (parser + pick + streamArray)', pkg: 'stream-json', format: 'json' },
+  { id: 'JSONStream', label: "JSONStream `parse('releases.*')`", pkg: 'JSONStream', format: 'json' },
+  { id: 'streamparser-json', label: '@streamparser/json `$.releases.*`', pkg: '@streamparser/json', format: 'json' },
+  { id: 'json-parse-whole', label: 'JSON.parse (whole file)', format: 'json' },
+  { id: 'sluice-ndjson', label: "sluice JsonStream `format: 'ndjson'`", sluice: 'JsonStream', format: 'ndjson' },
+  { id: 'readline-ndjson', label: 'readline + JSON.parse', format: 'ndjson' },
+  { id: 'streamparser-ndjson', label: "@streamparser/json `separator: '\\n'`", pkg: '@streamparser/json', format: 'ndjson' },
+]);
+
+// One section per input format. `reference` is the contender the "vs" ratio and the
+// checksum column are relative to; `raw` adds a column against a native baseline.
+const SECTIONS = [
+  { format: 'xml', title: 'XML', reference: 'saxes', raw: 'quick-xml' },
+  { format: 'json', title: 'JSON document', reference: 'JSONStream' },
+  { format: 'ndjson', title: 'NDJSON', reference: 'readline-ndjson' },
 ];
-const REFERENCE = 'saxes';
-const RAW = 'quick-xml';
 
 function parseArgs(argv) {
-  const opts = { quick: false, runs: null, only: null, sizes: null };
+  const opts = { quick: false, runs: null, only: null, sizes: null, formats: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -50,9 +70,14 @@ function parseArgs(argv) {
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--only') opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--sizes') opts.sizes = value().split(',').map(Number);
+    else if (a === '--formats') opts.formats = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--json') opts.formats = ['json', 'ndjson'];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node benchmark/run.js [--quick] [--runs N] [--only a,b] [--sizes MiB,MiB]');
-      console.log(`contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
+      console.log('usage: node benchmark/run.js [--quick] [--runs N] [--only a,b] [--sizes MiB,MiB] ' +
+        '[--formats xml,json,ndjson | --json]');
+      for (const sec of SECTIONS) {
+        console.log(`${sec.format} contenders: ${CONTENDERS.filter((c) => c.format === sec.format).map((c) => c.id).join(', ')}`);
+      }
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -63,6 +88,9 @@ function parseArgs(argv) {
     const unknown = opts.only.filter((id) => !CONTENDERS.some((c) => c.id === id));
     if (unknown.length) throw new Error(`unknown contender(s): ${unknown.join(', ')}`);
   }
+  if (!opts.formats) opts.formats = SECTIONS.map((sec) => sec.format);
+  const unknownFormats = opts.formats.filter((f) => !SECTIONS.some((sec) => sec.format === f));
+  if (unknownFormats.length) throw new Error(`unknown format(s): ${unknownFormats.join(', ')}`);
   return opts;
 }
 
@@ -100,25 +128,29 @@ function buildRaw() {
 // Returns null when the contender can run, else the reason it cannot.
 function unavailable(c) {
   if (c.native) return buildRaw();
-  if (c.id === 'sluice') {
-    const r = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', ROOT_DIR], { encoding: 'utf8' });
+  if (c.sluice) {
+    // Exit code 3: the addon loads but this build lacks the export (e.g. no JSON engine yet).
+    const probe = 'if (typeof require(process.argv[1])[process.argv[2]] !== "function") process.exit(3)';
+    const r = spawnSync(process.execPath, ['-e', probe, ROOT_DIR, c.sluice], { encoding: 'utf8' });
     if (r.status === 0) return null;
+    if (r.status === 3) return `this build of sluice does not export ${c.sluice}`;
     const first = (r.stderr || '').split('\n').find((l) => /Error/.test(l)) || 'load failed';
     return `addon does not load (run \`npm run build\`): ${first.trim().slice(0, 160)}`;
   }
+  if (!c.pkg) return null; // node built-ins only
   return installed(c.pkg) ? null : `${c.pkg} is not installed`;
 }
 
-async function ensureData(sizeMiB) {
+async function ensureData(sizeMiB, format) {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   const target = Math.round(sizeMiB * 1024 * 1024);
-  const file = path.join(DATA_DIR, `catalog-${sizeMiB}MiB.xml`);
+  const file = path.join(DATA_DIR, `catalog-${sizeMiB}MiB.${format}`);
   // The generator is deterministic and exact-size, so a file of the right size is reusable.
   if (fs.existsSync(file) && fs.statSync(file).size === target) return file;
   log(`generating ${path.relative(ROOT_DIR, file)} (${sizeMiB} MiB)`);
   const t0 = Date.now();
   const tmp = `${file}.partial`;
-  await generate(tmp, target);
+  await (format === 'xml' ? generate(tmp, target) : generateJson(tmp, target, format));
   fs.renameSync(tmp, file);
   log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return file;
@@ -182,18 +214,19 @@ function summarize(c, results) {
 const fmt = (x, digits = 1) => (x === null || x === undefined ? '–' : x.toFixed(digits));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 
-function table(rows) {
-  const ref = rows.find((r) => r.c.id === REFERENCE && !r.error)
+function table(rows, section) {
+  const ref = rows.find((r) => r.c.id === section.reference && !r.error)
     || rows.find((r) => !r.error && r.checksum !== null && r.checksum !== undefined);
-  const raw = rows.find((r) => r.c.id === RAW && !r.error);
+  const raw = section.raw && rows.find((r) => r.c.id === section.raw && !r.error);
   const lines = [
-    `| contender | MB/s | vs ${ref ? ref.c.id : REFERENCE} | vs quick-xml raw | peak RSS MiB | EL delay p99 / max ms | busy ms/MB | records | checksum |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| contender | MB/s | vs ${ref ? ref.c.id : section.reference} |${section.raw ? ` vs ${section.raw} raw |` : ''} ` +
+      'peak RSS MiB | EL delay p99 / max ms | busy ms/MB | records | checksum |',
+    `|---|---:|---:|${section.raw ? '---:|' : ''}---:|---:|---:|---:|---|`,
   ];
   for (const r of rows) {
     if (r.error) {
       const status = r.error.startsWith('skipped') ? 'skipped' : 'failed';
-      lines.push(`| ${r.c.label} | ${status} | | | | | | | ${r.error.replace(/\|/g, '\\|')} |`);
+      lines.push(`| ${r.c.label} | ${status} | |${section.raw ? ' |' : ''} | | | | ${r.error.replace(/\|/g, '\\|')} |`);
       continue;
     }
     let check;
@@ -206,8 +239,8 @@ function table(rows) {
     if (r.failures) check += ` (${r.failures} failed run(s))`;
     const el = r.elDelayP99Ms === null ? '–' : `${fmt(r.elDelayP99Ms)} / ${fmt(r.elDelayMaxMs)}`;
     lines.push(`| ${r.c.label} | ${fmt(r.mbPerSec)} | ${ratio(r.mbPerSec, ref && ref.mbPerSec)} | ` +
-      `${ratio(r.mbPerSec, raw && raw.mbPerSec)} | ${fmt(r.maxRssMiB, 0)} | ${el} | ` +
-      `${fmt(r.busyMsPerMB)} | ${r.records} | ${check} |`);
+      (section.raw ? `${ratio(r.mbPerSec, raw && raw.mbPerSec)} | ` : '') +
+      `${fmt(r.maxRssMiB, 0)} | ${el} | ${fmt(r.busyMsPerMB)} | ${r.records} | ${check} |`);
   }
   return lines.join('\n');
 }
@@ -227,7 +260,8 @@ async function main() {
   const command = ['node', 'benchmark/run.js', ...process.argv.slice(2)].join(' ');
   ensureDeps();
 
-  const wanted = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.id));
+  const wanted = CONTENDERS.filter((c) => (!opts.only || opts.only.includes(c.id)) && opts.formats.includes(c.format));
+  if (wanted.length === 0) throw new Error(`no contender of format(s) ${opts.formats.join(', ')} in --only`);
   const skipped = [];
   const active = [];
   for (const c of wanted) {
@@ -249,34 +283,57 @@ async function main() {
     '',
   ];
 
-  for (const sizeMiB of opts.sizes) {
-    const file = await ensureData(sizeMiB);
-    const bytes = fs.statSync(file).size;
-    const results = new Map(active.map((c) => [c.id, []]));
-    for (let rep = 0; rep < opts.runs; rep++) {
-      // Rotate the start so no contender always runs first (cold caches, CPU boost).
-      const order = active.map((_, i) => active[(i + rep) % active.length]);
-      for (const c of order) {
-        process.stderr.write(`[${sizeMiB} MiB] run ${rep + 1}/${opts.runs} ${c.id} ... `);
-        const r = runOnce(c, file);
-        results.get(c.id).push(r);
-        log(r.error ? `FAILED: ${r.error}` : `${r.mbPerSec} MB/s, ${r.records} records, ${r.maxRssMiB} MiB`);
+  for (const section of SECTIONS) {
+    const mine = (c) => c.format === section.format;
+    const sectionActive = active.filter(mine);
+    const sectionSkipped = skipped.filter((r) => mine(r.c));
+    if (sectionActive.length + sectionSkipped.length === 0) continue;
+    for (const sizeMiB of opts.sizes) {
+      const file = sectionActive.length ? await ensureData(sizeMiB, section.format) : null;
+      const results = new Map(sectionActive.map((c) => [c.id, []]));
+      for (let rep = 0; rep < opts.runs; rep++) {
+        // Rotate the start so no contender always runs first (cold caches, CPU boost).
+        const order = sectionActive.map((_, i) => sectionActive[(i + rep) % sectionActive.length]);
+        for (const c of order) {
+          process.stderr.write(`[${section.format} ${sizeMiB} MiB] run ${rep + 1}/${opts.runs} ${c.id} ... `);
+          const r = runOnce(c, file);
+          results.get(c.id).push(r);
+          log(r.error ? `FAILED: ${r.error}` : `${r.mbPerSec} MB/s, ${r.records} records, ${r.maxRssMiB} MiB`);
+        }
       }
+      const rows = [...sectionActive.map((c) => summarize(c, results.get(c.id))), ...sectionSkipped]
+        .sort((a, b) => CONTENDERS.indexOf(a.c) - CONTENDERS.indexOf(b.c));
+      const what = file
+        ? `${fs.statSync(file).size.toLocaleString('en-US')} bytes, ${path.relative(ROOT_DIR, file)}`
+        : 'nothing ran';
+      out.push(`## ${section.title}, ${sizeMiB} MiB (${what})`, '', table(rows, section), '');
     }
-    const rows = [...active.map((c) => summarize(c, results.get(c.id))), ...skipped]
-      .sort((a, b) => CONTENDERS.indexOf(a.c) - CONTENDERS.indexOf(b.c));
-    out.push(`## ${sizeMiB} MiB (${bytes.toLocaleString('en-US')} bytes, ${path.relative(ROOT_DIR, file)})`, '', table(rows), '');
   }
 
+  const ran = new Set(wanted.map((c) => c.format));
   out.push(
     'Notes: MB = 10^6 bytes. "vs" columns are throughput ratios. Peak RSS is the process\'s maxRSS. ' +
       'EL delay is perf_hooks.monitorEventLoopDelay (1 ms resolution) from the first MB on (whole-file ' +
       'parsers: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
-      'main-thread time; for the Rust baseline it is its single thread\'s wall time. The SAX contenders ' +
-      'share contenders/builder.js; xml-flow and xml-stream build their own objects. The input file is ' +
-      'in the page cache.',
+      'main-thread time' +
+      (ran.has('xml')
+        ? '; for the Rust baseline it is its single thread\'s wall time. The SAX contenders ' +
+          'share contenders/builder.js; xml-flow and xml-stream build their own objects.'
+        : '.') +
+      ' The input file is in the page cache.',
     '',
   );
+  if (ran.has('json') || ran.has('ndjson')) {
+    out.push(
+      'JSON sections: the .json and .ndjson files hold the XML catalog\'s releases as plain JSON objects ' +
+        '(generate.js releaseJson; release N is the same record as in the XML file of the same size, and ' +
+        'a file holds about three times as many releases, with no resource or deal lists around them). ' +
+        'The document is `{"releases":[...]}` with one release per line. Every contender builds each ' +
+        'release as a JS object and sums contenders/common.js jsonReleaseChecksum over them; the ' +
+        'whole-file JSON.parse stops at V8\'s string limit (about 512 MiB), which shows as its error.',
+      '',
+    );
+  }
   const text = out.join('\n');
   process.stdout.write('\n' + text);
   fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), text);
