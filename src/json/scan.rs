@@ -1285,7 +1285,6 @@ fn hex_value(b: u8) -> Option<u32> {
     }
 }
 
-
 /// A scalar value as one `\u` escape, or a surrogate pair above U+FFFF.
 fn write_unicode(out: &mut BytesMut, cp: u32) {
     if cp >= 0x10000 {
