@@ -8,14 +8,19 @@ const { performance } = require('node:perf_hooks');
 const { parseError, internalError, optionError } = require('./errors');
 
 // Run outcomes, mirrored in src/binding.rs.
-const NEED_INPUT = 0;
-const BATCH_READY = 1;
 const DONE = 2;
 const FAILED = 3;
+const PANICKED = 4;
+
+// Runs queued at once: the next chunk is parsed while the main thread turns the previous
+// batches into objects. More would only hold more memory.
+const MAX_IN_FLIGHT = 2;
 
 class RecordStream extends Transform {
   #native;
-  #waiting = null; // a write callback held back until the reader catches up
+  #inFlight = 0;
+  #held = null; // a write callback held back until a run finishes or the reader catches up
+  #wanted = false; // the reader asked for more (`_read`) while the callback was held
   #failure = null; // an error held back until the records before it have been read
   #progressInterval;
   #lastProgress = 0;
@@ -28,8 +33,7 @@ class RecordStream extends Transform {
   constructor(native, options = {}) {
     super({
       readableObjectMode: true,
-      // Enough room for a whole batch, so that parsing the next chunk overlaps with the
-      // consumer reading this one.
+      // Enough room for the records of a few batches, so parsing overlaps with reading.
       readableHighWaterMark: options.highWaterMark ?? 1024,
       writableHighWaterMark: 256 * 1024,
       signal: options.signal,
@@ -58,19 +62,27 @@ class RecordStream extends Transform {
   }
 
   _transform(chunk, encoding, callback) {
-    if (!this.#started) this.#started = performance.now();
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    this.#settle(this.#native.push(buf), callback, false);
+    this.#queue(this.#native.push(buf), callback);
   }
 
   _writev(entries, callback) {
-    if (!this.#started) this.#started = performance.now();
     const bufs = entries.map(({ chunk, encoding }) => (typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk));
-    this.#settle(this.#native.pushMany(bufs), callback, false);
+    this.#queue(this.#native.pushMany(bufs), callback);
   }
 
   _flush(callback) {
-    this.#settle(this.#native.finish(), callback, true);
+    this.#inFlight++;
+    this.#native.finish().then(
+      (outcome) => {
+        this.#finished(outcome);
+        if (!this.#failure && !this.destroyed) {
+          this.#progress(true);
+          callback();
+        }
+      },
+      (err) => this.destroy(err),
+    );
   }
 
   // Records pushed before an error must reach the reader: destroying the stream would drop
@@ -81,76 +93,59 @@ class RecordStream extends Transform {
     return chunk;
   }
 
-  #fail() {
-    const failure = this.#failure;
-    if (!failure) return;
-    this.#failure = null;
-    failure.callback(failure.error);
-  }
-
   _read(size) {
-    const waiting = this.#waiting;
-    if (waiting) {
-      this.#waiting = null;
-      waiting();
-    }
+    // The reader wants data now, whatever the buffer level: honour that, or it never asks
+    // again until something is pushed.
+    this.#wanted = true;
+    this.#release();
     super._read(size);
   }
 
-  #settle(run, callback, finishing) {
+  #queue(run, callback) {
+    if (!this.#started) this.#started = performance.now();
+    this.#inFlight++;
     run.then(
       (outcome) => {
-        if (this.destroyed) return;
-        const batch = this.#native.takeBatch();
-        if (this.#reportSkips) this.#emitSkips();
-        if (outcome === BATCH_READY) {
-          const more = () => this.#native[finishing ? 'finish' : 'resume']();
-          if (this.#hasRoom()) {
-            // Start the next native run before materialising this batch, so both overlap.
-            const next = more();
-            this.#emit(batch);
-            this.#settle(next, callback, finishing);
-          } else {
-            this.#emit(batch);
-            this.#whenRoom(() => this.#settle(more(), callback, finishing));
-          }
-          return;
-        }
-        if (outcome === NEED_INPUT || outcome === DONE) {
-          if (finishing) {
-            this.#emit(batch);
-            this.#progress(true);
-            callback();
-          } else if (this.#hasRoom()) {
-            // Ask for the next chunk first: its parse then runs while we push this batch.
-            callback();
-            this.#emit(batch);
-            this.#progress(false);
-          } else {
-            this.#emit(batch);
-            this.#progress(false);
-            this.#whenRoom(callback);
-          }
-          return;
-        }
-        // Records that ended before the error go out first.
-        this.#emit(batch);
-        const info = outcome === FAILED ? this.#native.takeError() : null;
-        this.#failure = { error: info ? parseError(info) : internalError(), callback };
-        if (this.readableLength === 0) this.#fail();
+        this.#finished(outcome);
+        this.#progress(false);
+        this.#release();
       },
-      (err) => callback(err),
+      (err) => this.destroy(err),
     );
+    // Ask for the next chunk at once while there is room: its parse then overlaps with
+    // turning this one's batches into objects.
+    this.#held = callback;
+    this.#release();
   }
 
-  #hasRoom() {
-    return this.readableLength < this.readableHighWaterMark;
+  /** Hands the held write callback back once a run slot is free and the reader keeps up. */
+  #release() {
+    if (!this.#held || this.#failure || this.#inFlight >= MAX_IN_FLIGHT) return;
+    if (!this.#wanted && this.readableLength >= this.readableHighWaterMark) return;
+    const callback = this.#held;
+    this.#held = null;
+    this.#wanted = false;
+    callback();
   }
 
-  /** Runs `fn` once the reader has taken enough records (see `_read`). */
-  #whenRoom(fn) {
-    if (this.#hasRoom()) fn();
-    else this.#waiting = fn;
+  /** A run is over: push its records (in order: runs finish in the order queued). */
+  #finished(outcome) {
+    this.#inFlight--;
+    if (this.destroyed || this.#failure) return;
+    let batch;
+    while ((batch = this.#native.takeBatch()) !== null) this.#emit(batch);
+    if (this.#reportSkips) this.#emitSkips();
+    if (outcome === FAILED || outcome === PANICKED) {
+      const info = outcome === FAILED ? this.#native.takeError() : null;
+      this.#failure = info ? parseError(info) : internalError();
+      if (this.readableLength === 0) this.#fail();
+    }
+  }
+
+  #fail() {
+    const error = this.#failure;
+    if (!error || this.destroyed) return;
+    this.destroy(error);
   }
 
   #emitSkips() {
@@ -195,4 +190,4 @@ class RecordStream extends Transform {
   }
 }
 
-module.exports = { RecordStream, NEED_INPUT, BATCH_READY, DONE };
+module.exports = { RecordStream };

@@ -1,16 +1,20 @@
 //! The Node binding: moves chunks in and JSON batches out, nothing else. Parsing runs in
-//! `compute`, on libuv's worker pool; the main thread only copies the chunk into a pooled
-//! buffer and turns a finished batch into a one-byte JS string.
+//! `compute`, on libuv's worker pool. Up to two runs may be queued so that the next chunk is
+//! parsed while the main thread turns earlier batches into objects; runs take turns in the
+//! order they were queued. The main thread never waits for the parser lock: chunk buffers,
+//! finished batches and skip reports cross through small queues of their own.
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use bytes::BytesMut;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
+use crate::pool::Pool;
 use crate::xml::Status as RunStatus;
 use crate::{Engine, JsonFormat, JsonOptions, JsonParser, Limits, XmlOptions, XmlParser};
 
@@ -85,22 +89,30 @@ pub struct NativeStats {
 #[derive(Default)]
 struct SharedStats([AtomicU64; 5]);
 
-struct Shared {
-    parser: Mutex<Box<dyn Engine>>,
-    stats: SharedStats,
+/// Locks a mutex even if a caught panic poisoned it: every guarded value stays consistent
+/// (the parser marks itself failed), so the data is safe to use.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Shared {
-    /// A panic inside the parser leaves the lock poisoned; the parser is then marked failed
-    /// by the caller, so taking the guard anyway is safe.
-    fn lock(&self) -> MutexGuard<'_, Box<dyn Engine>> {
-        self.parser.lock().unwrap_or_else(|e| e.into_inner())
-    }
+struct Shared {
+    parser: Mutex<Box<dyn Engine>>,
+    /// Sequence number of the run whose turn it is.
+    turn: Mutex<u64>,
+    turn_changed: Condvar,
+    /// Sequence number for the next queued run.
+    issued: AtomicU64,
+    /// Finished batches, oldest first, waiting for the main thread.
+    ready: Mutex<VecDeque<BytesMut>>,
+    /// Skip reports, oldest first.
+    skips: Mutex<VecDeque<(crate::Error, u64)>>,
+    /// Buffers the main thread copies chunks into; batches come back here once read.
+    buffers: Mutex<Pool>,
+    stats: SharedStats,
 }
 
 /// Run outcomes, mirrored in lib/stream.js.
 const NEED_INPUT: u32 = 0;
-const BATCH_READY: u32 = 1;
 const DONE: u32 = 2;
 const FAILED: u32 = 3;
 const PANICKED: u32 = 4;
@@ -124,9 +136,34 @@ impl NativeParser {
         NativeParser {
             shared: Arc::new(Shared {
                 parser: Mutex::new(engine),
+                turn: Mutex::new(0),
+                turn_changed: Condvar::new(),
+                issued: AtomicU64::new(0),
+                ready: Mutex::new(VecDeque::new()),
+                skips: Mutex::new(VecDeque::new()),
+                buffers: Mutex::new(Pool::new()),
                 stats: SharedStats::default(),
             }),
         }
+    }
+
+    fn queue(&self, chunk: Option<BytesMut>, finish: bool) -> AsyncTask<Run> {
+        let seq = self.shared.issued.fetch_add(1, Ordering::Relaxed);
+        AsyncTask::new(Run {
+            shared: Arc::clone(&self.shared),
+            seq,
+            chunk,
+            finish,
+        })
+    }
+
+    fn copy_in(&self, chunks: &[&[u8]]) -> BytesMut {
+        let total = chunks.iter().map(|c| c.len()).sum();
+        let mut buf = lock(&self.shared.buffers).take(total);
+        for c in chunks {
+            buf.extend_from_slice(c);
+        }
+        buf
     }
 
     #[napi(factory)]
@@ -178,59 +215,46 @@ impl NativeParser {
     /// Queues a chunk; resolves with a run outcome once it is parsed.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn push(&self, chunk: BufferSlice) -> AsyncTask<Run> {
-        let mut buf: BytesMut = self.shared.lock().buffer(chunk.len());
-        buf.extend_from_slice(&chunk);
-        AsyncTask::new(Run::new(&self.shared, Some(buf), false))
+        let buf = self.copy_in(&[&chunk]);
+        self.queue(Some(buf), false)
     }
 
-    /// Queues several chunks as one run: fewer trips through the worker pool when the
-    /// writable side has buffered input while the previous run was busy.
+    /// Queues several chunks as one run.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn push_many(&self, chunks: Vec<BufferSlice>) -> AsyncTask<Run> {
-        let total = chunks.iter().map(|c| c.len()).sum();
-        let mut buf: BytesMut = self.shared.lock().buffer(total);
-        for c in &chunks {
-            buf.extend_from_slice(c);
-        }
-        AsyncTask::new(Run::new(&self.shared, Some(buf), false))
+        let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
+        let buf = self.copy_in(&slices);
+        self.queue(Some(buf), false)
     }
 
-    /// Continues after a full batch without new input.
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn resume(&self) -> AsyncTask<Run> {
-        AsyncTask::new(Run::new(&self.shared, None, false))
-    }
-
-    /// Ends the input.
+    /// Ends the input; resolves after every earlier run.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn finish(&self) -> AsyncTask<Run> {
-        AsyncTask::new(Run::new(&self.shared, None, true))
+        self.queue(None, true)
     }
 
-    /// The finished records as JSON array text (ASCII), or null.
+    /// The oldest finished batch as JSON array text (ASCII), or null.
     #[napi]
     pub fn take_batch<'env>(&self, env: &'env Env) -> Result<Option<JsString<'env>>> {
-        let mut parser = self.shared.lock();
-        let Some(batch) = parser.take_batch() else {
+        let Some(batch) = lock(&self.shared.ready).pop_front() else {
             return Ok(None);
         };
         let s = env.create_string_latin1(&batch[..]);
-        parser.recycle(batch);
+        lock(&self.shared.buffers).give(batch);
         s.map(Some)
     }
 
+    /// Only asked after a run reported failure, when no run holds the parser for long.
     #[napi]
     pub fn take_error(&self) -> Option<NativeError> {
-        self.shared.lock().error().map(NativeError::from)
+        lock(&self.shared.parser).error().map(NativeError::from)
     }
 
     /// Records dropped by skip-and-continue since the last call, oldest first.
     #[napi]
     pub fn take_skips(&self) -> Vec<NativeSkip> {
-        self.shared
-            .lock()
-            .take_skips()
-            .into_iter()
+        lock(&self.shared.skips)
+            .drain(..)
             .map(|(e, record_index)| NativeSkip {
                 error: NativeError::from(&e),
                 record_index: record_index as f64,
@@ -254,17 +278,61 @@ impl NativeParser {
 
 pub struct Run {
     shared: Arc<Shared>,
+    seq: u64,
     chunk: Option<BytesMut>,
     finish: bool,
 }
 
+/// Passes the turn to the next run however this one ends, panics included.
+struct TurnGuard<'a>(&'a Shared);
+
+impl Drop for TurnGuard<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.turn) += 1;
+        self.0.turn_changed.notify_all();
+    }
+}
+
 impl Run {
-    fn new(shared: &Arc<Shared>, chunk: Option<BytesMut>, finish: bool) -> Self {
-        Run {
-            shared: Arc::clone(shared),
-            chunk,
-            finish,
+    fn parse(&mut self) -> u32 {
+        let shared = &*self.shared;
+        let mut parser = lock(&shared.parser);
+        // Chunk buffers the main thread no longer needs go back to the parser's own pool.
+        if let Some(c) = self.chunk.take() {
+            parser.feed_owned(c);
         }
+        let outcome = loop {
+            let status = if self.finish {
+                parser.finish()
+            } else {
+                parser.run()
+            };
+            {
+                let mut ready = lock(&shared.ready);
+                while let Some(b) = parser.take_batch() {
+                    ready.push_back(b);
+                }
+            }
+            match status {
+                Ok(RunStatus::BatchReady) => continue,
+                Ok(RunStatus::NeedInput) => break NEED_INPUT,
+                Ok(RunStatus::Done) => break DONE,
+                Err(_) => break FAILED,
+            }
+        };
+        lock(&shared.skips).extend(parser.take_skips());
+        let st = parser.stats();
+        let main_pool = lock(&shared.buffers);
+        for (slot, v) in shared.stats.0.iter().zip([
+            st.bytes,
+            st.records,
+            st.batches,
+            st.pool_hits + main_pool.hits(),
+            st.pool_misses + main_pool.misses(),
+        ]) {
+            slot.store(v, Ordering::Relaxed);
+        }
+        outcome
     }
 }
 
@@ -273,38 +341,19 @@ impl Task for Run {
     type JsValue = u32;
 
     fn compute(&mut self) -> Result<u32> {
-        let shared = &self.shared;
-        let chunk = self.chunk.take();
-        let finish = self.finish;
+        let shared = Arc::clone(&self.shared);
+        {
+            let mut turn = lock(&shared.turn);
+            while *turn != self.seq {
+                turn = shared
+                    .turn_changed
+                    .wait(turn)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        let _next = TurnGuard(&shared);
         // A panic must never unwind into Node; it becomes an ERR_SLUICE_INTERNAL error.
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut parser = shared.lock();
-            if let Some(c) = chunk {
-                parser.feed_owned(c);
-            }
-            let status = if finish {
-                parser.finish()
-            } else {
-                parser.run()
-            };
-            let st = parser.stats();
-            for (slot, v) in shared.stats.0.iter().zip([
-                st.bytes,
-                st.records,
-                st.batches,
-                st.pool_hits,
-                st.pool_misses,
-            ]) {
-                slot.store(v, Ordering::Relaxed);
-            }
-            match status {
-                Ok(RunStatus::NeedInput) => NEED_INPUT,
-                Ok(RunStatus::BatchReady) => BATCH_READY,
-                Ok(RunStatus::Done) => DONE,
-                Err(_) => FAILED,
-            }
-        }));
-        Ok(outcome.unwrap_or(PANICKED))
+        Ok(catch_unwind(AssertUnwindSafe(|| self.parse())).unwrap_or(PANICKED))
     }
 
     fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {

@@ -8,8 +8,6 @@ use crate::json::JsonParser;
 use crate::xml::{Stats, Status, XmlParser};
 
 pub trait Engine: Send {
-    /// A pooled buffer to copy the next chunk into.
-    fn buffer(&mut self, capacity: usize) -> BytesMut;
     fn feed_owned(&mut self, chunk: BytesMut);
     /// Processes what has been fed.
     fn run(&mut self) -> Result<Status, Error>;
@@ -28,9 +26,6 @@ pub trait Engine: Send {
 
 /// Inherent methods win over trait methods, so these forward rather than recurse.
 impl Engine for XmlParser {
-    fn buffer(&mut self, capacity: usize) -> BytesMut {
-        XmlParser::buffer(self, capacity)
-    }
     fn feed_owned(&mut self, chunk: BytesMut) {
         XmlParser::feed_owned(self, chunk)
     }
@@ -55,9 +50,6 @@ impl Engine for XmlParser {
 }
 
 impl Engine for JsonParser {
-    fn buffer(&mut self, capacity: usize) -> BytesMut {
-        JsonParser::buffer(self, capacity)
-    }
     fn feed_owned(&mut self, chunk: BytesMut) {
         JsonParser::feed_owned(self, chunk)
     }
