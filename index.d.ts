@@ -73,6 +73,8 @@ export interface Stats {
   batches: number;
   poolHits: number;
   poolMisses: number;
+  /** Records dropped by skip-and-continue. */
+  skipped: number;
 }
 
 /** Errors from malformed input: `code` is stable; positions are 1-based lines and columns
@@ -82,6 +84,57 @@ export interface SluiceError extends Error {
   line: number;
   column: number;
   offset: number;
+}
+
+/** A JSONPath subset: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`. */
+export type JsonPath = string;
+
+export interface JsonStreamOptions {
+  /** One path (records are emitted as-is) or an array (records are `{ selector, value }`).
+   * Default `'$'`. */
+  select?: JsonPath | JsonPath[];
+  /** `'json'` (one document, the default), `'concatenated'` (values separated by white space)
+   * or `'ndjson'` (one value per line). */
+  format?: 'json' | 'concatenated' | 'ndjson';
+  /** With `'ndjson'`, `'skip'` drops a bad line and emits `'skip'`. Default `'throw'`. */
+  onError?: 'throw' | 'skip';
+  /** Emitted for a `null` record (object-mode streams end at `null`). Default `NULL`. */
+  nullValue?: unknown;
+  /** Largest record or pending value. Default 64 MiB. */
+  maxRecordBytes?: number;
+  /** Deepest nesting. Default 1024. */
+  maxDepth?: number;
+  batchBytes?: number;
+  highWaterMark?: number;
+  progressInterval?: number;
+  totalBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** A line dropped by `onError: 'skip'`. */
+export interface Skip {
+  code: string;
+  message: string;
+  line: number;
+  column: number;
+  offset: number;
+  /** Index of the line among the non-blank lines. */
+  recordIndex: number;
+}
+
+/** What `JsonStream` emits for a JSON `null` record unless `nullValue` says otherwise. */
+export declare const NULL: unique symbol;
+
+export declare class JsonStream<T = unknown> extends Transform {
+  static readonly NULL: typeof NULL;
+  constructor(options?: JsonStreamOptions);
+  /** Counters kept by the native parser, plus `skipped`. */
+  stats(): Stats;
+  on(event: 'progress', listener: (p: Progress) => void): this;
+  on(event: 'skip', listener: (s: Skip) => void): this;
+  on(event: 'data', listener: (record: T) => void): this;
+  on(event: 'error', listener: (err: SluiceError) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 export declare class XmlStream<T = XmlValue> extends Transform {

@@ -8,7 +8,6 @@ const { performance } = require('node:perf_hooks');
 const { parseError, internalError, optionError } = require('./errors');
 
 // Run outcomes, mirrored in src/binding.rs.
-const DONE = 2;
 const FAILED = 3;
 const PANICKED = 4;
 

@@ -1,4 +1,4 @@
-import { XmlStream, TaggedRecord, SluiceError } from 'sluice';
+import { XmlStream, JsonStream, NULL, TaggedRecord, SluiceError, Skip } from 'sluice';
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 async function main() {
@@ -10,5 +10,10 @@ async function main() {
   s.on('error', (e: SluiceError) => console.log(e.code, e.line));
   for await (const t of s as AsyncIterable<TaggedRecord>) console.log(t.selector, t.value);
   console.log(s.stats().poolHits);
+  const j = new JsonStream({ select: ['$.releases[*]', '$.deals[*]'], format: 'json' });
+  const n = new JsonStream({ format: 'ndjson', onError: 'skip', nullValue: NULL });
+  n.on('skip', (k: Skip) => console.log(k.recordIndex, k.line, k.code));
+  for await (const r of j) console.log(r === JsonStream.NULL ? 'null' : r);
+  console.log(n.stats().skipped);
 }
 main();
