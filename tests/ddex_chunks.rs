@@ -74,3 +74,77 @@ fn ddex_corpus_is_chunk_invariant() {
     }
     assert_eq!(checked, 59);
 }
+
+/// Two chunks split at every byte of the smaller real messages: every UTF-8 sequence, tag,
+/// attribute, reference and line break of them gets cut once.
+#[test]
+fn small_ddex_messages_split_at_every_byte() {
+    let Some(dir) = corpus() else {
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let mut files = 0;
+    for line in manifest.lines().skip(1) {
+        let file = line.split('\t').next().unwrap();
+        let doc = std::fs::read(dir.join(file)).unwrap();
+        if doc.len() > 6000
+            || file.contains("NOT-WELL-FORMED")
+            || file.contains("xmlns_ern_missing")
+        {
+            continue;
+        }
+        let whole = parse_split(&doc, &[]);
+        assert!(whole.1.is_none(), "{file}: {:?}", whole.1);
+        for at in 1..doc.len() {
+            let split = parse_split(&doc, &[at]);
+            assert_eq!(split.1, None, "{file} split at {at}");
+            assert!(split.0 == whole.0, "{file} split at {at}: records differ");
+        }
+        files += 1;
+    }
+    assert!(files >= 8, "only {files} small files");
+}
+
+fn parse_split(doc: &[u8], cuts: &[usize]) -> (Vec<serde_json::Value>, Option<Error>) {
+    let opts = XmlOptions {
+        select: vec!["/*".into()],
+        ..XmlOptions::default()
+    };
+    let mut p = XmlParser::new(opts).unwrap();
+    let mut out = Vec::new();
+    let mut last = 0;
+    let mut err = None;
+    for &at in cuts.iter().chain(std::iter::once(&doc.len())) {
+        p.feed(&doc[last..at]);
+        last = at;
+        loop {
+            match p.run() {
+                Ok(Status::BatchReady) => {}
+                Ok(_) => break,
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+            while let Some(b) = p.take_batch() {
+                out.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b).unwrap());
+            }
+        }
+    }
+    if err.is_none() {
+        loop {
+            match p.finish() {
+                Ok(Status::BatchReady) => {}
+                Ok(_) => break,
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    while let Some(b) = p.take_batch() {
+        out.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b).unwrap());
+    }
+    (out, err)
+}
