@@ -2,7 +2,7 @@
 const { NativeParser } = require('./native');
 const { RecordStream } = require('./stream');
 const { optionError } = require('./errors');
-const { positive } = require('./options');
+const { positive, createNative } = require('./options');
 
 /** Emitted in place of a JSON `null` record: object-mode streams cannot carry `null`. */
 const NULL = Symbol.for('sluice.null');
@@ -37,14 +37,7 @@ class JsonStream extends RecordStream {
   static NULL = NULL;
 
   constructor(options = {}) {
-    if (options === null || typeof options !== 'object') throw optionError('options must be an object');
-    let native;
-    try {
-      native = NativeParser.json(nativeOptions(options));
-    } catch (err) {
-      if (err.code === 'ERR_SLUICE_INVALID_OPTION') throw err;
-      throw optionError(err.message);
-    }
+    const native = createNative((o) => NativeParser.json(o), nativeOptions, options);
     if (options.nullValue === null) throw optionError('`nullValue` cannot be null: it would end the stream');
     super(native, { ...options, nullValue: 'nullValue' in options ? options.nullValue : NULL });
   }

@@ -22,4 +22,18 @@ function positive(options, name, fallback) {
   return v;
 }
 
-module.exports = { bool, string, positive };
+/**
+ * Validates `options` with `toNative` and builds the native parser; the core's own option
+ * errors (bad selectors) come back as ERR_SLUICE_INVALID_OPTION too.
+ */
+function createNative(factory, toNative, options) {
+  if (options === null || typeof options !== 'object') throw optionError('options must be an object');
+  const native = toNative(options);
+  try {
+    return factory(native);
+  } catch (err) {
+    throw optionError(err.message);
+  }
+}
+
+module.exports = { bool, string, positive, createNative };

@@ -2,7 +2,7 @@
 const { NativeParser } = require('./native');
 const { RecordStream } = require('./stream');
 const { optionError } = require('./errors');
-const { bool, string, positive } = require('./options');
+const { bool, string, positive, createNative } = require('./options');
 
 const MiB = 1024 * 1024;
 
@@ -43,15 +43,7 @@ function nativeOptions(options) {
 /** XML bytes in, one plain object per selected element out. */
 class XmlStream extends RecordStream {
   constructor(options = {}) {
-    if (options === null || typeof options !== 'object') throw optionError('options must be an object');
-    let native;
-    try {
-      native = NativeParser.xml(nativeOptions(options));
-    } catch (err) {
-      if (err.code === 'ERR_SLUICE_INVALID_OPTION') throw err;
-      throw optionError(err.message);
-    }
-    super(native, options);
+    super(createNative((o) => NativeParser.xml(o), nativeOptions, options), options);
   }
 }
 

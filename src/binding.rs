@@ -123,6 +123,14 @@ pub struct NativeParser {
     shared: Arc<Shared>,
 }
 
+fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
+    Limits {
+        max_record_bytes: max_record_bytes as usize,
+        max_depth: max_depth as usize,
+        batch_bytes: batch_bytes as usize,
+    }
+}
+
 fn invalid_option(e: crate::Error) -> Error {
     Error::new(
         Status::InvalidArg,
@@ -181,11 +189,7 @@ impl NativeParser {
             cdata_prop_name: o.cdata_prop_name,
             always_array: o.always_array,
             namespaces: o.namespaces,
-            limits: Limits {
-                max_record_bytes: o.max_record_bytes as usize,
-                max_depth: o.max_depth as usize,
-                batch_bytes: o.batch_bytes as usize,
-            },
+            limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
         };
         let parser = XmlParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))
@@ -202,11 +206,7 @@ impl NativeParser {
                 _ => JsonFormat::Json,
             },
             skip_errors: o.skip_errors,
-            limits: Limits {
-                max_record_bytes: o.max_record_bytes as usize,
-                max_depth: o.max_depth as usize,
-                batch_bytes: o.batch_bytes as usize,
-            },
+            limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
         };
         let parser = JsonParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))

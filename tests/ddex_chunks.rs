@@ -16,32 +16,8 @@ fn parse(doc: &[u8], chunk: usize) -> (Vec<serde_json::Value>, Option<Error>) {
         tagged: true,
         ..XmlOptions::default()
     };
-    let mut p = XmlParser::new(opts).unwrap();
-    let mut out = Vec::new();
-    let mut drain = |p: &mut XmlParser| {
-        while let Some(b) = p.take_batch() {
-            let batch: Vec<serde_json::Value> = serde_json::from_slice(&b).unwrap();
-            out.extend(batch);
-        }
-    };
-    let mut run = |p: &mut XmlParser, fin: bool| -> Result<(), Error> {
-        loop {
-            let r = if fin { p.finish() } else { p.run() };
-            drain(p);
-            match r? {
-                Status::BatchReady => continue,
-                _ => return Ok(()),
-            }
-        }
-    };
-    for c in doc.chunks(chunk) {
-        p.feed(c);
-        if let Err(e) = run(&mut p, false) {
-            return (out, Some(e));
-        }
-    }
-    let err = run(&mut p, true).err();
-    (out, err)
+    let cuts: Vec<usize> = (chunk..doc.len()).step_by(chunk.max(1)).collect();
+    parse_split(opts, doc, &cuts)
 }
 
 #[test]
@@ -93,10 +69,14 @@ fn small_ddex_messages_split_at_every_byte() {
         {
             continue;
         }
-        let whole = parse_split(&doc, &[]);
+        let root = || XmlOptions {
+            select: vec!["/*".into()],
+            ..XmlOptions::default()
+        };
+        let whole = parse_split(root(), &doc, &[]);
         assert!(whole.1.is_none(), "{file}: {:?}", whole.1);
         for at in 1..doc.len() {
-            let split = parse_split(&doc, &[at]);
+            let split = parse_split(root(), &doc, &[at]);
             assert_eq!(split.1, None, "{file} split at {at}");
             assert!(split.0 == whole.0, "{file} split at {at}: records differ");
         }
@@ -105,11 +85,12 @@ fn small_ddex_messages_split_at_every_byte() {
     assert!(files >= 8, "only {files} small files");
 }
 
-fn parse_split(doc: &[u8], cuts: &[usize]) -> (Vec<serde_json::Value>, Option<Error>) {
-    let opts = XmlOptions {
-        select: vec!["/*".into()],
-        ..XmlOptions::default()
-    };
+/// Feeds `doc` cut at `cuts`, draining batches as the binding does; records and error.
+fn parse_split(
+    opts: XmlOptions,
+    doc: &[u8],
+    cuts: &[usize],
+) -> (Vec<serde_json::Value>, Option<Error>) {
     let mut p = XmlParser::new(opts).unwrap();
     let mut out = Vec::new();
     let mut last = 0;
