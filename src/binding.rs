@@ -322,7 +322,8 @@ impl Run {
         };
         lock(&shared.skips).extend(parser.take_skips());
         let st = parser.stats();
-        let main_pool = lock(&shared.buffers);
+        let mut main_pool = lock(&shared.buffers);
+        Pool::balance(&mut main_pool, parser.pool());
         for (slot, v) in shared.stats.0.iter().zip([
             st.bytes,
             st.records,

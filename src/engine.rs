@@ -5,6 +5,7 @@ use bytes::BytesMut;
 
 use crate::error::Error;
 use crate::json::JsonParser;
+use crate::pool::Pool;
 use crate::xml::{Stats, Status, XmlParser};
 
 pub trait Engine: Send {
@@ -18,6 +19,8 @@ pub trait Engine: Send {
     fn recycle(&mut self, buf: BytesMut);
     fn error(&self) -> Option<&Error>;
     fn stats(&self) -> Stats;
+    /// The engine's buffer pool, to balance against the binding's.
+    fn pool(&mut self) -> &mut Pool;
     /// Records dropped by skip-and-continue since the last call, with their indexes.
     fn take_skips(&mut self) -> Vec<(Error, u64)> {
         Vec::new()
@@ -47,6 +50,9 @@ impl Engine for XmlParser {
     fn stats(&self) -> Stats {
         XmlParser::stats(self)
     }
+    fn pool(&mut self) -> &mut Pool {
+        XmlParser::pool(self)
+    }
 }
 
 impl Engine for JsonParser {
@@ -70,6 +76,9 @@ impl Engine for JsonParser {
     }
     fn stats(&self) -> Stats {
         JsonParser::stats(self)
+    }
+    fn pool(&mut self) -> &mut Pool {
+        JsonParser::pool(self)
     }
     fn take_skips(&mut self) -> Vec<(Error, u64)> {
         JsonParser::take_skips(self)

@@ -53,6 +53,22 @@ impl Pool {
         }
     }
 
+    /// Evens out the free buffers of two pools. The binding has one pool on each side of the
+    /// thread boundary, and buffers flow one way through each (chunks in, batches out), so
+    /// without this one side would only allocate while the other only drops.
+    pub fn balance(a: &mut Pool, b: &mut Pool) {
+        while a.free.len() > b.free.len() + 1 {
+            if let Some(buf) = a.free.pop() {
+                b.free.push(buf);
+            }
+        }
+        while b.free.len() > a.free.len() + 1 {
+            if let Some(buf) = b.free.pop() {
+                a.free.push(buf);
+            }
+        }
+    }
+
     pub fn hits(&self) -> u64 {
         self.hits
     }
@@ -85,6 +101,16 @@ mod tests {
         assert_eq!(pool.take(1000).capacity(), 64 << 10);
         assert_eq!(pool.take(1 << 20).capacity(), 1 << 20);
         assert_eq!(pool.misses(), 0);
+    }
+
+    #[test]
+    fn balance_evens_out_free_buffers() {
+        let (mut a, mut b) = (Pool::new(), Pool::new());
+        for _ in 0..5 {
+            a.give(BytesMut::with_capacity(4096));
+        }
+        Pool::balance(&mut a, &mut b);
+        assert_eq!((a.free.len(), b.free.len()), (3, 2));
     }
 
     #[test]

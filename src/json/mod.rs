@@ -125,7 +125,7 @@ impl JsonParser {
             .map(|s| Path::parse(s))
             .collect::<Result<Vec<_>>>()?;
         let mut pool = Pool::new();
-        let out = pool.take(opts.limits.batch_bytes + 1024);
+        let out = pool.take(opts.limits.batch_bytes);
         let input = pool.take(64 << 10);
         let core = Core::new(
             Config {
@@ -285,7 +285,7 @@ impl JsonParser {
             return None;
         }
         let tail = self.core.out.len() - committed;
-        let mut next = self.pool.take(tail.max(self.batch_bytes) + 1024);
+        let mut next = self.pool.take(tail.max(self.batch_bytes));
         let out = &mut self.core.out;
         if out.len() > committed {
             // A record in progress moves to the next batch (it starts with its `,`).
@@ -317,6 +317,10 @@ impl JsonParser {
     /// NDJSON lines dropped in `skip_errors` mode so far.
     pub fn skipped(&self) -> u64 {
         self.skipped
+    }
+
+    pub fn pool(&mut self) -> &mut Pool {
+        &mut self.pool
     }
 
     pub fn stats(&self) -> Stats {

@@ -227,7 +227,7 @@ impl XmlParser {
         escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
         text_key.extend_from_slice(b":");
         let mut pool = Pool::new();
-        let out = pool.take(opts.limits.batch_bytes + 1024);
+        let out = pool.take(opts.limits.batch_bytes);
         Ok(XmlParser {
             input: pool.take(64 << 10),
             pos: 0,
@@ -570,7 +570,7 @@ impl XmlParser {
         }
         self.st.out.extend_from_slice(b"]");
         self.batches += 1;
-        let next = self.pool.take(self.st.limits.batch_bytes + 1024);
+        let next = self.pool.take(self.st.limits.batch_bytes);
         Some(std::mem::replace(&mut self.st.out, next))
     }
 
@@ -582,6 +582,10 @@ impl XmlParser {
     /// The error that stopped parsing, if any.
     pub fn error(&self) -> Option<&Error> {
         self.failed.as_ref()
+    }
+
+    pub fn pool(&mut self) -> &mut Pool {
+        &mut self.pool
     }
 
     pub fn stats(&self) -> Stats {
