@@ -5,6 +5,7 @@ pub mod coerce;
 pub mod engine;
 pub mod error;
 pub mod escape;
+mod input;
 pub mod json;
 pub mod limits;
 pub mod names;

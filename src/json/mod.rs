@@ -21,12 +21,12 @@
 mod path;
 mod scan;
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 
 use crate::error::{Error, ErrorCode, Position, Result};
+use crate::input::Input;
 use crate::limits::Limits;
 use crate::pool::Pool;
-use crate::position::Lines;
 use crate::xml::{Stats, Status};
 use path::Path;
 use scan::{Config, Core, Fail, Scan};
@@ -83,18 +83,14 @@ pub struct Skip {
 }
 
 pub struct JsonParser {
-    input: BytesMut,
-    /// Bytes of `input` already scanned.
-    pos: usize,
-    lines: Lines,
+    /// Fed bytes; `input.pos` of them are already scanned.
+    input: Input,
     core: Core,
-    pool: Pool,
     skip_errors: bool,
     skips: Vec<Skip>,
     skipped: u64,
     failed: Option<Error>,
     done: bool,
-    fed: u64,
     batches: u64,
     batch_bytes: usize,
 }
@@ -124,9 +120,8 @@ impl JsonParser {
             .iter()
             .map(|s| Path::parse(s))
             .collect::<Result<Vec<_>>>()?;
-        let mut pool = Pool::new();
-        let out = pool.take(opts.limits.batch_bytes);
-        let input = pool.take(64 << 10);
+        let mut input = Input::new();
+        let out = input.pool.take(opts.limits.batch_bytes);
         let core = Core::new(
             Config {
                 ndjson: opts.format == JsonFormat::Ndjson,
@@ -139,16 +134,12 @@ impl JsonParser {
         );
         Ok(JsonParser {
             input,
-            pos: 0,
-            lines: Lines::default(),
             core,
-            pool,
             skip_errors: opts.skip_errors,
             skips: Vec::new(),
             skipped: 0,
             failed: None,
             done: false,
-            fed: 0,
             batches: 0,
             batch_bytes: opts.limits.batch_bytes,
         })
@@ -157,40 +148,21 @@ impl JsonParser {
     /// Copies a chunk in. Prefer [`JsonParser::feed_owned`] with a buffer from
     /// [`JsonParser::buffer`] to skip a copy.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let mut buf = self.pool.take(chunk.len());
-        buf.extend_from_slice(chunk);
+        let buf = self.input.copy(chunk);
         self.feed_owned(buf);
     }
 
     /// A pooled buffer to copy the next chunk into.
     pub fn buffer(&mut self, capacity: usize) -> BytesMut {
-        self.pool.take(capacity)
+        self.input.pool.take(capacity)
     }
 
     pub fn feed_owned(&mut self, chunk: BytesMut) {
-        self.fed += chunk.len() as u64;
         if self.failed.is_some() || self.done {
-            self.pool.give(chunk);
-            return;
-        }
-        self.compact();
-        if self.input.is_empty() {
-            let old = std::mem::replace(&mut self.input, chunk);
-            self.pool.give(old);
+            self.input.discard(chunk);
         } else {
-            self.input.extend_from_slice(&chunk);
-            self.pool.give(chunk);
+            self.input.append(chunk);
         }
-    }
-
-    /// Drops scanned input from the front.
-    fn compact(&mut self) {
-        if self.pos == 0 {
-            return;
-        }
-        self.lines.advance(&self.input[..self.pos]);
-        self.input.advance(self.pos);
-        self.pos = 0;
     }
 
     /// Processes what has been fed. Records finished so far accumulate in the batch; on an
@@ -224,29 +196,29 @@ impl JsonParser {
 
     fn step(&mut self, at_eof: bool) -> std::result::Result<Status, Fail> {
         loop {
-            let base = self.lines.base();
-            match self.core.scan(&self.input, self.pos, base) {
+            let base = self.input.base();
+            match self.core.scan(&self.input.buf, self.input.pos, base) {
                 Ok(Scan::Full(p)) => {
-                    self.pos = p;
+                    self.input.pos = p;
                     return Ok(Status::BatchReady);
                 }
                 Ok(Scan::Consumed) => {
-                    self.pos = self.input.len();
+                    self.input.pos = self.input.buf.len();
                     break;
                 }
                 Err(f) if self.can_skip(&f) => {
                     let rel = usize::try_from(f.at.saturating_sub(base)).unwrap_or(usize::MAX);
                     self.skip(f);
-                    self.pos = rel.min(self.input.len());
+                    self.input.pos = rel.min(self.input.buf.len());
                 }
                 Err(f) => return Err(f),
             }
         }
-        self.compact();
         if !at_eof {
             return Ok(Status::NeedInput);
         }
-        match self.core.eof(self.lines.base()) {
+        let end = self.input.base() + self.input.buf.len() as u64;
+        match self.core.eof(end) {
             Ok(()) => {}
             Err(f) if self.can_skip(&f) => self.skip(f),
             Err(f) => return Err(f),
@@ -273,9 +245,7 @@ impl JsonParser {
     }
 
     fn positioned(&self, f: Fail) -> Error {
-        let rel = f.at.saturating_sub(self.lines.base());
-        let rel = usize::try_from(rel).unwrap_or(usize::MAX);
-        Error::new(f.code, f.message, self.lines.at(&self.input, rel))
+        Error::new(f.code, f.message, self.input.position(f.at))
     }
 
     /// The finished records as a JSON array, or `None` when there are none.
@@ -285,7 +255,7 @@ impl JsonParser {
             return None;
         }
         let tail = self.core.out.len() - committed;
-        let mut next = self.pool.take(tail.max(self.batch_bytes));
+        let mut next = self.input.pool.take(tail.max(self.batch_bytes));
         let out = &mut self.core.out;
         if out.len() > committed {
             // A record in progress moves to the next batch (it starts with its `,`).
@@ -301,7 +271,7 @@ impl JsonParser {
 
     /// Gives a batch buffer back once its text has been copied out.
     pub fn recycle(&mut self, buf: BytesMut) {
-        self.pool.give(buf);
+        self.input.pool.give(buf);
     }
 
     /// The error that stopped parsing, if any.
@@ -320,16 +290,16 @@ impl JsonParser {
     }
 
     pub fn pool(&mut self) -> &mut Pool {
-        &mut self.pool
+        &mut self.input.pool
     }
 
     pub fn stats(&self) -> Stats {
         Stats {
-            bytes: self.fed,
+            bytes: self.input.fed(),
             records: self.core.records,
             batches: self.batches,
-            pool_hits: self.pool.hits(),
-            pool_misses: self.pool.misses(),
+            pool_hits: self.input.pool.hits(),
+            pool_misses: self.input.pool.misses(),
         }
     }
 }

@@ -11,17 +11,17 @@ mod attrs;
 mod chars;
 mod namespaces;
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::escape;
+use crate::input::Input;
 use crate::limits::Limits;
 use crate::names::{self, Symbols};
 use crate::pool::Pool;
-use crate::position::Lines;
 use crate::select::Selector;
 use crate::shape::{ShapeOptions, Tree};
 use attrs::{Fault, Span};
@@ -114,20 +114,16 @@ enum Window {
 }
 
 pub struct XmlParser {
-    input: BytesMut,
-    /// Bytes of `input` already turned into events.
-    pos: usize,
-    /// Bytes of `input` checked by `chars::scan`.
+    /// Fed bytes; `input.pos` of them are already turned into events.
+    input: Input,
+    /// Bytes of `input.buf` checked by `chars::scan`.
     scanned: usize,
     /// A forbidden character found by the scan, relative to `input`.
     bad: Option<(usize, Bad)>,
     /// Pending bytes needed before an incomplete construct is parsed again.
     retry_len: usize,
-    lines: Lines,
     started: bool,
     failed: Option<Error>,
-    pool: Pool,
-    fed: u64,
     batches: u64,
     st: State,
 }
@@ -226,19 +222,15 @@ impl XmlParser {
         let mut text_key = BytesMut::new();
         escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
         text_key.extend_from_slice(b":");
-        let mut pool = Pool::new();
-        let out = pool.take(opts.limits.batch_bytes);
+        let mut input = Input::new();
+        let out = input.pool.take(opts.limits.batch_bytes);
         Ok(XmlParser {
-            input: pool.take(64 << 10),
-            pos: 0,
+            input,
             scanned: 0,
             bad: None,
             retry_len: 0,
-            lines: Lines::default(),
             started: false,
             failed: None,
-            pool,
-            fed: 0,
             batches: 0,
             st: State {
                 selectors,
@@ -280,44 +272,22 @@ impl XmlParser {
     /// Copies a chunk in. Prefer [`XmlParser::feed_owned`] with a buffer from
     /// [`XmlParser::buffer`] to skip a copy.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let mut buf = self.pool.take(chunk.len());
-        buf.extend_from_slice(chunk);
+        let buf = self.input.copy(chunk);
         self.feed_owned(buf);
     }
 
     /// A pooled buffer to copy the next chunk into.
     pub fn buffer(&mut self, capacity: usize) -> BytesMut {
-        self.pool.take(capacity)
+        self.input.pool.take(capacity)
     }
 
     pub fn feed_owned(&mut self, chunk: BytesMut) {
-        self.stats_bytes(chunk.len());
-        self.compact();
-        if self.input.is_empty() {
-            let old = std::mem::replace(&mut self.input, chunk);
-            self.pool.give(old);
-        } else {
-            self.input.extend_from_slice(&chunk);
-            self.pool.give(chunk);
-        }
-    }
-
-    fn stats_bytes(&mut self, n: usize) {
-        self.fed += n as u64;
-    }
-
-    /// Drops processed input from the front, keeping positions and scan state aligned.
-    fn compact(&mut self) {
-        if self.pos == 0 {
-            return;
-        }
-        self.lines.advance(&self.input[..self.pos]);
-        self.input.advance(self.pos);
-        self.scanned -= self.pos;
+        // The scan state is relative to the held input, which loses its consumed front.
+        let dropped = self.input.append(chunk);
+        self.scanned -= dropped;
         if let Some((b, _)) = &mut self.bad {
-            *b -= self.pos;
+            *b -= dropped;
         }
-        self.pos = 0;
     }
 
     /// Processes what has been fed. Records finished so far accumulate in the batch; on an
@@ -335,11 +305,9 @@ impl XmlParser {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.step(at_eof).map_err(|f| {
-            let base = self.lines.base();
-            let rel = f.at.saturating_sub(base) as usize;
-            Error::new(f.code, f.message, self.lines.at(&self.input, rel))
-        });
+        let result = self
+            .step(at_eof)
+            .map_err(|f| Error::new(f.code, f.message, self.input.position(f.at)));
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
@@ -350,56 +318,56 @@ impl XmlParser {
         if !self.started && !self.start_document(at_eof)? {
             return Ok(Status::NeedInput);
         }
-        if self.bad.is_none() && self.scanned < self.input.len() {
-            match chars::scan(&self.input[self.scanned..]) {
+        if self.bad.is_none() && self.scanned < self.input.buf.len() {
+            match chars::scan(&self.input.buf[self.scanned..]) {
                 Ok(n) => self.scanned += n,
                 Err((at, why)) => self.bad = Some((self.scanned + at, why)),
             }
         }
-        let base = self.lines.base();
+        let base = self.input.base();
         loop {
             if self.st.out.len() >= self.st.limits.batch_bytes {
                 return Ok(Status::BatchReady);
             }
             let limit = self.bad.map_or(self.scanned, |(b, _)| b);
-            if self.pos >= limit {
+            if self.input.pos >= limit {
                 break;
             }
-            let pending = limit - self.pos;
-            let whole = (at_eof && limit == self.input.len()) || self.bad.is_some();
+            let pending = limit - self.input.pos;
+            let whole = (at_eof && limit == self.input.buf.len()) || self.bad.is_some();
             if !whole && pending < self.retry_len {
                 break;
             }
             let end = if whole {
                 limit
             } else {
-                self.pos + safe_cut(&self.input[self.pos..limit])
+                self.input.pos + safe_cut(&self.input.buf[self.input.pos..limit])
             };
-            if end == self.pos {
+            if end == self.input.pos {
                 self.retry_len = pending * 2;
                 break;
             }
-            let final_window = at_eof && end == self.input.len();
+            let final_window = at_eof && end == self.input.buf.len();
             match self.parse_window(end, final_window)? {
                 Window::Consumed => {
-                    self.pos = end;
+                    self.input.pos = end;
                     self.retry_len = 0;
                 }
                 Window::BatchFull(p) => {
-                    self.pos = p;
+                    self.input.pos = p;
                     self.retry_len = 0;
                     return Ok(Status::BatchReady);
                 }
                 Window::Incomplete(p) => {
-                    self.pos = p;
+                    self.input.pos = p;
                     self.retry_len = (end - p) * 2;
                     break;
                 }
             }
         }
-        if self.input.len() - self.pos > self.st.limits.max_record_bytes {
+        if self.input.buf.len() - self.input.pos > self.st.limits.max_record_bytes {
             return Err(fail(
-                base + self.pos as u64,
+                base + self.input.pos as u64,
                 ErrorCode::RecordTooLarge,
                 format!(
                     "a single piece of markup is larger than maxRecordBytes ({} bytes)",
@@ -421,19 +389,17 @@ impl XmlParser {
         if !at_eof {
             return Ok(Status::NeedInput);
         }
-        let end = base + self.input.len() as u64;
-        if self.pos < self.input.len() || self.scanned < self.input.len() {
+        let end = base + self.input.buf.len() as u64;
+        if self.input.pos < self.input.buf.len() || self.scanned < self.input.buf.len() {
             return Err(fail(
-                base + self.pos as u64,
+                base + self.input.pos as u64,
                 ErrorCode::UnexpectedEof,
                 "input ended inside markup or a character",
             ));
         }
         if let Some(open) = self.st.stack.last() {
             let name = String::from_utf8_lossy(self.st.name(open)).into_owned();
-            let opened = self
-                .lines
-                .at(&self.input, open.at.saturating_sub(base) as usize);
+            let opened = self.input.position(open.at);
             let opened_line = if open.at >= base {
                 format!(
                     " (opened at line {}, column {})",
@@ -457,7 +423,7 @@ impl XmlParser {
     /// Sniffs the encoding and skips a UTF-8 byte order mark. Returns `false` until enough
     /// bytes have arrived to tell.
     fn start_document(&mut self, at_eof: bool) -> std::result::Result<bool, Fail> {
-        let head = &self.input[..self.input.len().min(4)];
+        let head = &self.input.buf[..self.input.buf.len().min(4)];
         if head.len() < 4 && !at_eof {
             return Ok(false);
         }
@@ -473,7 +439,7 @@ impl XmlParser {
             ));
         }
         if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            self.pos = 3;
+            self.input.pos = 3;
             self.scanned = 3;
             self.st.decl_at = 3;
         }
@@ -486,20 +452,20 @@ impl XmlParser {
         end: usize,
         final_window: bool,
     ) -> std::result::Result<Window, Fail> {
-        let base = self.lines.base();
-        let mut start = self.pos;
+        let base = self.input.base();
+        let mut start = self.input.pos;
         // quick-xml drops a UTF-8 BOM at the start of every reader it is given; past the
         // document start that is a U+FEFF character of text, so pass it on ourselves.
         while start > 0 || base > 0 {
-            if self.input[start..end].starts_with(&[0xEF, 0xBB, 0xBF]) {
+            if self.input.buf[start..end].starts_with(&[0xEF, 0xBB, 0xBF]) {
                 self.st
-                    .text(&self.input[start..start + 3], base + start as u64)?;
+                    .text(&self.input.buf[start..start + 3], base + start as u64)?;
                 start += 3;
             } else {
                 break;
             }
         }
-        let window = &self.input[start..end];
+        let window = &self.input.buf[start..end];
         let wbase = base + start as u64;
         let mut reader = Reader::from_reader(window);
         let cfg = reader.config_mut();
@@ -570,13 +536,13 @@ impl XmlParser {
         }
         self.st.out.extend_from_slice(b"]");
         self.batches += 1;
-        let next = self.pool.take(self.st.limits.batch_bytes);
+        let next = self.input.pool.take(self.st.limits.batch_bytes);
         Some(std::mem::replace(&mut self.st.out, next))
     }
 
     /// Gives a batch buffer back once its text has been copied out.
     pub fn recycle(&mut self, buf: BytesMut) {
-        self.pool.give(buf);
+        self.input.pool.give(buf);
     }
 
     /// The error that stopped parsing, if any.
@@ -585,16 +551,16 @@ impl XmlParser {
     }
 
     pub fn pool(&mut self) -> &mut Pool {
-        &mut self.pool
+        &mut self.input.pool
     }
 
     pub fn stats(&self) -> Stats {
         Stats {
-            bytes: self.fed,
+            bytes: self.input.fed(),
             records: self.st.records,
             batches: self.batches,
-            pool_hits: self.pool.hits(),
-            pool_misses: self.pool.misses(),
+            pool_hits: self.input.pool.hits(),
+            pool_misses: self.input.pool.misses(),
         }
     }
 }
