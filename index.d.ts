@@ -5,7 +5,24 @@ import { Transform } from 'node:stream';
  * `'*'` for any one step, `'{http://ddex.net/xml/ern/43}Release'` to match a namespace URI. */
 export type Selector = string;
 
-export interface XmlStreamOptions {
+/** Options every stream takes. */
+export interface StreamOptions {
+  /** Largest input span of one record (or pending markup/value). Default 64 MiB. */
+  maxRecordBytes?: number;
+  /** Deepest nesting. Default 256 for XML, 1024 for JSON. */
+  maxDepth?: number;
+  /** Output text gathered per batch before it is handed to JavaScript. Default 64 KiB. */
+  batchBytes?: number;
+  /** Records buffered on the readable side before backpressure applies. Default 1024. */
+  highWaterMark?: number;
+  /** Minimum milliseconds between `'progress'` events. Default 250. */
+  progressInterval?: number;
+  /** Input size, for `percent` and `etaSeconds`; read from an `fs.ReadStream` piped in. */
+  totalBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface XmlStreamOptions extends StreamOptions {
   /** One selector (records are emitted as-is) or an array (records are emitted as
    * `{ selector, value }`). Default `'/*'`, the root element. */
   select?: Selector | Selector[];
@@ -29,19 +46,6 @@ export interface XmlStreamOptions {
   alwaysArray?: string[];
   /** Reject undeclared namespace prefixes; needed for `{uri}` selectors. Default true. */
   namespaces?: boolean;
-  /** Largest input span of one record. Default 64 MiB. */
-  maxRecordBytes?: number;
-  /** Deepest element nesting. Default 256. */
-  maxDepth?: number;
-  /** Output text gathered per batch before it is handed to JavaScript. Default 64 KiB. */
-  batchBytes?: number;
-  /** Records buffered on the readable side before backpressure applies. Default 1024. */
-  highWaterMark?: number;
-  /** Minimum milliseconds between `'progress'` events. Default 250. */
-  progressInterval?: number;
-  /** Input size, for `percent` and `etaSeconds`; read from an `fs.ReadStream` piped in. */
-  totalBytes?: number;
-  signal?: AbortSignal;
 }
 
 /** A record from a stream whose `select` was an array. */
@@ -89,7 +93,7 @@ export interface SluiceError extends Error {
 /** A JSONPath subset: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`. */
 export type JsonPath = string;
 
-export interface JsonStreamOptions {
+export interface JsonStreamOptions extends StreamOptions {
   /** One path (records are emitted as-is) or an array (records are `{ selector, value }`).
    * Default `'$'`. */
   select?: JsonPath | JsonPath[];
@@ -100,15 +104,6 @@ export interface JsonStreamOptions {
   onError?: 'throw' | 'skip';
   /** Emitted for a `null` record (object-mode streams end at `null`). Default `NULL`. */
   nullValue?: unknown;
-  /** Largest record or pending value. Default 64 MiB. */
-  maxRecordBytes?: number;
-  /** Deepest nesting. Default 1024. */
-  maxDepth?: number;
-  batchBytes?: number;
-  highWaterMark?: number;
-  progressInterval?: number;
-  totalBytes?: number;
-  signal?: AbortSignal;
 }
 
 /** A line dropped by `onError: 'skip'`. */
