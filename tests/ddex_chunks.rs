@@ -98,34 +98,30 @@ fn parse_split(
     for &at in cuts.iter().chain(std::iter::once(&doc.len())) {
         p.feed(&doc[last..at]);
         last = at;
-        loop {
-            match p.run() {
-                Ok(Status::BatchReady) => {}
-                Ok(_) => break,
-                Err(e) => {
-                    err = Some(e);
-                    break;
-                }
-            }
-            while let Some(b) = p.take_batch() {
-                out.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b).unwrap());
-            }
-        }
+        err = err.or(settle(&mut p, &mut out, XmlParser::run));
     }
     if err.is_none() {
-        loop {
-            match p.finish() {
-                Ok(Status::BatchReady) => {}
-                Ok(_) => break,
-                Err(e) => {
-                    err = Some(e);
-                    break;
-                }
-            }
-        }
-    }
-    while let Some(b) = p.take_batch() {
-        out.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b).unwrap());
+        err = settle(&mut p, &mut out, XmlParser::finish);
     }
     (out, err)
+}
+
+/// Runs `step` until it needs input (or fails), taking every batch as it fills, as the
+/// binding does.
+fn settle(
+    p: &mut XmlParser,
+    out: &mut Vec<serde_json::Value>,
+    step: fn(&mut XmlParser) -> Result<Status, Error>,
+) -> Option<Error> {
+    loop {
+        let status = step(p);
+        while let Some(b) = p.take_batch() {
+            out.extend(serde_json::from_slice::<Vec<serde_json::Value>>(&b).unwrap());
+        }
+        match status {
+            Ok(Status::BatchReady) => {}
+            Ok(_) => return None,
+            Err(e) => return Some(e),
+        }
+    }
 }
