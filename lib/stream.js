@@ -28,6 +28,8 @@ class RecordStream extends Transform {
   #nullValue;
   #reportSkips;
   #skipped = 0;
+  #checkpoints; // a Checkpoints, for formats that have them
+  #pushed = 0;
 
   constructor(native, options = {}) {
     super({
@@ -43,6 +45,7 @@ class RecordStream extends Transform {
     this.#totalBytes = options.totalBytes;
     this.#nullValue = options.nullValue;
     this.#reportSkips = options.onError === 'skip';
+    this.#checkpoints = options.checkpoints;
     this.on('pipe', (src) => {
       if (this.#totalBytes === undefined && src instanceof fs.ReadStream && typeof src.path === 'string') {
         fs.stat(src.path, (err, st) => {
@@ -58,6 +61,15 @@ class RecordStream extends Transform {
   /** Counters: bytes, records, batches, poolHits, poolMisses, skipped. */
   stats() {
     return { ...this.#native.stats(), skipped: this.#skipped };
+  }
+
+  /**
+   * Where to resume after the records read so far (handed to the consumer, not merely
+   * buffered): see lib/checkpoint.js.
+   */
+  checkpoint() {
+    if (!this.#checkpoints) throw new TypeError('this stream does not support checkpoints');
+    return this.#checkpoints.at(this.#pushed - this.readableLength);
   }
 
   _transform(chunk, encoding, callback) {
@@ -157,10 +169,15 @@ class RecordStream extends Transform {
   #emit(batch) {
     if (batch === null || this.destroyed) return;
     const records = JSON.parse(batch);
+    const checkpoints = this.#checkpoints;
+    // Before pushing: a 'data' listener may ask for a checkpoint while a record is pushed.
+    if (checkpoints) checkpoints.add(this.#native.takeBatchMeta());
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
+      this.#pushed++;
       this.push(r === null ? this.#nullValue : r);
     }
+    if (checkpoints) checkpoints.trim(this.#pushed - this.readableLength);
   }
 
   #progress(force) {
@@ -185,6 +202,7 @@ class RecordStream extends Transform {
       const rate = s.bytes / seconds;
       p.etaSeconds = rate > 0 ? Math.max(0, (total - s.bytes) / rate) : null;
     }
+    if (this.#checkpoints) p.checkpoint = this.checkpoint();
     this.emit('progress', p);
   }
 }

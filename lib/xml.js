@@ -3,6 +3,7 @@ const { NativeParser } = require('./native');
 const { RecordStream } = require('./stream');
 const { optionError } = require('./errors');
 const { bool, string, positive, createNative } = require('./options');
+const { Checkpoints, resumeOptions } = require('./checkpoint');
 
 const MiB = 1024 * 1024;
 
@@ -21,6 +22,8 @@ function nativeOptions(options) {
   if (cdata !== undefined && cdata !== false && (typeof cdata !== 'string' || cdata === '')) {
     throw optionError('`cdataPropName` must be false or a non-empty string');
   }
+  const onError = options.onError ?? 'throw';
+  if (onError !== 'throw' && onError !== 'skip') throw optionError("`onError` must be 'throw' or 'skip'");
   return {
     select: selectors,
     tagged,
@@ -34,6 +37,8 @@ function nativeOptions(options) {
     cdataPropName: cdata || undefined,
     alwaysArray,
     namespaces: bool(options, 'namespaces', true),
+    skipErrors: onError === 'skip',
+    resume: resumeOptions(options.resumeFrom, select),
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
     maxDepth: positive(options, 'maxDepth', 256),
     batchBytes: positive(options, 'batchBytes', 64 * 1024),
@@ -43,7 +48,9 @@ function nativeOptions(options) {
 /** XML bytes in, one plain object per selected element out. */
 class XmlStream extends RecordStream {
   constructor(options = {}) {
-    super(createNative((o) => NativeParser.xml(o), nativeOptions, options), options);
+    const native = createNative((o) => NativeParser.xml(o), nativeOptions, options);
+    const checkpoints = new Checkpoints(options.select ?? '/*', options.resumeFrom);
+    super(native, { ...options, checkpoints });
   }
 }
 

@@ -15,7 +15,7 @@ use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
 use crate::pool::Pool;
-use crate::xml::Status as RunStatus;
+use crate::xml::{Ancestor, BatchMeta, Resume, Status as RunStatus};
 use crate::{Engine, JsonFormat, JsonOptions, JsonParser, Limits, XmlOptions, XmlParser};
 
 #[napi(object)]
@@ -32,9 +32,38 @@ pub struct NativeXmlOptions {
     pub cdata_prop_name: Option<String>,
     pub always_array: Vec<String>,
     pub namespaces: bool,
+    pub skip_errors: bool,
+    pub resume: Option<NativeResume>,
     pub max_record_bytes: f64,
     pub max_depth: u32,
     pub batch_bytes: u32,
+}
+
+/// A checkpoint's position and open path (validated in lib/checkpoint.js).
+#[napi(object)]
+pub struct NativeResume {
+    pub offset: f64,
+    pub path: Vec<NativeAncestor>,
+}
+
+#[napi(object)]
+pub struct NativeAncestor {
+    pub name: String,
+    /// `[prefix, uri]` pairs.
+    pub ns: Vec<Vec<String>>,
+}
+
+/// Record end offsets of a batch, and where the open path changes (JSON text).
+#[napi(object)]
+pub struct NativeBatchMeta {
+    pub ends: Vec<f64>,
+    pub contexts: Vec<NativeContext>,
+}
+
+#[napi(object)]
+pub struct NativeContext {
+    pub index: u32,
+    pub json: String,
 }
 
 #[napi(object)]
@@ -102,8 +131,10 @@ struct Shared {
     turn_changed: Condvar,
     /// Sequence number for the next queued run.
     issued: AtomicU64,
-    /// Finished batches, oldest first, waiting for the main thread.
-    ready: Mutex<VecDeque<BytesMut>>,
+    /// Finished batches with their record ends, oldest first, waiting for the main thread.
+    ready: Mutex<VecDeque<(BytesMut, BatchMeta)>>,
+    /// What went with the batch `take_batch` returned last.
+    last_meta: Mutex<BatchMeta>,
     /// Skip reports, oldest first.
     skips: Mutex<VecDeque<(crate::Error, u64)>>,
     /// Buffers the main thread copies chunks into; batches come back here once read.
@@ -148,6 +179,7 @@ impl NativeParser {
                 turn_changed: Condvar::new(),
                 issued: AtomicU64::new(0),
                 ready: Mutex::new(VecDeque::new()),
+                last_meta: Mutex::new(BatchMeta::default()),
                 skips: Mutex::new(VecDeque::new()),
                 buffers: Mutex::new(Pool::new()),
                 stats: SharedStats::default(),
@@ -189,6 +221,26 @@ impl NativeParser {
             cdata_prop_name: o.cdata_prop_name,
             always_array: o.always_array,
             namespaces: o.namespaces,
+            skip_errors: o.skip_errors,
+            resume: o.resume.map(|r| Resume {
+                offset: r.offset as u64,
+                path: r
+                    .path
+                    .into_iter()
+                    .map(|a| Ancestor {
+                        name: a.name,
+                        ns: a
+                            .ns
+                            .into_iter()
+                            .map(|mut pair| {
+                                let uri = pair.pop().unwrap_or_default();
+                                let prefix = pair.pop().unwrap_or_default();
+                                (prefix, uri)
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }),
             limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
         };
         let parser = XmlParser::new(opts).map_err(invalid_option)?;
@@ -236,12 +288,27 @@ impl NativeParser {
     /// The oldest finished batch as JSON array text (ASCII), or null.
     #[napi]
     pub fn take_batch<'env>(&self, env: &'env Env) -> Result<Option<JsString<'env>>> {
-        let Some(batch) = lock(&self.shared.ready).pop_front() else {
+        let Some((batch, meta)) = lock(&self.shared.ready).pop_front() else {
             return Ok(None);
         };
+        *lock(&self.shared.last_meta) = meta;
         let s = env.create_string_latin1(&batch[..]);
         lock(&self.shared.buffers).give(batch);
         s.map(Some)
+    }
+
+    /// Record end offsets of the batch `take_batch` returned last, and the open paths.
+    #[napi]
+    pub fn take_batch_meta(&self) -> NativeBatchMeta {
+        let meta = std::mem::take(&mut *lock(&self.shared.last_meta));
+        NativeBatchMeta {
+            ends: meta.ends.into_iter().map(|e| e as f64).collect(),
+            contexts: meta
+                .contexts
+                .into_iter()
+                .map(|(index, json)| NativeContext { index, json })
+                .collect(),
+        }
     }
 
     /// Only asked after a run reported failure, when no run holds the parser for long.
@@ -310,7 +377,7 @@ impl Run {
             {
                 let mut ready = lock(&shared.ready);
                 while let Some(b) = parser.take_batch() {
-                    ready.push_back(b);
+                    ready.push_back((b, parser.take_batch_meta()));
                 }
             }
             match status {

@@ -6,7 +6,7 @@ use bytes::BytesMut;
 use crate::error::Error;
 use crate::json::JsonParser;
 use crate::pool::Pool;
-use crate::xml::{Stats, Status, XmlParser};
+use crate::xml::{BatchMeta, Stats, Status, XmlParser};
 
 pub trait Engine: Send {
     fn feed_owned(&mut self, chunk: BytesMut);
@@ -24,6 +24,11 @@ pub trait Engine: Send {
     /// Records dropped by skip-and-continue since the last call, with their indexes.
     fn take_skips(&mut self) -> Vec<(Error, u64)> {
         Vec::new()
+    }
+    /// Record end offsets (for checkpoints) of the batch last taken; empty for formats
+    /// without checkpoints.
+    fn take_batch_meta(&mut self) -> BatchMeta {
+        BatchMeta::default()
     }
 }
 
@@ -52,6 +57,12 @@ impl Engine for XmlParser {
     }
     fn pool(&mut self) -> &mut Pool {
         XmlParser::pool(self)
+    }
+    fn take_skips(&mut self) -> Vec<(Error, u64)> {
+        XmlParser::take_skips(self)
+    }
+    fn take_batch_meta(&mut self) -> BatchMeta {
+        XmlParser::take_batch_meta(self)
     }
 }
 

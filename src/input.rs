@@ -29,6 +29,14 @@ impl Input {
         }
     }
 
+    /// Input whose first byte is at `offset` of a longer input (resuming from a
+    /// checkpoint); lines and columns count from there.
+    pub(crate) fn starting_at(offset: u64) -> Self {
+        let mut input = Input::new();
+        input.lines = Lines::starting_at(offset);
+        input
+    }
+
     /// A pooled copy of `chunk`.
     pub(crate) fn copy(&mut self, chunk: &[u8]) -> BytesMut {
         let mut buf = self.pool.take(chunk.len());

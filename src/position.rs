@@ -14,6 +14,14 @@ pub struct Lines {
 }
 
 impl Lines {
+    /// Offsets from `base` on, lines and columns counted from there.
+    pub fn starting_at(base: u64) -> Self {
+        Lines {
+            base,
+            ..Lines::default()
+        }
+    }
+
     /// Accounts for bytes about to be dropped from the front of the input.
     pub fn advance(&mut self, dropped: &[u8]) {
         self.base += dropped.len() as u64;

@@ -9,7 +9,10 @@
 
 mod attrs;
 mod chars;
+mod checkpoint;
 mod namespaces;
+mod resync;
+mod skip;
 
 use bytes::BytesMut;
 use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
@@ -28,6 +31,8 @@ use attrs::{Fault, Span};
 use chars::{is_xml_space, Bad, Ref};
 use namespaces::{DeclError, Namespaces};
 
+pub use checkpoint::{Ancestor, BatchMeta, Resume};
+
 /// Options, named and defaulted as in the JavaScript API.
 #[derive(Debug, Clone)]
 pub struct XmlOptions {
@@ -45,6 +50,11 @@ pub struct XmlOptions {
     pub always_array: Vec<String>,
     /// Check that every prefix is declared (and resolve URIs for `{uri}` selectors).
     pub namespaces: bool,
+    /// Drop a malformed record, report it through [`XmlParser::take_skips`] and resume at
+    /// the next one (see `resync`).
+    pub skip_errors: bool,
+    /// Start just after a record of an earlier run instead of at the document start.
+    pub resume: Option<Resume>,
     pub limits: Limits,
 }
 
@@ -63,6 +73,8 @@ impl Default for XmlOptions {
             cdata_prop_name: None,
             always_array: Vec::new(),
             namespaces: true,
+            skip_errors: false,
+            resume: None,
             limits: Limits::default(),
         }
     }
@@ -93,6 +105,8 @@ struct Fail {
     at: u64,
     code: ErrorCode,
     message: String,
+    /// Set when the error was positioned earlier, while its input was still held.
+    known: Option<Error>,
 }
 
 fn fail(at: u64, code: ErrorCode, message: impl Into<String>) -> Fail {
@@ -100,6 +114,7 @@ fn fail(at: u64, code: ErrorCode, message: impl Into<String>) -> Fail {
         at,
         code,
         message: message.into(),
+        known: None,
     }
 }
 
@@ -125,7 +140,24 @@ pub struct XmlParser {
     started: bool,
     failed: Option<Error>,
     batches: u64,
+    skip_errors: bool,
+    /// A malformed record is being skipped.
+    resync: Option<Resync>,
+    /// Records dropped so far, and the reports not yet taken.
+    skipped: u64,
+    skips: Vec<(Error, u64)>,
+    /// What went with the batch last taken.
+    taken_meta: BatchMeta,
     st: State,
+}
+
+/// A dropped record, while the input is scanned for where to resume.
+struct Resync {
+    error: Error,
+    record_start: u64,
+    record: Vec<u8>,
+    parent: Vec<u8>,
+    index: u64,
 }
 
 /// Everything the event handlers touch, kept apart from the input buffer so that a window of
@@ -161,6 +193,19 @@ struct State {
 
     out: BytesMut,
     records: u64,
+
+    /// End offset of the event being handled.
+    ev_end: u64,
+    /// Record ends and open paths of the batch being filled.
+    meta: BatchMeta,
+    /// Bumped whenever the elements open outside records change.
+    ctx_gen: u64,
+    /// `ctx_gen` when the last record was emitted.
+    emitted_ctx_gen: u64,
+    /// A start tag that failed before its record began, had it been selected: its offset
+    /// and the depth of its parent. Its name is in `failed_name`.
+    failed_tag: Option<(u64, usize)>,
+    failed_name: Vec<u8>,
 }
 
 struct Open {
@@ -177,6 +222,8 @@ struct Open {
 struct Record {
     start: u64,
     selector: usize,
+    /// Elements open once the record's element is (its own depth).
+    depth: usize,
 }
 
 impl XmlParser {
@@ -222,16 +269,25 @@ impl XmlParser {
         let mut text_key = BytesMut::new();
         escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
         text_key.extend_from_slice(b":");
-        let mut input = Input::new();
+        let mut input = match &opts.resume {
+            Some(r) => Input::starting_at(r.offset),
+            None => Input::new(),
+        };
         let out = input.pool.take(opts.limits.batch_bytes);
-        Ok(XmlParser {
+        let mut parser = XmlParser {
             input,
             scanned: 0,
             bad: None,
             retry_len: 0,
-            started: false,
+            // A fragment has no prolog to sniff.
+            started: opts.resume.is_some(),
             failed: None,
             batches: 0,
+            skip_errors: opts.skip_errors,
+            resync: None,
+            skipped: 0,
+            skips: Vec::new(),
+            taken_meta: BatchMeta::default(),
             st: State {
                 selectors,
                 tags: if opts.tagged { tags } else { Vec::new() },
@@ -265,8 +321,18 @@ impl XmlParser {
                 dtd_declares_entities: false,
                 out,
                 records: 0,
+                ev_end: 0,
+                meta: BatchMeta::default(),
+                ctx_gen: 0,
+                emitted_ctx_gen: u64::MAX,
+                failed_tag: None,
+                failed_name: Vec::new(),
             },
-        })
+        };
+        if let Some(r) = &opts.resume {
+            parser.st.restore(r)?;
+        }
+        Ok(parser)
     }
 
     /// Copies a chunk in. Prefer [`XmlParser::feed_owned`] with a buffer from
@@ -305,9 +371,10 @@ impl XmlParser {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self
-            .step(at_eof)
-            .map_err(|f| Error::new(f.code, f.message, self.input.position(f.at)));
+        let result = self.step(at_eof).map_err(|f| match f.known {
+            Some(e) => e,
+            None => Error::new(f.code, f.message, self.input.position(f.at)),
+        });
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
@@ -315,6 +382,21 @@ impl XmlParser {
     }
 
     fn step(&mut self, at_eof: bool) -> std::result::Result<Status, Fail> {
+        loop {
+            if self.resync.is_some() && !self.resync_step(at_eof)? {
+                return Ok(Status::NeedInput);
+            }
+            match self.step_records(at_eof) {
+                Err(f) if self.skip_errors && f.known.is_none() => match self.record_context(&f) {
+                    Some(record) => self.begin_resync(f, record),
+                    None => return Err(f),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    fn step_records(&mut self, at_eof: bool) -> std::result::Result<Status, Fail> {
         if !self.started && !self.start_document(at_eof)? {
             return Ok(Status::NeedInput);
         }
@@ -400,7 +482,9 @@ impl XmlParser {
         if let Some(open) = self.st.stack.last() {
             let name = String::from_utf8_lossy(self.st.name(open)).into_owned();
             let opened = self.input.position(open.at);
-            let opened_line = if open.at >= base {
+            let opened_line = if open.at == checkpoint::RESTORED {
+                " (opened before the checkpoint resumed from)".to_string()
+            } else if open.at >= base {
                 format!(
                     " (opened at line {}, column {})",
                     opened.line, opened.column
@@ -495,6 +579,7 @@ impl XmlParser {
                 }
             };
             let ev_end = wbase + reader.buffer_position();
+            self.st.ev_end = ev_end;
             let records_before = self.st.records;
             match event {
                 Event::Eof => return Ok(Window::Consumed),
@@ -536,8 +621,25 @@ impl XmlParser {
         }
         self.st.out.extend_from_slice(b"]");
         self.batches += 1;
+        self.taken_meta = std::mem::take(&mut self.st.meta);
         let next = self.input.pool.take(self.st.limits.batch_bytes);
         Some(std::mem::replace(&mut self.st.out, next))
+    }
+
+    /// Record end offsets and open paths of the batch last taken.
+    pub fn take_batch_meta(&mut self) -> BatchMeta {
+        std::mem::take(&mut self.taken_meta)
+    }
+
+    /// Records dropped by `skip_errors` since the last call: the error and the index the
+    /// record would have had among the selected records (emitted and dropped alike).
+    pub fn take_skips(&mut self) -> Vec<(Error, u64)> {
+        std::mem::take(&mut self.skips)
+    }
+
+    /// Records dropped by `skip_errors` so far.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
     }
 
     /// Gives a batch buffer back once its text has been copied out.
@@ -639,6 +741,26 @@ impl State {
     }
 
     fn start(&mut self, tag: &BytesStart, empty: bool, at: u64) -> std::result::Result<(), Fail> {
+        let depth = self.stack.len();
+        let result = self.start_element(tag, empty, at);
+        if result.is_err() && self.record.is_none() && self.stack.len() == depth {
+            let qname = tag.name();
+            let qname = qname.as_ref().as_bytes();
+            if depth > 0 && !self.root_closed && self.would_select(qname).is_some() {
+                self.failed_name.clear();
+                self.failed_name.extend_from_slice(qname);
+                self.failed_tag = Some((at, depth));
+            }
+        }
+        result
+    }
+
+    fn start_element(
+        &mut self,
+        tag: &BytesStart,
+        empty: bool,
+        at: u64,
+    ) -> std::result::Result<(), Fail> {
         let raw: &[u8] = tag.as_bytes();
         let qname = tag.name();
         let qname = qname.as_ref().as_bytes();
@@ -701,6 +823,7 @@ impl State {
             self.tree.open(sym, self.trim);
             self.add_attributes(raw, tag_base)?;
         } else {
+            self.ctx_gen += 1;
             self.check_attribute_values(raw, tag_base)?;
         }
         if empty {
@@ -789,6 +912,7 @@ impl State {
         self.record = Some(Record {
             start: at,
             selector,
+            depth: self.stack.len(),
         });
     }
 
@@ -864,6 +988,9 @@ impl State {
         self.names.truncate(name_start as usize);
         self.ns.truncate(ns_mark as usize);
         self.stack.pop();
+        if self.record.is_none() {
+            self.ctx_gen += 1;
+        }
         if let Some(rec) = &self.record {
             let selector = rec.selector;
             if self.tree.close(self.trim) {
@@ -889,6 +1016,7 @@ impl State {
             self.out.extend_from_slice(b"}");
         }
         self.records += 1;
+        self.note_record_end();
     }
 
     fn text(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {

@@ -48,6 +48,13 @@ impl Namespaces {
         Ok(())
     }
 
+    /// Binding `i` as (prefix, URI), for checkpoints.
+    pub fn binding(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        let get = |r: (u32, u32)| self.buf.get(r.0 as usize..r.1 as usize);
+        let (p, u) = self.bindings.get(i)?;
+        Some((get(*p)?, get(*u)?))
+    }
+
     fn push(&mut self, s: &[u8]) -> (u32, u32) {
         let start = self.buf.len() as u32;
         self.buf.extend_from_slice(s);

@@ -1,0 +1,124 @@
+//! Finding where to resume after a malformed record (`onError: 'skip'`).
+//!
+//! Once a record is known to be broken, its bytes cannot be trusted to nest properly, so
+//! they are not tokenised again: the raw input is scanned for the first of
+//!
+//! 1. the record's own end tag `</name>` (resume after it),
+//! 2. a start tag that a selector would pick as a sibling of the record (resume at it),
+//! 3. the end tag of the record's parent (resume at it, so it closes the parent).
+//!
+//! Comments, CDATA sections and processing instructions are stepped over whole, so a `<`
+//! inside them is never taken for a tag.
+
+use memchr::{memchr, memmem};
+
+use super::chars::is_xml_space;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Resume at this offset, with the record's parent as the innermost open element.
+    At(usize),
+    /// No resume point yet; bytes before this offset can be dropped. At the end of input
+    /// this means there is none.
+    More(usize),
+}
+
+/// Constructs whose contents may hold a `<` that is not a tag.
+const OPAQUE: [(&[u8], &[u8]); 3] = [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")];
+
+/// Scans `buf` for a resume point. `sibling(qname)` says whether a start tag with that name
+/// would be selected next to the dropped record.
+pub fn find(
+    buf: &[u8],
+    at_eof: bool,
+    record: &[u8],
+    parent: &[u8],
+    sibling: &mut dyn FnMut(&[u8]) -> bool,
+) -> Found {
+    let mut i = 0;
+    'scan: while let Some(lt) = memchr(b'<', &buf[i..]) {
+        let p = i + lt;
+        let rest = &buf[p..];
+        for (open, close) in OPAQUE {
+            if rest.starts_with(open) {
+                match memmem::find(&rest[open.len()..], close) {
+                    Some(k) => {
+                        i = p + open.len() + k + close.len();
+                        continue 'scan;
+                    }
+                    None => return Found::More(p),
+                }
+            }
+            if !at_eof && rest.len() < open.len() && open.starts_with(rest) {
+                return Found::More(p);
+            }
+        }
+        if let Some(after) = rest.strip_prefix(b"</") {
+            let n = name_len(after);
+            if n == after.len() {
+                if !at_eof {
+                    return Found::More(p);
+                }
+            } else if &after[..n] == record {
+                let k = 2 + n + after[n..].iter().take_while(|&&b| is_xml_space(b)).count();
+                match rest.get(k) {
+                    Some(b'>') => return Found::At(p + k + 1),
+                    None if !at_eof => return Found::More(p),
+                    _ => {}
+                }
+            } else if &after[..n] == parent {
+                return Found::At(p);
+            }
+        } else {
+            let n = name_len(&rest[1..]);
+            if 1 + n == rest.len() {
+                if !at_eof {
+                    return Found::More(p);
+                }
+            } else if n > 0 && sibling(&rest[1..1 + n]) {
+                return Found::At(p);
+            }
+        }
+        i = p + 1;
+    }
+    Found::More(buf.len())
+}
+
+/// Length of the name at the start of `s`: up to white space, `/`, `>` or the end.
+fn name_len(s: &[u8]) -> usize {
+    s.iter()
+        .position(|&b| is_xml_space(b) || b == b'/' || b == b'>' || b == b'<')
+        .unwrap_or(s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(buf: &str, at_eof: bool) -> Found {
+        find(buf.as_bytes(), at_eof, b"R", b"List", &mut |q| q == b"R")
+    }
+
+    #[test]
+    fn resume_points() {
+        assert_eq!(run("x</a></R>tail", false), Found::At(9));
+        assert_eq!(run("x</a></R >", false), Found::At(10));
+        assert_eq!(run("x<b/><R id='1'>", false), Found::At(5));
+        assert_eq!(run("x</a></List>", false), Found::At(6));
+        assert_eq!(
+            run("<!-- </R> --><![CDATA[<R>]]><?p <R>?></R>", false),
+            Found::At(41)
+        );
+    }
+
+    #[test]
+    fn waits_for_what_is_cut() {
+        assert_eq!(run("abc", false), Found::More(3));
+        assert_eq!(run("ab</R", false), Found::More(2));
+        assert_eq!(run("ab<!-", false), Found::More(2));
+        assert_eq!(run("ab<!-- x", false), Found::More(2));
+        assert_eq!(run("ab<", false), Found::More(2));
+        assert_eq!(run("ab</R", true), Found::More(5));
+        assert_eq!(run("ab<!-- x", true), Found::More(2));
+    }
+}

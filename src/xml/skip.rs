@@ -1,0 +1,211 @@
+//! Skip and continue: with `skip_errors`, an error inside a selected record drops that
+//! record and parsing resumes where `resync` finds the record's end, a sibling record or
+//! the parent's end tag, with the element stack and namespaces cut back to the record's
+//! ancestors. Errors outside records, and records that are the root, stay fatal; so do a
+//! record too large, an unsupported encoding, and a resume point that cannot be found
+//! within `maxRecordBytes` of the record's start or before the end of input (then the
+//! record's own error is reported).
+
+use super::resync::{self, Found};
+use super::{names, Fail, Resync, State, XmlParser};
+use crate::error::{Error, ErrorCode};
+
+impl XmlParser {
+    /// For an error that a dropped record can absorb: where the record started, how many
+    /// elements enclose it, and its name.
+    pub(super) fn record_context(&self, f: &Fail) -> Option<(u64, usize, Vec<u8>)> {
+        if matches!(
+            f.code,
+            ErrorCode::RecordTooLarge
+                | ErrorCode::UnsupportedEncoding
+                | ErrorCode::MultipleRoots
+                | ErrorCode::Internal
+        ) {
+            return None;
+        }
+        let st = &self.st;
+        let (start, parent_depth, name) = match (&st.record, st.failed_tag) {
+            (Some(rec), _) => {
+                let open = st.stack.get(rec.depth.checked_sub(1)?)?;
+                (rec.start, rec.depth - 1, st.name(open).to_vec())
+            }
+            (None, Some((at, depth))) => (at, depth, st.failed_name.clone()),
+            (None, None) => self.pending_record_tag(f)?,
+        };
+        (parent_depth > 0 && parent_depth <= st.stack.len()).then_some((start, parent_depth, name))
+    }
+
+    /// A bad character stops parsing before the tag holding it is read; if that tag is the
+    /// start tag of a record, the record is what broke.
+    fn pending_record_tag(&self, f: &Fail) -> Option<(u64, usize, Vec<u8>)> {
+        if f.code != ErrorCode::InvalidChar || self.st.stack.is_empty() || self.st.root_closed {
+            return None;
+        }
+        let base = self.input.base();
+        let held = self.input.buf.get(self.input.pos..)?;
+        let upto = usize::try_from(f.at.checked_sub(base + self.input.pos as u64)?).ok()?;
+        let tag = held.get(..upto)?.strip_prefix(b"<")?;
+        let n = tag
+            .iter()
+            .position(|&b| super::chars::is_xml_space(b) || b == b'/' || b == b'>')
+            .unwrap_or(tag.len());
+        let qname = &tag[..n];
+        if n == 0 || qname.contains(&b'<') || self.st.would_select(qname).is_none() {
+            return None;
+        }
+        Some((
+            base + self.input.pos as u64,
+            self.st.stack.len(),
+            qname.to_vec(),
+        ))
+    }
+
+    /// Drops the broken record and starts looking for where to resume.
+    pub(super) fn begin_resync(
+        &mut self,
+        f: Fail,
+        (record_start, parent_depth, record): (u64, usize, Vec<u8>),
+    ) {
+        let base = self.input.base();
+        let error = Error::new(f.code, f.message, self.input.position(f.at));
+        let st = &mut self.st;
+        let parent = st
+            .stack
+            .get(parent_depth - 1)
+            .map(|o| st.name(o).to_vec())
+            .unwrap_or_default();
+        let index = st.records + self.skipped;
+        st.abandon_record(parent_depth);
+        // An end tag may itself be where to resume (the parent's, or the record's own);
+        // anything else that failed is stepped over, so the scan always moves on.
+        let mut from = usize::try_from(f.at.saturating_sub(base)).unwrap_or(usize::MAX);
+        if !self
+            .input
+            .buf
+            .get(from..)
+            .is_some_and(|s| s.starts_with(b"</"))
+        {
+            from = from.saturating_add(1);
+        }
+        self.skip_to(from.clamp(self.input.pos, self.input.buf.len()));
+        self.resync = Some(Resync {
+            error,
+            record_start,
+            record,
+            parent,
+            index,
+        });
+    }
+
+    /// Scans for the resume point. `Ok(true)` once parsing can go on, `Ok(false)` when more
+    /// input is needed.
+    pub(super) fn resync_step(&mut self, at_eof: bool) -> Result<bool, Fail> {
+        let Some(r) = &self.resync else {
+            return Ok(true);
+        };
+        let pending = self.input.buf.len() - self.input.pos;
+        if !at_eof && pending < self.retry_len {
+            return Ok(false);
+        }
+        let held = &self.input.buf[self.input.pos..];
+        let st = &self.st;
+        let found = resync::find(held, at_eof, &r.record, &r.parent, &mut |q| {
+            st.would_select(q).is_some()
+        });
+        let base = self.input.base();
+        // How far the record reaches: to the resume point, or at least to what is held.
+        let (reach, resume) = match found {
+            Found::At(k) => (self.input.pos + k, true),
+            Found::More(_) => (self.input.buf.len(), false),
+        };
+        let too_far = (base + reach as u64).saturating_sub(r.record_start)
+            > self.st.limits.max_record_bytes as u64;
+        if too_far || (at_eof && !resume) {
+            let mut e = r.error.clone();
+            e.message.push_str(if too_far {
+                "; the malformed record could not be skipped within maxRecordBytes"
+            } else {
+                "; the malformed record could not be skipped: input ended first"
+            });
+            self.resync = None;
+            return Err(Fail {
+                at: e.position.offset,
+                code: e.code,
+                message: String::new(),
+                known: Some(e),
+            });
+        }
+        match found {
+            Found::At(k) => {
+                self.skip_to(self.input.pos + k);
+                self.st.failed_tag = None;
+                if let Some(r) = self.resync.take() {
+                    self.skipped += 1;
+                    self.skips.push((r.error, r.index));
+                }
+                Ok(true)
+            }
+            Found::More(k) => {
+                self.skip_to(self.input.pos + k);
+                self.retry_len = (self.input.buf.len() - self.input.pos).saturating_mul(2);
+                Ok(false)
+            }
+        }
+    }
+}
+
+impl XmlParser {
+    /// Moves past dropped input: what lies before `pos` is neither parsed nor checked.
+    fn skip_to(&mut self, pos: usize) {
+        self.input.pos = pos;
+        self.retry_len = 0;
+        if self.scanned < pos {
+            self.scanned = pos;
+        }
+        if self.bad.is_some_and(|(b, _)| b < pos) {
+            self.bad = None;
+        }
+    }
+}
+
+impl State {
+    /// The selector that a start tag named `qname` would match as a child of the innermost
+    /// open element. The tag's own `xmlns` declarations are not seen, so a `{uri}` step
+    /// resolves its prefix in the parent's scope.
+    pub(super) fn would_select<'a>(&'a self, qname: &'a [u8]) -> Option<usize> {
+        let top = self.stack.len();
+        let local = |i: usize| -> &'a [u8] {
+            match self.stack.get(i) {
+                Some(o) => &self.names[(o.name.0 + o.local) as usize..o.name.1 as usize],
+                None => names::local_name(qname),
+            }
+        };
+        let uri = |i: usize| -> Option<&'a [u8]> {
+            match self.stack.get(i) {
+                Some(o) => {
+                    let q = &self.names[o.name.0 as usize..o.name.1 as usize];
+                    self.ns
+                        .resolve(names::prefix(q).unwrap_or(b""), o.ns_end as usize)
+                }
+                None => self
+                    .ns
+                    .resolve(names::prefix(qname).unwrap_or(b""), self.ns.mark()),
+            }
+        };
+        self.selectors
+            .iter()
+            .position(|s| s.matches(top + 1, local, uri))
+    }
+
+    /// Forgets the record being built and closes everything inside `parent_depth`.
+    fn abandon_record(&mut self, parent_depth: usize) {
+        if let Some(parent) = parent_depth.checked_sub(1).and_then(|i| self.stack.get(i)) {
+            let (names_end, ns_end) = (parent.name.1 as usize, parent.ns_end as usize);
+            self.names.truncate(names_end);
+            self.ns.truncate(ns_end);
+        }
+        self.stack.truncate(parent_depth);
+        self.record = None;
+        self.tree.clear();
+    }
+}
