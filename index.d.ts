@@ -46,6 +46,37 @@ export interface XmlStreamOptions extends StreamOptions {
   alwaysArray?: string[];
   /** Reject undeclared namespace prefixes; needed for `{uri}` selectors. Default true. */
   namespaces?: boolean;
+  /** `'skip'` drops a malformed record, emits `'skip'` and resumes at the next record (see
+   * the README, "Skip and continue"); errors outside records still fail the stream.
+   * Default `'throw'`. */
+  onError?: 'throw' | 'skip';
+  /** Start just after the record a checkpoint was taken at; feed the input from
+   * `checkpoint.offset` (e.g. `fs.createReadStream(file, { start: checkpoint.offset })`).
+   * `select` must be the same as when it was taken. UTF-8 input only. */
+  resumeFrom?: Checkpoint;
+}
+
+/** An element open at a checkpoint, and the namespaces it declares. */
+export interface CheckpointAncestor {
+  /** Qualified name, as written. */
+  name: string;
+  /** `[prefix, uri]` declared on this element; `''` is the default namespace. */
+  ns: Array<[string, string]>;
+}
+
+/** Where an `XmlStream` can resume: opaque, JSON-serialisable, from `checkpoint()` or a
+ * `'progress'` event. */
+export interface Checkpoint {
+  version: 1;
+  /** The `select` of the stream it was taken from. */
+  select: Selector | Selector[];
+  /** Bytes of the original input up to just after the last record read. */
+  offset: number;
+  /** Records read before it (counting those before any earlier checkpoint resumed from). */
+  records: number;
+  /** Elements open there, root first; `[]` after the root closed; `null` before any record
+   * (resume from the start). */
+  path: CheckpointAncestor[] | null;
 }
 
 /** A record from a stream whose `select` was an array. */
@@ -69,6 +100,8 @@ export interface Progress {
   totalBytes?: number;
   percent?: number;
   etaSeconds?: number | null;
+  /** `XmlStream` only: where to resume after the records read so far. */
+  checkpoint?: Checkpoint;
 }
 
 export interface Stats {
@@ -106,14 +139,15 @@ export interface JsonStreamOptions extends StreamOptions {
   nullValue?: unknown;
 }
 
-/** A line dropped by `onError: 'skip'`. */
+/** A record (an XML element, an NDJSON line) dropped by `onError: 'skip'`. */
 export interface Skip {
   code: string;
   message: string;
   line: number;
   column: number;
   offset: number;
-  /** Index of the line among the non-blank lines. */
+  /** NDJSON: index of the line among the non-blank lines. XML: the index the record would
+   * have had among the selected records of this stream, emitted and dropped alike. */
   recordIndex: number;
 }
 
@@ -134,9 +168,13 @@ export declare class JsonStream<T = unknown> extends Transform {
 
 export declare class XmlStream<T = XmlValue> extends Transform {
   constructor(options?: XmlStreamOptions);
-  /** Counters kept by the native parser. */
+  /** Counters kept by the native parser, plus `skipped`. */
   stats(): Stats;
+  /** Where to resume after the records read from this stream so far (not those merely
+   * buffered). */
+  checkpoint(): Checkpoint;
   on(event: 'progress', listener: (p: Progress) => void): this;
+  on(event: 'skip', listener: (s: Skip) => void): this;
   on(event: 'data', listener: (record: T) => void): this;
   on(event: 'error', listener: (err: SluiceError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;

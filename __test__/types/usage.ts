@@ -1,4 +1,4 @@
-import { XmlStream, JsonStream, NULL, TaggedRecord, SluiceError, Skip } from 'sluice';
+import { XmlStream, JsonStream, NULL, TaggedRecord, SluiceError, Skip, Checkpoint } from 'sluice';
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 async function main() {
@@ -15,5 +15,12 @@ async function main() {
   n.on('skip', (k: Skip) => console.log(k.recordIndex, k.line, k.code));
   for await (const r of j) console.log(r === JsonStream.NULL ? 'null' : r);
   console.log(n.stats().skipped);
+  const x = new XmlStream({ select: 'Release', onError: 'skip' });
+  x.on('skip', (k: Skip) => console.log(k.recordIndex, k.offset));
+  x.on('progress', (p) => console.log(p.checkpoint?.offset));
+  const saved: string = JSON.stringify(x.checkpoint());
+  const from: Checkpoint = JSON.parse(saved);
+  fs.createReadStream('catalog.xml', { start: from.offset }).pipe(new XmlStream({ select: 'Release', resumeFrom: from }));
+  console.log(from.path?.map((a) => a.name).join('/'), x.stats().skipped);
 }
 main();
