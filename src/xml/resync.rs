@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(run("x</a></R>tail", false), Found::At(9));
         assert_eq!(run("x</a></R >", false), Found::At(10));
         assert_eq!(run("x<b/><R id='1'>", false), Found::At(5));
-        assert_eq!(run("x</a></List>", false), Found::At(6));
+        assert_eq!(run("x</a></List>", false), Found::At(5));
         assert_eq!(
             run("<!-- </R> --><![CDATA[<R>]]><?p <R>?></R>", false),
             Found::At(41)
