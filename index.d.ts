@@ -70,6 +70,8 @@ export interface Checkpoint {
   version: 1;
   /** The `select` of the stream it was taken from. */
   select: Selector | Selector[];
+  /** The input's encoding; only `'UTF-8'` input can be resumed. */
+  encoding: 'UTF-8';
   /** Bytes of the original input up to just after the last record read. */
   offset: number;
   /** Records read before it (counting those before any earlier checkpoint resumed from). */

@@ -160,6 +160,10 @@ test('resumeFrom is checked against the stream', async () => {
   });
   assert.throws(() => new XmlStream({ ...catalogOptions, select: [...catalogOptions.select].reverse(), resumeFrom: checkpoint }), invalid);
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, version: 99 } }), invalid);
+  assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, encoding: 'UTF-16LE' } }), {
+    ...invalid,
+    message: /taken on UTF-16LE input; resuming reads UTF-8 input only/,
+  });
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, offset: -1 } }), invalid);
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, path: [{ name: '1bad', ns: [] }] } }), invalid);
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, path: [{ name: 'x:a', ns: [] }] } }), invalid);

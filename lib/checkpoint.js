@@ -7,6 +7,9 @@
 const { optionError } = require('./errors');
 
 const VERSION = 1;
+// The offsets are byte offsets of the input as the engine reads it, which is the original
+// input only for UTF-8 (and US-ASCII, a subset): the only encoding a checkpoint is taken on.
+const ENCODING = 'UTF-8';
 
 class Checkpoints {
   #select;
@@ -49,7 +52,7 @@ class Checkpoints {
     const select = this.#select;
     if (delivered === 0) {
       const { offset, records, path } = this.#from;
-      return { version: VERSION, select, offset, records, path };
+      return { version: VERSION, select, encoding: ENCODING, offset, records, path };
     }
     const i = delivered - 1;
     let path = this.#from.path;
@@ -60,6 +63,7 @@ class Checkpoints {
     return {
       version: VERSION,
       select,
+      encoding: ENCODING,
       offset: this.#ends[i - this.#first],
       records: this.#from.records + delivered,
       path,
@@ -82,6 +86,9 @@ function resumeOptions(checkpoint, select) {
       `was taken with select ${JSON.stringify(checkpoint.select)} but this stream has select ${JSON.stringify(select)}: ` +
         'a checkpoint only resumes the same selection',
     );
+  }
+  if (checkpoint.encoding !== ENCODING) {
+    throw bad(`was taken on ${checkpoint.encoding} input; resuming reads ${ENCODING} input only`);
   }
   const { offset, records, path } = checkpoint;
   if (!Number.isSafeInteger(offset) || offset < 0) throw bad('has an invalid offset');
