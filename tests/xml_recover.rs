@@ -188,3 +188,74 @@ fn a_corrupted_record_is_skipped_alike_in_any_chunking() {
         assert_eq!(r.skips, whole.skips, "{size}-byte chunks");
     }
 }
+
+/// Random damage to a real message (bytes overwritten with markup characters, deleted or
+/// duplicated): with `skip_errors`, the records, skips and final error are the same whole,
+/// in 1-byte and in 5-byte chunks, and nothing panics.
+#[test]
+fn skipping_is_chunk_invariant_under_random_damage() {
+    let Some(dir) = corpus() else {
+        return;
+    };
+    let doc = std::fs::read(dir.join("ern-4.3/8_DjMix.xml")).unwrap();
+    let mut seed = 0x9e37_79b9_u32;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as usize % n
+    };
+    let o = XmlOptions {
+        select: vec!["SoundRecording".into(), "Release".into()],
+        tagged: true,
+        skip_errors: true,
+        ..XmlOptions::default()
+    };
+    let mut skipped_some = 0;
+    for case in 0..120 {
+        let mut bad = doc.clone();
+        for _ in 0..1 + next(3) {
+            let at = next(bad.len());
+            match next(3) {
+                0 => bad[at] = b"<>/&\"'=x\x01"[next(9)],
+                1 => {
+                    bad.remove(at);
+                }
+                _ => {
+                    let end = (at + next(40)).min(bad.len());
+                    let piece = bad[at..end].to_vec();
+                    bad.splice(at..at, piece);
+                }
+            }
+        }
+        let whole = parse(o.clone(), &bad, bad.len());
+        if whole
+            .error
+            .as_ref()
+            .is_some_and(|e| e.code == sluice::ErrorCode::Internal)
+        {
+            panic!("case {case}: internal error");
+        }
+        skipped_some += usize::from(!whole.skips.is_empty());
+        for size in [1, 5] {
+            let r = parse(o.clone(), &bad, size);
+            // Messages may differ: "opened at line…" becomes "opened at byte…" once the
+            // start tag's input has been dropped.
+            let at = |e: &Option<Error>| e.as_ref().map(|e| (e.code, e.position));
+            assert_eq!(
+                at(&r.error),
+                at(&whole.error),
+                "case {case}, {size}-byte chunks"
+            );
+            assert!(
+                r.records == whole.records,
+                "case {case}, {size}-byte chunks"
+            );
+            assert_eq!(r.skips, whole.skips, "case {case}, {size}-byte chunks");
+        }
+    }
+    assert!(
+        skipped_some > 10,
+        "only {skipped_some} cases skipped a record"
+    );
+}
