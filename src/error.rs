@@ -40,6 +40,14 @@ pub enum ErrorCode {
     RecordTooLarge,
     /// Element nesting deeper than `maxDepth`.
     TooDeep,
+    /// An element, attribute, processing-instruction target or entity name longer than
+    /// `maxNameLength`.
+    NameTooLong,
+    /// More attributes on one element than `maxAttributes`.
+    TooManyAttributes,
+    /// A text node, CDATA section, comment, processing instruction or attribute value longer
+    /// than `maxTextLength`.
+    TextTooLong,
     /// Invalid options passed to the constructor.
     InvalidOption,
     /// A bug in sluice: a caught panic. Never expected.
@@ -75,6 +83,9 @@ impl ErrorCode {
             ErrorCode::UnsupportedEncoding => "ERR_SLUICE_UNSUPPORTED_ENCODING",
             ErrorCode::RecordTooLarge => "ERR_SLUICE_RECORD_TOO_LARGE",
             ErrorCode::TooDeep => "ERR_SLUICE_TOO_DEEP",
+            ErrorCode::NameTooLong => "ERR_SLUICE_XML_NAME_TOO_LONG",
+            ErrorCode::TooManyAttributes => "ERR_SLUICE_XML_TOO_MANY_ATTRIBUTES",
+            ErrorCode::TextTooLong => "ERR_SLUICE_XML_TEXT_TOO_LONG",
             ErrorCode::InvalidOption => "ERR_SLUICE_INVALID_OPTION",
             ErrorCode::Internal => "ERR_SLUICE_INTERNAL",
             ErrorCode::JsonSyntax => "ERR_SLUICE_JSON_SYNTAX",

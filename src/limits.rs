@@ -9,6 +9,15 @@ pub struct Limits {
     /// Output text gathered before a batch is handed to JavaScript. Keeps each `JSON.parse`
     /// short enough not to stall the event loop.
     pub batch_bytes: usize,
+    /// Longest element or attribute name, processing-instruction target or entity name, in
+    /// bytes. With `max_depth` it bounds the stack of open element names.
+    pub max_name_length: usize,
+    /// Most attributes (namespace declarations included) on one element.
+    pub max_attributes: usize,
+    /// Longest text node, CDATA section, comment, processing instruction or attribute value,
+    /// in bytes of input. A text node is counted across chunks, so one that never ends is
+    /// stopped even outside a record, where nothing else would.
+    pub max_text_length: usize,
 }
 
 impl Default for Limits {
@@ -17,6 +26,9 @@ impl Default for Limits {
             max_record_bytes: 64 << 20,
             max_depth: 256,
             batch_bytes: 64 << 10,
+            max_name_length: 50_000,
+            max_attributes: 10_000,
+            max_text_length: 16 << 20,
         }
     }
 }

@@ -2,8 +2,11 @@
 //! table per tag and leaves values raw; this scanner reuses one vector and reports exact
 //! positions for every malformation.
 
+use std::collections::HashSet;
+
 use super::chars::{is_xml_space, resolve, Ref};
 use crate::error::ErrorCode;
+use crate::limits::Limits;
 use crate::shape::{js_trim_end, js_trim_start};
 
 /// Byte ranges inside the tag content (the bytes after `<`).
@@ -29,8 +32,9 @@ fn fault(at: usize, code: ErrorCode, message: impl Into<String>) -> Fault {
     }
 }
 
-/// Scans the attributes of `tag` from `from` (just after the element name) into `out`.
-pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
+/// Scans the attributes of `tag` from `from` (just after the element name) into `out`,
+/// stopping at the first one over a limit, so `out` never holds more than `max_attributes`.
+pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Result<(), Fault> {
     out.clear();
     let mut i = from;
     loop {
@@ -46,6 +50,16 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
                 i,
                 ErrorCode::InvalidAttribute,
                 "expected white space before an attribute",
+            ));
+        }
+        if out.len() == limits.max_attributes {
+            return Err(fault(
+                i,
+                ErrorCode::TooManyAttributes,
+                format!(
+                    "more than maxAttributes ({}) attributes on one element",
+                    limits.max_attributes
+                ),
             ));
         }
         let name_start = i;
@@ -64,6 +78,9 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
                     tag[i] as char
                 ),
             ));
+        }
+        if i - name_start > limits.max_name_length {
+            return Err(name_too_long(name_start, "an attribute", limits));
         }
         let name = (name_start, i);
         while i < tag.len() && is_xml_space(tag[i]) {
@@ -104,6 +121,9 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
                 ))
             }
         };
+        if v_end - v_start > limits.max_text_length {
+            return Err(text_too_long(v_start, "an attribute value", limits));
+        }
         if let Some(lt) = tag[v_start..v_end].iter().position(|&b| b == b'<') {
             return Err(fault(
                 v_start + lt,
@@ -119,17 +139,55 @@ pub fn scan(tag: &[u8], from: usize, out: &mut Vec<Span>) -> Result<(), Fault> {
     }
 }
 
+/// Beyond this many attributes, duplicates are found with a hash set: comparing every pair
+/// would let one tag with `maxAttributes` attributes cost tens of millions of comparisons.
+const PAIRWISE_MAX: usize = 16;
+
 /// Index of the first attribute whose name repeats an earlier one.
 pub fn find_duplicate(tag: &[u8], spans: &[Span]) -> Option<usize> {
     let name = |s: &Span| &tag[s.name.0..s.name.1];
-    (1..spans.len()).find(|&j| spans[..j].iter().any(|s| name(s) == name(&spans[j])))
+    if spans.len() <= PAIRWISE_MAX {
+        return (1..spans.len()).find(|&j| spans[..j].iter().any(|s| name(s) == name(&spans[j])));
+    }
+    let mut seen = HashSet::with_capacity(spans.len());
+    spans.iter().position(|s| !seen.insert(name(s)))
+}
+
+/// The name starting at `at` is longer than `maxNameLength`; `what` says whose name it is.
+pub fn name_too_long(at: usize, what: &str, limits: &Limits) -> Fault {
+    fault(
+        at,
+        ErrorCode::NameTooLong,
+        format!(
+            "{what} name is longer than maxNameLength ({} bytes)",
+            limits.max_name_length
+        ),
+    )
+}
+
+/// Text starting at `start` runs past `maxTextLength`; reported at the first byte beyond the
+/// limit, which is the same byte however the input was chunked.
+pub fn text_too_long(start: usize, what: &str, limits: &Limits) -> Fault {
+    fault(
+        start + limits.max_text_length,
+        ErrorCode::TextTooLong,
+        format!(
+            "{what} is longer than maxTextLength ({} bytes)",
+            limits.max_text_length
+        ),
+    )
 }
 
 /// Decodes an attribute value into `out`: references resolved, and literal white space
 /// normalised to spaces as XML 1.0 (3.3.3) requires for CDATA attributes. With `trim`, white
 /// space at either end is dropped, but only literal white space: as in fast-xml-parser, trimming
 /// happens before references are decoded, so `&#32;` survives.
-pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fault> {
+pub fn decode_value(
+    raw: &[u8],
+    trim: bool,
+    max_name: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), Fault> {
     out.clear();
     let mut i = if trim { js_trim_start(raw) } else { 0 };
     let mut hard_end = 0;
@@ -155,6 +213,15 @@ pub fn decode_value(raw: &[u8], trim: bool, out: &mut Vec<u8>) -> Result<(), Fau
                             ));
                         };
                         let name = &raw[j + 1..j + 1 + len];
+                        if len > max_name {
+                            return Err(fault(
+                                j + 1,
+                                ErrorCode::NameTooLong,
+                                format!(
+                                    "an entity name is longer than maxNameLength ({max_name} bytes)"
+                                ),
+                            ));
+                        }
                         match resolve(name) {
                             Ref::Char(c) => {
                                 let mut buf = [0u8; 4];
@@ -221,7 +288,7 @@ mod tests {
 
     fn spans(tag: &str, from: usize) -> Result<Vec<(String, String)>, Fault> {
         let mut out = Vec::new();
-        scan(tag.as_bytes(), from, &mut out)?;
+        scan(tag.as_bytes(), from, &Limits::default(), &mut out)?;
         Ok(out
             .iter()
             .map(|s| {
@@ -254,23 +321,23 @@ mod tests {
         assert_eq!(spans("a x='<'", 1).unwrap_err().at, 5);
         let tag = b"a x='1' y='2' x='3'";
         let mut out = Vec::new();
-        scan(tag, 1, &mut out).unwrap();
+        scan(tag, 1, &Limits::default(), &mut out).unwrap();
         assert_eq!(find_duplicate(tag, &out), Some(2));
     }
 
     #[test]
     fn decodes_normalises_and_trims_only_literal_space() {
         let mut out = Vec::new();
-        decode_value(b" a\tb\r\nc &#32;&amp; ", true, &mut out).unwrap();
+        decode_value(b" a\tb\r\nc &#32;&amp; ", true, 9, &mut out).unwrap();
         assert_eq!(out, b"a b c  &");
-        decode_value(b"&#32;x&#32;", true, &mut out).unwrap();
+        decode_value(b"&#32;x&#32;", true, 9, &mut out).unwrap();
         assert_eq!(out, b" x ");
         assert_eq!(
-            decode_value(b"a &nbsp;", true, &mut out).unwrap_err().code,
+            decode_value(b"a &nbsp;", true, 9, &mut out).unwrap_err().code,
             ErrorCode::UndefinedEntity
         );
         assert_eq!(
-            decode_value(b"a & b", true, &mut out).unwrap_err().code,
+            decode_value(b"a & b", true, 9, &mut out).unwrap_err().code,
             ErrorCode::InvalidReference
         );
     }

@@ -11,6 +11,7 @@ mod attrs;
 mod chars;
 mod checkpoint;
 mod namespaces;
+mod oversize;
 mod resync;
 mod skip;
 
@@ -190,6 +191,9 @@ struct State {
     root_closed: bool,
     seen_doctype: bool,
     dtd_declares_entities: bool,
+    /// Where the text node being read started, while one is: text arrives in pieces across
+    /// windows, and `maxTextLength` counts it whole.
+    text_start: Option<u64>,
 
     out: BytesMut,
     records: u64,
@@ -319,6 +323,7 @@ impl XmlParser {
                 root_closed: false,
                 seen_doctype: false,
                 dtd_declares_entities: false,
+                text_start: None,
                 out,
                 records: 0,
                 ev_end: 0,
@@ -426,6 +431,10 @@ impl XmlParser {
                 self.input.pos + safe_cut(&self.input.buf[self.input.pos..limit])
             };
             if end == self.input.pos {
+                let w = &self.input.buf[self.input.pos..limit];
+                if let Some(f) = oversize::check(w, &self.st.limits) {
+                    return Err(from_fault(base + self.input.pos as u64, f));
+                }
                 self.retry_len = pending * 2;
                 break;
             }
@@ -441,6 +450,9 @@ impl XmlParser {
                     return Ok(Status::BatchReady);
                 }
                 Window::Incomplete(p) => {
+                    if let Some(f) = oversize::check(&self.input.buf[p..end], &self.st.limits) {
+                        return Err(from_fault(base + p as u64, f));
+                    }
                     self.input.pos = p;
                     self.retry_len = (end - p) * 2;
                     break;
@@ -542,8 +554,9 @@ impl XmlParser {
         // document start that is a U+FEFF character of text, so pass it on ourselves.
         while start > 0 || base > 0 {
             if self.input.buf[start..end].starts_with(&[0xEF, 0xBB, 0xBF]) {
-                self.st
-                    .text(&self.input.buf[start..start + 3], base + start as u64)?;
+                let at = base + start as u64;
+                self.st.count_text(at, at + 3)?;
+                self.st.text(&self.input.buf[start..start + 3], at)?;
                 start += 3;
             } else {
                 break;
@@ -581,15 +594,30 @@ impl XmlParser {
             let ev_end = wbase + reader.buffer_position();
             self.st.ev_end = ev_end;
             let records_before = self.st.records;
+            match &event {
+                Event::Eof => return Ok(Window::Consumed),
+                Event::Text(_) | Event::GeneralRef(_) => self.st.count_text(ev_start, ev_end)?,
+                _ => self.st.text_start = None,
+            }
             match event {
                 Event::Eof => return Ok(Window::Consumed),
                 Event::Start(e) => self.st.start(&e, false, ev_start)?,
                 Event::Empty(e) => self.st.start(&e, true, ev_start)?,
-                Event::End(e) => self.st.end(e.name().as_ref().as_bytes(), ev_start)?,
+                Event::End(e) => {
+                    let name = e.name();
+                    let name = name.as_ref().as_bytes();
+                    self.st.check_name_length(name, "an element", ev_start + 2)?;
+                    self.st.end(name, ev_start)?
+                }
                 Event::Text(t) => self.st.text(t.as_bytes(), ev_start)?,
                 Event::GeneralRef(r) => self.st.reference(r.as_bytes(), ev_start)?,
-                Event::CData(c) => self.st.cdata(c.as_bytes(), ev_start)?,
-                Event::Comment(_) => {}
+                Event::CData(c) => {
+                    self.st.check_text_length(c.len(), "a CDATA section", ev_start + 9)?;
+                    self.st.cdata(c.as_bytes(), ev_start)?
+                }
+                Event::Comment(c) => {
+                    self.st.check_text_length(c.len(), "a comment", ev_start + 4)?
+                }
                 Event::PI(pi) => self.st.pi(pi.as_bytes(), ev_start)?,
                 Event::Decl(d) => self.st.decl(&d, ev_start)?,
                 Event::DocType(d) => self.st.doctype(d.as_bytes(), ev_start)?,
@@ -764,6 +792,7 @@ impl State {
         let raw: &[u8] = tag.as_bytes();
         let qname = tag.name();
         let qname = qname.as_ref().as_bytes();
+        self.check_name_length(qname, "an element", at + 1)?;
         check_name(qname, at + 1)?;
         if self.root_closed {
             return Err(fail(
@@ -786,7 +815,8 @@ impl State {
             ));
         }
         let tag_base = at + 1;
-        attrs::scan(raw, qname.len(), &mut self.spans).map_err(|f| from_fault(tag_base, f))?;
+        attrs::scan(raw, qname.len(), &self.limits, &mut self.spans)
+            .map_err(|f| from_fault(tag_base, f))?;
         if let Some(j) = attrs::find_duplicate(raw, &self.spans) {
             let s = self.spans[j];
             return Err(fail(
@@ -846,7 +876,8 @@ impl State {
                 k if k.starts_with(b"xmlns:") => &k[6..],
                 _ => continue,
             };
-            attrs::decode_value(&raw[s.value.0..s.value.1], false, &mut self.value)
+            let max_name = self.limits.max_name_length;
+            attrs::decode_value(&raw[s.value.0..s.value.1], false, max_name, &mut self.value)
                 .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
             if let Err(e) = self.ns.declare(prefix, &self.value) {
                 let why = match e {
@@ -862,6 +893,17 @@ impl State {
                     ),
                 ));
             }
+        }
+        // Each tag is bounded, but declarations pile up with depth: bound them as one record.
+        if self.ns.held_bytes() > self.limits.max_record_bytes {
+            return Err(fail(
+                tag_base,
+                ErrorCode::RecordTooLarge,
+                format!(
+                    "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
+                    self.limits.max_record_bytes
+                ),
+            ));
         }
         let mark = self.ns.mark();
         if let Some(p) = names::prefix(qname) {
@@ -931,7 +973,9 @@ impl State {
                 self.check_value(raw, s, tag_base)?;
                 continue;
             }
-            attrs::decode_value(&raw[s.value.0..s.value.1], self.trim, &mut self.value)
+            let value = &raw[s.value.0..s.value.1];
+            let max_name = self.limits.max_name_length;
+            attrs::decode_value(value, self.trim, max_name, &mut self.value)
                 .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
             let sym = self.intern(key);
             self.tree.attr(sym, &self.value);
@@ -956,7 +1000,7 @@ impl State {
     fn check_value(&mut self, raw: &[u8], s: Span, tag_base: u64) -> std::result::Result<(), Fail> {
         let v = &raw[s.value.0..s.value.1];
         if v.contains(&b'&') {
-            attrs::decode_value(v, false, &mut self.value)
+            attrs::decode_value(v, false, self.limits.max_name_length, &mut self.value)
                 .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
         }
         Ok(())
@@ -1019,6 +1063,43 @@ impl State {
         self.note_record_end();
     }
 
+    /// Counts `start..end` into the current text node, which may have begun windows ago.
+    fn count_text(&mut self, start: u64, end: u64) -> std::result::Result<(), Fail> {
+        let from = *self.text_start.get_or_insert(start);
+        if end - from > self.limits.max_text_length as u64 {
+            return Err(from_fault(
+                from,
+                attrs::text_too_long(0, "a text node", &self.limits),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `len` bytes of text-like content starting at `at`.
+    fn check_text_length(
+        &self,
+        len: usize,
+        what: &str,
+        at: u64,
+    ) -> std::result::Result<(), Fail> {
+        if len > self.limits.max_text_length {
+            return Err(from_fault(at, attrs::text_too_long(0, what, &self.limits)));
+        }
+        Ok(())
+    }
+
+    fn check_name_length(
+        &self,
+        name: &[u8],
+        what: &str,
+        at: u64,
+    ) -> std::result::Result<(), Fail> {
+        if name.len() > self.limits.max_name_length {
+            return Err(from_fault(at, attrs::name_too_long(0, what, &self.limits)));
+        }
+        Ok(())
+    }
+
     fn text(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
         if self.stack.is_empty() {
             if let Some(i) = t.iter().position(|&b| !is_xml_space(b)) {
@@ -1040,6 +1121,7 @@ impl State {
     }
 
     fn reference(&mut self, name: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        self.check_name_length(name, "an entity", at + 1)?;
         if self.stack.is_empty() {
             return Err(self.outside_root(at));
         }
@@ -1080,6 +1162,13 @@ impl State {
 
     fn pi(&mut self, pi: &[u8], at: u64) -> std::result::Result<(), Fail> {
         let target_len = pi.iter().position(|&b| is_xml_space(b)).unwrap_or(pi.len());
+        if target_len > self.limits.max_name_length {
+            return Err(from_fault(
+                at + 2,
+                attrs::name_too_long(0, "a processing-instruction target", &self.limits),
+            ));
+        }
+        self.check_text_length(pi.len(), "a processing instruction", at + 2)?;
         if pi[..target_len].eq_ignore_ascii_case(b"xml") {
             return Err(fail(
                 at,

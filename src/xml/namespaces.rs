@@ -17,6 +17,11 @@ pub enum DeclError {
 }
 
 impl Namespaces {
+    /// Bytes of prefixes and URIs held for the open elements.
+    pub fn held_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
     pub fn mark(&self) -> usize {
         self.bindings.len()
     }
