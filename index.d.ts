@@ -9,7 +9,7 @@ export type Selector = string;
 export interface StreamOptions {
   /** Largest input span of one record (or pending markup/value). Default 64 MiB. */
   maxRecordBytes?: number;
-  /** Deepest nesting. Default 256 for XML, 1024 for JSON. */
+  /** Deepest nesting. Default 256 for XML (at most 10,000), 1024 for JSON. */
   maxDepth?: number;
   /** Output text gathered per batch before it is handed to JavaScript. Default 64 KiB. */
   batchBytes?: number;
@@ -46,6 +46,16 @@ export interface XmlStreamOptions extends StreamOptions {
   alwaysArray?: string[];
   /** Reject undeclared namespace prefixes; needed for `{uri}` selectors. Default true. */
   namespaces?: boolean;
+  /** Longest element, attribute, processing-instruction target or entity name, in bytes.
+   * Default 50,000 (`ERR_SLUICE_XML_NAME_TOO_LONG`). */
+  maxNameLength?: number;
+  /** Most attributes on one element, namespace declarations included. Default 10,000
+   * (`ERR_SLUICE_XML_TOO_MANY_ATTRIBUTES`). */
+  maxAttributes?: number;
+  /** Longest text node (counted across chunks, inside records or not), CDATA section,
+   * comment, processing instruction or attribute value, in bytes of input. Default 16 MiB
+   * (`ERR_SLUICE_XML_TEXT_TOO_LONG`). */
+  maxTextLength?: number;
   /** `'skip'` drops a malformed record, emits `'skip'` and resumes at the next record (see
    * the README, "Skip and continue"); errors outside records still fail the stream.
    * Default `'throw'`. */

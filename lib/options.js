@@ -15,10 +15,11 @@ function string(options, name, fallback) {
   return v;
 }
 
-function positive(options, name, fallback) {
+function positive(options, name, fallback, max = Number.MAX_SAFE_INTEGER) {
   const v = options[name];
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v <= 0) throw optionError(`\`${name}\` must be a positive integer`);
+  if (v > max) throw optionError(`\`${name}\` can be at most ${max}`);
   return v;
 }
 

@@ -6,6 +6,8 @@ const { bool, string, positive, createNative } = require('./options');
 const { Checkpoints, resumeOptions } = require('./checkpoint');
 
 const MiB = 1024 * 1024;
+// Mirrors MAX_XML_DEPTH in src/limits.rs: deeper records could overflow a worker's stack.
+const MAX_XML_DEPTH = 10000;
 
 function nativeOptions(options) {
   const select = options.select ?? '/*';
@@ -40,8 +42,11 @@ function nativeOptions(options) {
     skipErrors: onError === 'skip',
     resume: resumeOptions(options.resumeFrom, select),
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
-    maxDepth: positive(options, 'maxDepth', 256),
+    maxDepth: positive(options, 'maxDepth', 256, MAX_XML_DEPTH),
     batchBytes: positive(options, 'batchBytes', 64 * 1024),
+    maxNameLength: positive(options, 'maxNameLength', 50000, 2 ** 32 - 1),
+    maxAttributes: positive(options, 'maxAttributes', 10000, 2 ** 32 - 1),
+    maxTextLength: positive(options, 'maxTextLength', 16 * MiB),
   };
 }
 

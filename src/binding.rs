@@ -37,6 +37,9 @@ pub struct NativeXmlOptions {
     pub max_record_bytes: f64,
     pub max_depth: u32,
     pub batch_bytes: u32,
+    pub max_name_length: u32,
+    pub max_attributes: u32,
+    pub max_text_length: f64,
 }
 
 /// A checkpoint's position and open path (validated in lib/checkpoint.js).
@@ -142,6 +145,22 @@ struct Shared {
     stats: SharedStats,
 }
 
+/// Parsers not yet dropped: each goes once its JS object is collected and its last run has
+/// ended. Read by the tests to catch leaks.
+static LIVE_PARSERS: AtomicU64 = AtomicU64::new(0);
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        LIVE_PARSERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many native parsers are alive (for leak tests).
+#[napi]
+pub fn live_parsers() -> f64 {
+    LIVE_PARSERS.load(Ordering::Relaxed) as f64
+}
+
 /// Run outcomes, mirrored in lib/stream.js.
 const NEED_INPUT: u32 = 0;
 const DONE: u32 = 2;
@@ -159,6 +178,7 @@ fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
         max_record_bytes: max_record_bytes as usize,
         max_depth: max_depth as usize,
         batch_bytes: batch_bytes as usize,
+        ..Limits::default()
     }
 }
 
@@ -172,6 +192,7 @@ fn invalid_option(e: crate::Error) -> Error {
 #[napi]
 impl NativeParser {
     fn wrap(engine: Box<dyn Engine>) -> Self {
+        LIVE_PARSERS.fetch_add(1, Ordering::Relaxed);
         NativeParser {
             shared: Arc::new(Shared {
                 parser: Mutex::new(engine),
@@ -241,7 +262,12 @@ impl NativeParser {
                     })
                     .collect(),
             }),
-            limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
+            limits: Limits {
+                max_name_length: o.max_name_length as usize,
+                max_attributes: o.max_attributes as usize,
+                max_text_length: o.max_text_length as usize,
+                ..limits(o.max_record_bytes, o.max_depth, o.batch_bytes)
+            },
         };
         let parser = XmlParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))

@@ -181,6 +181,16 @@ fn nesting_is_limited_and_the_limit_can_be_raised() {
     };
     let (records, err, _) = parse(&raised, nest(5000).as_bytes(), 7);
     assert_eq!((records, err), (1, None));
+    // Beyond this, writing the record could overflow a worker thread's stack.
+    let too_deep = XmlOptions {
+        limits: Limits {
+            max_depth: sluice::limits::MAX_XML_DEPTH + 1,
+            ..Limits::default()
+        },
+        ..XmlOptions::default()
+    };
+    let e = XmlParser::new(too_deep).err().unwrap();
+    assert_eq!(e.code, ErrorCode::InvalidOption);
 }
 
 #[test]

@@ -10,6 +10,8 @@ async function main() {
   s.on('error', (e: SluiceError) => console.log(e.code, e.line));
   for await (const t of s as AsyncIterable<TaggedRecord>) console.log(t.selector, t.value);
   console.log(s.stats().poolHits);
+  const hardened = new XmlStream({ maxDepth: 1000, maxNameLength: 1024, maxAttributes: 64, maxTextLength: 1 << 20 });
+  hardened.destroy();
   const j = new JsonStream({ select: ['$.releases[*]', '$.deals[*]'], format: 'json' });
   const n = new JsonStream({ format: 'ndjson', onError: 'skip', nullValue: NULL });
   n.on('skip', (k: Skip) => console.log(k.recordIndex, k.line, k.code));

@@ -23,7 +23,7 @@ use quick_xml::Reader;
 use crate::error::{Error, ErrorCode, Result};
 use crate::escape;
 use crate::input::Input;
-use crate::limits::Limits;
+use crate::limits::{Limits, MAX_XML_DEPTH};
 use crate::names::{self, Symbols};
 use crate::pool::Pool;
 use crate::select::Selector;
@@ -243,6 +243,12 @@ impl XmlParser {
             .iter()
             .map(|s| Selector::parse(s))
             .collect::<Result<Vec<_>>>()?;
+        if opts.limits.max_depth > MAX_XML_DEPTH {
+            return Err(Error::unpositioned(
+                ErrorCode::InvalidOption,
+                format!("`maxDepth` can be at most {MAX_XML_DEPTH} for XML"),
+            ));
+        }
         if !opts.namespaces && selectors.iter().any(Selector::needs_namespaces) {
             return Err(Error::unpositioned(
                 ErrorCode::InvalidOption,
