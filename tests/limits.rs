@@ -143,7 +143,11 @@ fn text_like_content_is_limited_and_reported_at_the_first_byte_over() {
         } else {
             open.len() as u64
         };
-        assert_eq!(outcome(&o, &over), Err((TextTooLong, content + 16)), "{over}");
+        assert_eq!(
+            outcome(&o, &over),
+            Err((TextTooLong, content + 16)),
+            "{over}"
+        );
     }
 }
 
@@ -207,12 +211,20 @@ fn defaults_accept_the_limit_and_reject_one_more() {
     };
     let name = "n".repeat(50_000);
     check(format!("<{name}/>").as_bytes(), None, 0);
-    check(format!("<{name}x/>").as_bytes(), Some(ErrorCode::NameTooLong), 1);
+    check(
+        format!("<{name}x/>").as_bytes(),
+        Some(ErrorCode::NameTooLong),
+        1,
+    );
 
     let attrs: String = (0..10_000).map(|i| format!(" a{i}=''")).collect();
     check(format!("<r{attrs}/>").as_bytes(), None, 0);
     let doc = format!("<r{attrs} z=''/>");
-    check(doc.as_bytes(), Some(ErrorCode::TooManyAttributes), doc.len() - 6);
+    check(
+        doc.as_bytes(),
+        Some(ErrorCode::TooManyAttributes),
+        doc.len() - 6,
+    );
     // A duplicate among thousands is still found, at its own position.
     let doc = format!("<r{attrs} a0=''/>");
     let (_, err, _) = parse(

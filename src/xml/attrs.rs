@@ -333,7 +333,9 @@ mod tests {
         decode_value(b"&#32;x&#32;", true, 9, &mut out).unwrap();
         assert_eq!(out, b" x ");
         assert_eq!(
-            decode_value(b"a &nbsp;", true, 9, &mut out).unwrap_err().code,
+            decode_value(b"a &nbsp;", true, 9, &mut out)
+                .unwrap_err()
+                .code,
             ErrorCode::UndefinedEntity
         );
         assert_eq!(

@@ -612,17 +612,20 @@ impl XmlParser {
                 Event::End(e) => {
                     let name = e.name();
                     let name = name.as_ref().as_bytes();
-                    self.st.check_name_length(name, "an element", ev_start + 2)?;
+                    self.st
+                        .check_name_length(name, "an element", ev_start + 2)?;
                     self.st.end(name, ev_start)?
                 }
                 Event::Text(t) => self.st.text(t.as_bytes(), ev_start)?,
                 Event::GeneralRef(r) => self.st.reference(r.as_bytes(), ev_start)?,
                 Event::CData(c) => {
-                    self.st.check_text_length(c.len(), "a CDATA section", ev_start + 9)?;
+                    self.st
+                        .check_text_length(c.len(), "a CDATA section", ev_start + 9)?;
                     self.st.cdata(c.as_bytes(), ev_start)?
                 }
                 Event::Comment(c) => {
-                    self.st.check_text_length(c.len(), "a comment", ev_start + 4)?
+                    self.st
+                        .check_text_length(c.len(), "a comment", ev_start + 4)?
                 }
                 Event::PI(pi) => self.st.pi(pi.as_bytes(), ev_start)?,
                 Event::Decl(d) => self.st.decl(&d, ev_start)?,
@@ -1082,24 +1085,14 @@ impl State {
     }
 
     /// `len` bytes of text-like content starting at `at`.
-    fn check_text_length(
-        &self,
-        len: usize,
-        what: &str,
-        at: u64,
-    ) -> std::result::Result<(), Fail> {
+    fn check_text_length(&self, len: usize, what: &str, at: u64) -> std::result::Result<(), Fail> {
         if len > self.limits.max_text_length {
             return Err(from_fault(at, attrs::text_too_long(0, what, &self.limits)));
         }
         Ok(())
     }
 
-    fn check_name_length(
-        &self,
-        name: &[u8],
-        what: &str,
-        at: u64,
-    ) -> std::result::Result<(), Fail> {
+    fn check_name_length(&self, name: &[u8], what: &str, at: u64) -> std::result::Result<(), Fail> {
         if name.len() > self.limits.max_name_length {
             return Err(from_fault(at, attrs::name_too_long(0, what, &self.limits)));
         }

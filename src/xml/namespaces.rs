@@ -1,13 +1,23 @@
 //! In-scope namespace bindings, so unbound prefixes are caught and `{uri}` selectors can match.
 
+use std::collections::HashMap;
+
 const XML_URI: &[u8] = b"http://www.w3.org/XML/1998/namespace";
 const XMLNS_URI: &[u8] = b"http://www.w3.org/2000/xmlns/";
+
+/// Up to this many bindings in scope, a prefix is looked up by scanning them; beyond, through
+/// `by_prefix`, so that an element with thousands of declarations and thousands of prefixed
+/// attributes costs thousands of lookups, not millions of comparisons.
+const SCAN_MAX: usize = 16;
 
 #[derive(Default)]
 pub struct Namespaces {
     /// (prefix, uri) ranges into `buf`; an empty prefix is the default namespace.
     bindings: Vec<((u32, u32), (u32, u32))>,
     buf: Vec<u8>,
+    /// Indexes into `bindings` per prefix, oldest first. Keyed with the default (random)
+    /// hasher: prefixes are chosen by the input.
+    by_prefix: HashMap<Vec<u8>, Vec<u32>>,
 }
 
 /// Why a declaration is not allowed.
@@ -28,6 +38,15 @@ impl Namespaces {
 
     pub fn truncate(&mut self, mark: usize) {
         if mark < self.bindings.len() {
+            for &(p, _) in &self.bindings[mark..] {
+                let prefix = &self.buf[p.0 as usize..p.1 as usize];
+                if let Some(ids) = self.by_prefix.get_mut(prefix) {
+                    ids.pop();
+                    if ids.is_empty() {
+                        self.by_prefix.remove(prefix);
+                    }
+                }
+            }
             let cut = self.bindings[mark].0 .0 as usize;
             self.bindings.truncate(mark);
             self.buf.truncate(cut);
@@ -46,6 +65,13 @@ impl Namespaces {
         };
         if reserved {
             return Err(DeclError::Reserved);
+        }
+        let id = self.bindings.len() as u32;
+        match self.by_prefix.get_mut(prefix) {
+            Some(ids) => ids.push(id),
+            None => {
+                self.by_prefix.insert(prefix.to_vec(), vec![id]);
+            }
         }
         let p = self.push(prefix);
         let u = self.push(uri);
@@ -73,12 +99,20 @@ impl Namespaces {
             return Some(XML_URI);
         }
         let get = |r: (u32, u32)| &self.buf[r.0 as usize..r.1 as usize];
-        self.bindings[..upto.min(self.bindings.len())]
-            .iter()
-            .rev()
-            .find(|(p, _)| get(*p) == prefix)
-            .map(|(_, u)| get(*u))
-            .filter(|u| !u.is_empty())
+        let upto = upto.min(self.bindings.len());
+        let found = if self.bindings.len() <= SCAN_MAX {
+            self.bindings[..upto]
+                .iter()
+                .rev()
+                .find(|(p, _)| get(*p) == prefix)
+        } else {
+            let ids = self.by_prefix.get(prefix)?;
+            ids.iter()
+                .rev()
+                .find(|&&i| (i as usize) < upto)
+                .and_then(|&i| self.bindings.get(i as usize))
+        };
+        found.map(|(_, u)| get(*u)).filter(|u| !u.is_empty())
     }
 }
 
@@ -103,6 +137,25 @@ mod tests {
         assert_eq!(ns.resolve(b"x", ns.mark()), None);
         assert!(ns.resolve(b"xml", 0).is_some());
         assert!(ns.declare(b"p", b"").is_err());
+        // Past the scanned few, lookups go through the index, scoping included.
+        let base = ns.mark();
+        for i in 0..100 {
+            ns.declare(format!("p{i}").as_bytes(), format!("urn:{i}").as_bytes())
+                .ok()
+                .unwrap();
+        }
+        let middle = ns.mark();
+        ns.declare(b"p7", b"urn:inner").ok().unwrap();
+        assert_eq!(ns.resolve(b"p7", ns.mark()), Some(&b"urn:inner"[..]));
+        assert_eq!(ns.resolve(b"p7", middle), Some(&b"urn:7"[..]));
+        assert_eq!(ns.resolve(b"p7", base), None);
+        assert_eq!(
+            ns.resolve(b"ern", ns.mark()),
+            Some(&b"http://ddex.net/xml/ern/43"[..])
+        );
+        ns.truncate(base);
+        assert_eq!(ns.resolve(b"p7", ns.mark()), None);
+        assert!(ns.by_prefix.get(&b"p7"[..]).is_none());
         assert!(ns.declare(b"xmlns", b"urn:x").is_err());
     }
 }

@@ -48,10 +48,7 @@ pub fn check(w: &[u8], limits: &Limits) -> Option<Fault> {
 /// Whether `s` starts with more than `maxNameLength` bytes before white space or `ends`.
 fn long_name(s: &[u8], limits: &Limits, ends: impl Fn(u8) -> bool) -> bool {
     let max = limits.max_name_length;
-    s.len() > max
-        && !s[..=max]
-            .iter()
-            .any(|&b| is_xml_space(b) || ends(b))
+    s.len() > max && !s[..=max].iter().any(|&b| is_xml_space(b) || ends(b))
 }
 
 #[cfg(test)]
@@ -86,7 +83,10 @@ mod tests {
     fn text_like_constructs_allow_for_a_partial_terminator() {
         // 8 content bytes and a possible `--` of the terminator: not over yet.
         assert_eq!(code_at("<!--12345678--"), None);
-        assert_eq!(code_at("<!--123456789--"), Some((ErrorCode::TextTooLong, 12)));
+        assert_eq!(
+            code_at("<!--123456789--"),
+            Some((ErrorCode::TextTooLong, 12))
+        );
         assert_eq!(code_at("<![CDATA[12345678]]"), None);
         assert_eq!(
             code_at("<![CDATA[123456789]]"),
