@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use bytes::BytesMut;
@@ -143,22 +143,47 @@ struct Shared {
     /// Buffers the main thread copies chunks into; batches come back here once read.
     buffers: Mutex<Pool>,
     stats: SharedStats,
+    /// The engine was swapped for `Released`.
+    released: AtomicBool,
 }
 
 /// Parsers not yet dropped: each goes once its JS object is collected and its last run has
 /// ended. Read by the tests to catch leaks.
 static LIVE_PARSERS: AtomicU64 = AtomicU64::new(0);
+/// Parsers still holding their engine and its buffers: each lets go when its stream is
+/// destroyed, without waiting for a collection.
+static HELD_ENGINES: AtomicU64 = AtomicU64::new(0);
+
+impl Shared {
+    /// Counts the engine as let go, once.
+    fn let_go(&self) {
+        if !self.released.swap(true, Ordering::Relaxed) {
+            HELD_ENGINES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        self.let_go();
         LIVE_PARSERS.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// How many native parsers are alive (for leak tests).
+/// How many native parsers are alive, and how many of them still hold their buffers (for
+/// leak tests).
+#[napi(object)]
+pub struct NativeCounts {
+    pub live: f64,
+    pub held: f64,
+}
+
 #[napi]
-pub fn live_parsers() -> f64 {
-    LIVE_PARSERS.load(Ordering::Relaxed) as f64
+pub fn native_counts() -> NativeCounts {
+    NativeCounts {
+        live: LIVE_PARSERS.load(Ordering::Relaxed) as f64,
+        held: HELD_ENGINES.load(Ordering::Relaxed) as f64,
+    }
 }
 
 /// Run outcomes, mirrored in lib/stream.js.
@@ -193,6 +218,7 @@ fn invalid_option(e: crate::Error) -> Error {
 impl NativeParser {
     fn wrap(engine: Box<dyn Engine>) -> Self {
         LIVE_PARSERS.fetch_add(1, Ordering::Relaxed);
+        HELD_ENGINES.fetch_add(1, Ordering::Relaxed);
         NativeParser {
             shared: Arc::new(Shared {
                 parser: Mutex::new(engine),
@@ -204,17 +230,23 @@ impl NativeParser {
                 skips: Mutex::new(VecDeque::new()),
                 buffers: Mutex::new(Pool::new()),
                 stats: SharedStats::default(),
+                released: AtomicBool::new(false),
             }),
         }
     }
 
     fn queue(&self, chunk: Option<BytesMut>, finish: bool) -> AsyncTask<Run> {
+        self.queue_run(chunk, finish, false)
+    }
+
+    fn queue_run(&self, chunk: Option<BytesMut>, finish: bool, release: bool) -> AsyncTask<Run> {
         let seq = self.shared.issued.fetch_add(1, Ordering::Relaxed);
         AsyncTask::new(Run {
             shared: Arc::clone(&self.shared),
             seq,
             chunk,
             finish,
+            release,
         })
     }
 
@@ -311,6 +343,14 @@ impl NativeParser {
         self.queue(None, true)
     }
 
+    /// Frees the parser's buffers once every earlier run is over (the stream was destroyed).
+    /// Without it they would wait for the JS object to be collected, and V8, which does not
+    /// see native memory, may let thousands of dead streams pile up first.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn release(&self) -> AsyncTask<Run> {
+        self.queue_run(None, false, true)
+    }
+
     /// The oldest finished batch as JSON array text (ASCII), or null.
     #[napi]
     pub fn take_batch<'env>(&self, env: &'env Env) -> Result<Option<JsString<'env>>> {
@@ -374,6 +414,35 @@ pub struct Run {
     seq: u64,
     chunk: Option<BytesMut>,
     finish: bool,
+    release: bool,
+}
+
+/// What a parser becomes once released: it holds nothing and does nothing.
+struct Released {
+    pool: Pool,
+}
+
+impl Engine for Released {
+    fn feed_owned(&mut self, _chunk: BytesMut) {}
+    fn run(&mut self) -> std::result::Result<RunStatus, crate::Error> {
+        Ok(RunStatus::NeedInput)
+    }
+    fn finish(&mut self) -> std::result::Result<RunStatus, crate::Error> {
+        Ok(RunStatus::NeedInput)
+    }
+    fn take_batch(&mut self) -> Option<BytesMut> {
+        None
+    }
+    fn recycle(&mut self, _buf: BytesMut) {}
+    fn error(&self) -> Option<&crate::Error> {
+        None
+    }
+    fn stats(&self) -> crate::Stats {
+        crate::Stats::default()
+    }
+    fn pool(&mut self) -> &mut Pool {
+        &mut self.pool
+    }
 }
 
 /// Passes the turn to the next run however this one ends, panics included.
@@ -390,6 +459,14 @@ impl Run {
     fn parse(&mut self) -> u32 {
         let shared = &*self.shared;
         let mut parser = lock(&shared.parser);
+        if self.release {
+            *parser = Box::new(Released { pool: Pool::new() });
+            lock(&shared.ready).clear();
+            lock(&shared.skips).clear();
+            *lock(&shared.buffers) = Pool::new();
+            shared.let_go();
+            return DONE;
+        }
         // Chunk buffers the main thread no longer needs go back to the parser's own pool.
         if let Some(c) = self.chunk.take() {
             parser.feed_owned(c);
