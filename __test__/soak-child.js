@@ -108,20 +108,20 @@ const ticks = () => new Promise((r) => setTimeout(r, 10));
 
 /** Native counts once the releases queued by destroy() have run, before any collection. */
 async function released() {
-  for (let i = 0; i < 100 && native.nativeCounts().held > 0; i++) await ticks();
-  return native.nativeCounts().held;
+  for (let i = 0; i < 100 && native.NativeParser.counts().held > 0; i++) await ticks();
+  return native.NativeParser.counts().held;
 }
 
 async function settle() {
   const held = await released();
   // Native parsers go when their JS objects are collected and their last run has ended.
-  for (let i = 0; i < 20 && native.nativeCounts().live > 0; i++) {
+  for (let i = 0; i < 20 && native.NativeParser.counts().live > 0; i++) {
     global.gc();
     await ticks();
   }
   global.gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, held, live: native.nativeCounts().live };
+  return { rss: m.rss, heapUsed: m.heapUsed, held, live: native.NativeParser.counts().live };
 }
 
 async function main() {

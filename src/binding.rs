@@ -178,14 +178,6 @@ pub struct NativeCounts {
     pub held: f64,
 }
 
-#[napi]
-pub fn native_counts() -> NativeCounts {
-    NativeCounts {
-        live: LIVE_PARSERS.load(Ordering::Relaxed) as f64,
-        held: HELD_ENGINES.load(Ordering::Relaxed) as f64,
-    }
-}
-
 /// Run outcomes, mirrored in lib/stream.js.
 const NEED_INPUT: u32 = 0;
 const DONE: u32 = 2;
@@ -341,6 +333,15 @@ impl NativeParser {
     #[napi(ts_return_type = "Promise<number>")]
     pub fn finish(&self) -> AsyncTask<Run> {
         self.queue(None, true)
+    }
+
+    /// Parsers alive and parsers holding buffers, process-wide (for leak tests).
+    #[napi]
+    pub fn counts() -> NativeCounts {
+        NativeCounts {
+            live: LIVE_PARSERS.load(Ordering::Relaxed) as f64,
+            held: HELD_ENGINES.load(Ordering::Relaxed) as f64,
+        }
     }
 
     /// Frees the parser's buffers once every earlier run is over (the stream was destroyed).

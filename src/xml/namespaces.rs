@@ -155,7 +155,7 @@ mod tests {
         );
         ns.truncate(base);
         assert_eq!(ns.resolve(b"p7", ns.mark()), None);
-        assert!(ns.by_prefix.get(&b"p7"[..]).is_none());
+        assert!(!ns.by_prefix.contains_key(&b"p7"[..]));
         assert!(ns.declare(b"xmlns", b"urn:x").is_err());
     }
 }
