@@ -144,13 +144,21 @@ pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Re
 const PAIRWISE_MAX: usize = 16;
 
 /// Index of the first attribute whose name repeats an earlier one.
+#[inline]
 pub fn find_duplicate(tag: &[u8], spans: &[Span]) -> Option<usize> {
     let name = |s: &Span| &tag[s.name.0..s.name.1];
     if spans.len() <= PAIRWISE_MAX {
         return (1..spans.len()).find(|&j| spans[..j].iter().any(|s| name(s) == name(&spans[j])));
     }
+    find_duplicate_hashed(tag, spans)
+}
+
+#[cold]
+fn find_duplicate_hashed(tag: &[u8], spans: &[Span]) -> Option<usize> {
     let mut seen = HashSet::with_capacity(spans.len());
-    spans.iter().position(|s| !seen.insert(name(s)))
+    spans
+        .iter()
+        .position(|s| !seen.insert(&tag[s.name.0..s.name.1]))
 }
 
 /// The name starting at `at` is longer than `maxNameLength`; `what` says whose name it is.

@@ -191,9 +191,11 @@ struct State {
     root_closed: bool,
     seen_doctype: bool,
     dtd_declares_entities: bool,
-    /// Where the text node being read started, while one is: text arrives in pieces across
-    /// windows, and `maxTextLength` counts it whole.
-    text_start: Option<u64>,
+    /// The text node read last, as absolute offsets: text arrives in pieces (across windows,
+    /// around references) and `maxTextLength` counts it whole. A piece starting where the
+    /// last one ended continues it; any markup in between leaves a gap.
+    text_start: u64,
+    text_end: u64,
 
     out: BytesMut,
     records: u64,
@@ -329,7 +331,8 @@ impl XmlParser {
                 root_closed: false,
                 seen_doctype: false,
                 dtd_declares_entities: false,
-                text_start: None,
+                text_start: 0,
+                text_end: u64::MAX,
                 out,
                 records: 0,
                 ev_end: 0,
@@ -600,11 +603,6 @@ impl XmlParser {
             let ev_end = wbase + reader.buffer_position();
             self.st.ev_end = ev_end;
             let records_before = self.st.records;
-            match &event {
-                Event::Eof => return Ok(Window::Consumed),
-                Event::Text(_) | Event::GeneralRef(_) => self.st.count_text(ev_start, ev_end)?,
-                _ => self.st.text_start = None,
-            }
             match event {
                 Event::Eof => return Ok(Window::Consumed),
                 Event::Start(e) => self.st.start(&e, false, ev_start)?,
@@ -616,8 +614,14 @@ impl XmlParser {
                         .check_name_length(name, "an element", ev_start + 2)?;
                     self.st.end(name, ev_start)?
                 }
-                Event::Text(t) => self.st.text(t.as_bytes(), ev_start)?,
-                Event::GeneralRef(r) => self.st.reference(r.as_bytes(), ev_start)?,
+                Event::Text(t) => {
+                    self.st.count_text(ev_start, ev_end)?;
+                    self.st.text(t.as_bytes(), ev_start)?
+                }
+                Event::GeneralRef(r) => {
+                    self.st.count_text(ev_start, ev_end)?;
+                    self.st.reference(r.as_bytes(), ev_start)?
+                }
                 Event::CData(c) => {
                     self.st
                         .check_text_length(c.len(), "a CDATA section", ev_start + 9)?;
@@ -1074,8 +1078,12 @@ impl State {
 
     /// Counts `start..end` into the current text node, which may have begun windows ago.
     fn count_text(&mut self, start: u64, end: u64) -> std::result::Result<(), Fail> {
-        let from = *self.text_start.get_or_insert(start);
-        if end - from > self.limits.max_text_length as u64 {
+        if start != self.text_end {
+            self.text_start = start;
+        }
+        self.text_end = end;
+        if end - self.text_start > self.limits.max_text_length as u64 {
+            let from = self.text_start;
             return Err(from_fault(
                 from,
                 attrs::text_too_long(0, "a text node", &self.limits),

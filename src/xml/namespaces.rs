@@ -36,21 +36,28 @@ impl Namespaces {
         self.bindings.len()
     }
 
+    /// Drops the bindings from `mark` on; called at every end tag, so the common case of
+    /// nothing to drop stays inline.
+    #[inline]
     pub fn truncate(&mut self, mark: usize) {
         if mark < self.bindings.len() {
-            for &(p, _) in &self.bindings[mark..] {
-                let prefix = &self.buf[p.0 as usize..p.1 as usize];
-                if let Some(ids) = self.by_prefix.get_mut(prefix) {
-                    ids.pop();
-                    if ids.is_empty() {
-                        self.by_prefix.remove(prefix);
-                    }
+            self.drop_from(mark);
+        }
+    }
+
+    fn drop_from(&mut self, mark: usize) {
+        for &(p, _) in &self.bindings[mark..] {
+            let prefix = &self.buf[p.0 as usize..p.1 as usize];
+            if let Some(ids) = self.by_prefix.get_mut(prefix) {
+                ids.pop();
+                if ids.is_empty() {
+                    self.by_prefix.remove(prefix);
                 }
             }
-            let cut = self.bindings[mark].0 .0 as usize;
-            self.bindings.truncate(mark);
-            self.buf.truncate(cut);
         }
+        let cut = self.bindings[mark].0 .0 as usize;
+        self.bindings.truncate(mark);
+        self.buf.truncate(cut);
     }
 
     /// Records `xmlns="uri"` (empty `prefix`) or `xmlns:prefix="uri"`.
