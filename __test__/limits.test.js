@@ -82,3 +82,28 @@ test('limit options are validated', () => {
   assert.throws(() => new XmlStream({ maxDepth: 10001 }), /maxDepth.*10000/);
   new XmlStream({ maxDepth: 10000 }).destroy();
 });
+
+test("with onError: 'skip', a record over a limit is dropped and the next ones arrive", async () => {
+  const doc = Buffer.from(
+    '<r><x>1</x><x>123456789</x><x>2</x><x><abcde/></x><x>3</x><x a="1" b="2" c="3"/><x>4</x><x><!--123456789--></x><x>5</x></r>',
+  );
+  for (const sizes of [[doc.length], [1]]) {
+    const s = new XmlStream({ select: 'x', onError: 'skip', maxTextLength: 8, maxNameLength: 4, maxAttributes: 2 });
+    const skips = [];
+    s.on('skip', (k) => skips.push([k.code, k.offset]));
+    const records = [];
+    const reading = (async () => {
+      for await (const r of s) records.push(r);
+    })();
+    for (const c of chunks(doc, sizes)) s.write(c);
+    s.end();
+    await reading;
+    assert.deepEqual(records, ['1', '2', '3', '4', '5']);
+    assert.deepEqual(skips, [
+      ['ERR_SLUICE_XML_TEXT_TOO_LONG', 22],
+      ['ERR_SLUICE_XML_NAME_TOO_LONG', 39],
+      ['ERR_SLUICE_XML_TOO_MANY_ATTRIBUTES', 73],
+      ['ERR_SLUICE_XML_TEXT_TOO_LONG', 103],
+    ]);
+  }
+});
