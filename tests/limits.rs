@@ -288,3 +288,39 @@ fn unfinished_giant_constructs_fail_early() {
     assert_eq!(err.map(|e| e.code), Some(ErrorCode::TextTooLong));
     assert!(fed <= 17 * mib + mib);
 }
+
+/// Where a construct is broken twice over, the error reported while it is unfinished is the
+/// one the finished construct gives, so chunking still never changes it.
+#[test]
+fn early_checks_agree_with_the_finished_construct() {
+    let o = small();
+    let doc = "<?xml version='1.0' aaaaaaaaaaaaaa?><r><x/></r>";
+    assert_eq!(outcome(&o, doc), Err((ErrorCode::TextTooLong, 2 + 16)));
+    let doc = "<r><!--ab--cdefghijklmnopqrstu--><x/></r>";
+    assert_eq!(outcome(&o, doc).unwrap_err().0, ErrorCode::Syntax);
+    let doc = "<r><ab\"cdefghijkl\"/><x/></r>";
+    assert_eq!(outcome(&o, doc), Err((ErrorCode::NameTooLong, 4)));
+    // `]]` without `>` inside a CDATA section is content.
+    let doc = "<r><x/><![CDATA[a]]b]]c]]d]]eeee]]></r>";
+    assert_eq!(outcome(&o, doc), Ok(1));
+    let doc = "<r><x/><![CDATA[a]]b]]c]]d]]eeeee]]></r>";
+    assert_eq!(outcome(&o, doc), Err((ErrorCode::TextTooLong, 16 + 16)));
+}
+
+/// Input that ends inside a construct already over a limit reports the limit, as it would
+/// have had the input arrived in pieces, even when it is all handed over at the end.
+#[test]
+fn input_ending_inside_an_oversized_construct_reports_the_limit() {
+    let o = small();
+    for doc in [
+        "<r><!--0123456789abcdefg",
+        "<r><abcdefghi",
+        "<r><![CDATA[0123456789abcdefg",
+    ] {
+        let mut p = XmlParser::new(o.clone()).unwrap();
+        p.feed(doc.as_bytes());
+        let at_once = p.finish().unwrap_err();
+        let (_, piecemeal, _) = parse(&o, doc.as_bytes(), 1);
+        assert_eq!(Some(at_once), piecemeal, "{doc}");
+    }
+}

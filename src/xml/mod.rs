@@ -591,11 +591,15 @@ impl XmlParser {
                             let _ = why;
                             Ok(Window::Incomplete(start + at))
                         }
-                        Some(why) => Err(fail(
-                            wbase + at as u64,
-                            ErrorCode::UnexpectedEof,
-                            format!("input ended inside {why}"),
-                        )),
+                        Some(why) => Err(match oversize::check(&window[at..], &self.st.limits) {
+                            // As it would have been reported had the input come in pieces.
+                            Some(f) => from_fault(wbase + at as u64, f),
+                            None => fail(
+                                wbase + at as u64,
+                                ErrorCode::UnexpectedEof,
+                                format!("input ended inside {why}"),
+                            ),
+                        }),
                         None => Err(quick_xml_fail(&e, wbase + at as u64)),
                     };
                 }
@@ -632,7 +636,12 @@ impl XmlParser {
                         .check_text_length(c.len(), "a comment", ev_start + 4)?
                 }
                 Event::PI(pi) => self.st.pi(pi.as_bytes(), ev_start)?,
-                Event::Decl(d) => self.st.decl(&d, ev_start)?,
+                Event::Decl(d) => {
+                    // Measured like a processing instruction, as it is before it ends.
+                    let what = "a processing instruction";
+                    self.st.check_text_length(d.len(), what, ev_start + 2)?;
+                    self.st.decl(&d, ev_start)?
+                }
                 Event::DocType(d) => self.st.doctype(d.as_bytes(), ev_start)?,
             }
             if let Some(rec) = &self.st.record {

@@ -15,7 +15,9 @@ pub fn check(w: &[u8], limits: &Limits) -> Option<Fault> {
         w.len().saturating_sub(open + close - 1) > limits.max_text_length
     };
     if w.starts_with(b"<!--") {
-        return over_text(4, 3).then(|| text_too_long(4, "a comment", limits));
+        // With `--` inside, the finished comment fails for that first; so must this one.
+        let clean = memchr::memmem::find(&w[4..], b"--").is_none_or(|i| i + 6 >= w.len());
+        return (clean && over_text(4, 3)).then(|| text_too_long(4, "a comment", limits));
     }
     if w.starts_with(b"<![CDATA[") {
         return over_text(9, 3).then(|| text_too_long(9, "a CDATA section", limits));
@@ -35,7 +37,9 @@ pub fn check(w: &[u8], limits: &Limits) -> Option<Fault> {
             .then(|| name_too_long(2, "an element", limits));
     }
     if w.starts_with(b"<") {
-        return long_name(&w[1..], limits, |b| b == b'>' || b == b'/')
+        // quick-xml reads quoted text inside a tag as an attribute value, so a quote ends
+        // what this check may call a name.
+        return long_name(&w[1..], limits, |b| matches!(b, b'>' | b'/' | b'"' | b'\''))
             .then(|| name_too_long(1, "an element", limits));
     }
     if w.starts_with(b"&") {
@@ -95,5 +99,12 @@ mod tests {
         assert_eq!(code_at("<?pi 56789?"), None);
         assert_eq!(code_at("<?pi 567890?"), Some((ErrorCode::TextTooLong, 10)));
         assert_eq!(code_at("<!DOCTYPE aaaaaaaaaaaaaaaaaaaaaaaa"), None);
+        // A `--` inside is the finished comment's error, whatever its length.
+        assert_eq!(code_at("<!--12--56789abcdef"), None);
+        assert_eq!(
+            code_at("<!--123456789abc--"),
+            Some((ErrorCode::TextTooLong, 12))
+        );
+        assert_eq!(code_at("<ab\"cdefgh"), None);
     }
 }
