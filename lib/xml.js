@@ -26,6 +26,10 @@ function nativeOptions(options) {
   }
   const onError = options.onError ?? 'throw';
   if (onError !== 'throw' && onError !== 'skip') throw optionError("`onError` must be 'throw' or 'skip'");
+  const encodingErrors = options.encodingErrors ?? 'fatal';
+  if (encodingErrors !== 'fatal' && encodingErrors !== 'replace') {
+    throw optionError("`encodingErrors` must be 'fatal' or 'replace'");
+  }
   return {
     select: selectors,
     tagged,
@@ -41,6 +45,7 @@ function nativeOptions(options) {
     namespaces: bool(options, 'namespaces', true),
     skipErrors: onError === 'skip',
     resume: resumeOptions(options.resumeFrom, select),
+    encodingErrors,
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
     maxDepth: positive(options, 'maxDepth', 256, MAX_XML_DEPTH),
     batchBytes: positive(options, 'batchBytes', 64 * 1024),

@@ -15,6 +15,7 @@ use napi::{Env, JsString, Task};
 use napi_derive::napi;
 
 use crate::pool::Pool;
+use crate::xml::encoding::EncodingErrors;
 use crate::xml::{Ancestor, BatchMeta, Resume, Status as RunStatus};
 use crate::{Engine, JsonFormat, JsonOptions, JsonParser, Limits, XmlOptions, XmlParser};
 
@@ -34,6 +35,8 @@ pub struct NativeXmlOptions {
     pub namespaces: bool,
     pub skip_errors: bool,
     pub resume: Option<NativeResume>,
+    /// `fatal` or `replace`.
+    pub encoding_errors: String,
     pub max_record_bytes: f64,
     pub max_depth: u32,
     pub batch_bytes: u32,
@@ -286,6 +289,10 @@ impl NativeParser {
                     })
                     .collect(),
             }),
+            encoding_errors: match o.encoding_errors.as_str() {
+                "replace" => EncodingErrors::Replace,
+                _ => EncodingErrors::Fatal,
+            },
             limits: Limits {
                 max_name_length: o.max_name_length as usize,
                 max_attributes: o.max_attributes as usize,

@@ -34,8 +34,10 @@ pub enum ErrorCode {
     InvalidDeclaration,
     /// A DOCTYPE in the wrong place.
     InvalidDoctype,
-    /// A declared or detected encoding other than UTF-8.
+    /// A declared encoding sluice cannot decode, or one that contradicts the byte order mark.
     UnsupportedEncoding,
+    /// Bytes the document's encoding does not define (with `encodingErrors: 'fatal'`).
+    Encoding,
     /// A record larger than `maxRecordBytes`.
     RecordTooLarge,
     /// Element nesting deeper than `maxDepth`.
@@ -81,6 +83,7 @@ impl ErrorCode {
             ErrorCode::InvalidDeclaration => "ERR_SLUICE_XML_INVALID_DECLARATION",
             ErrorCode::InvalidDoctype => "ERR_SLUICE_XML_INVALID_DOCTYPE",
             ErrorCode::UnsupportedEncoding => "ERR_SLUICE_UNSUPPORTED_ENCODING",
+            ErrorCode::Encoding => "ERR_SLUICE_XML_ENCODING",
             ErrorCode::RecordTooLarge => "ERR_SLUICE_RECORD_TOO_LARGE",
             ErrorCode::TooDeep => "ERR_SLUICE_TOO_DEEP",
             ErrorCode::NameTooLong => "ERR_SLUICE_XML_NAME_TOO_LONG",

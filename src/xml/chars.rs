@@ -6,6 +6,8 @@
 pub enum Bad {
     NotUtf8,
     Forbidden(u32),
+    /// Bytes the document's encoding does not define: decoding stopped here.
+    Undecodable,
 }
 
 /// Scans `s` for the first character XML forbids. Returns `Ok(valid_len)` where `valid_len`

@@ -10,6 +10,7 @@
 mod attrs;
 mod chars;
 mod checkpoint;
+pub mod encoding;
 mod namespaces;
 mod oversize;
 mod resync;
@@ -20,7 +21,7 @@ use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Position, Result};
 use crate::escape;
 use crate::input::Input;
 use crate::limits::{Limits, MAX_XML_DEPTH};
@@ -30,6 +31,7 @@ use crate::select::Selector;
 use crate::shape::{ShapeOptions, Tree};
 use attrs::{Fault, Span};
 use chars::{is_xml_space, Bad, Ref};
+use encoding::{Chosen, EncodingErrors, Source};
 use namespaces::{DeclError, Namespaces};
 
 pub use checkpoint::{Ancestor, BatchMeta, Resume};
@@ -56,6 +58,8 @@ pub struct XmlOptions {
     pub skip_errors: bool,
     /// Start just after a record of an earlier run instead of at the document start.
     pub resume: Option<Resume>,
+    /// Undecodable bytes in a non-UTF-8 document: an error, or U+FFFD.
+    pub encoding_errors: EncodingErrors,
     pub limits: Limits,
 }
 
@@ -76,6 +80,7 @@ impl Default for XmlOptions {
             namespaces: true,
             skip_errors: false,
             resume: None,
+            encoding_errors: EncodingErrors::Fatal,
             limits: Limits::default(),
         }
     }
@@ -130,7 +135,9 @@ enum Window {
 }
 
 pub struct XmlParser {
-    /// Fed bytes; `input.pos` of them are already turned into events.
+    /// Raw input: the encoding, and decoding into UTF-8 when it is not UTF-8.
+    source: Source,
+    /// Fed bytes as UTF-8; `input.pos` of them are already turned into events.
     input: Input,
     /// Bytes of `input.buf` checked by `chars::scan`.
     scanned: usize,
@@ -187,6 +194,7 @@ struct State {
     value: Vec<u8>,
 
     decl_at: u64,
+    encoding: Chosen,
     seen_root: bool,
     root_closed: bool,
     seen_doctype: bool,
@@ -287,6 +295,7 @@ impl XmlParser {
         };
         let out = input.pool.take(opts.limits.batch_bytes);
         let mut parser = XmlParser {
+            source: Source::new(opts.encoding_errors),
             input,
             scanned: 0,
             bad: None,
@@ -327,6 +336,7 @@ impl XmlParser {
                 spans: Vec::new(),
                 value: Vec::new(),
                 decl_at: 0,
+                encoding: Chosen::Utf8,
                 seen_root: false,
                 root_closed: false,
                 seen_doctype: false,
@@ -362,8 +372,16 @@ impl XmlParser {
     }
 
     pub fn feed_owned(&mut self, chunk: BytesMut) {
+        let end = self.input.base() + self.input.buf.len() as u64;
+        if let Some(utf8) = self.source.push(chunk, &mut self.input.pool, end) {
+            self.append(utf8);
+        }
+    }
+
+    fn append(&mut self, utf8: BytesMut) {
+        self.source.dropping(&self.input.buf[..self.input.pos]);
         // The scan state is relative to the held input, which loses its consumed front.
-        let dropped = self.input.append(chunk);
+        let dropped = self.input.append(utf8);
         self.scanned -= dropped;
         if let Some((b, _)) = &mut self.bad {
             *b -= dropped;
@@ -381,13 +399,39 @@ impl XmlParser {
         self.drive(true)
     }
 
+    /// The offset in the original input of offset `decoded` in the UTF-8 the engine parses
+    /// (the offsets `Fail`s, records and events are counted in). The same for UTF-8 input;
+    /// exact for US-ASCII, ISO-8859-1, single-byte encodings and UTF-16 as long as `decoded`
+    /// lies in input fed since the last `run`/`finish` consumed it (and at every chunk
+    /// boundary before that); estimated for multi-byte legacy encodings.
+    pub fn source_offset(&self, decoded: u64) -> u64 {
+        self.source.to_source(decoded, &self.input.buf)
+    }
+
+    /// Line and column of a decoded offset, with its offset in the original input.
+    fn position(&self, at: u64) -> Position {
+        let mut position = self.input.position(at);
+        position.offset = self.source_offset(at);
+        position
+    }
+
     fn drive(&mut self, at_eof: bool) -> Result<Status> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        if at_eof {
+            let end = self.input.base() + self.input.buf.len() as u64;
+            if let Some(utf8) = self.source.finish(&mut self.input.pool, end) {
+                self.append(utf8);
+            }
+        }
+        if let Some(e) = self.source.sniff_error() {
+            self.failed = Some(e.clone());
+            return Err(e.clone());
+        }
         let result = self.step(at_eof).map_err(|f| match f.known {
             Some(e) => e,
-            None => Error::new(f.code, f.message, self.input.position(f.at)),
+            None => Error::new(f.code, f.message, self.position(f.at)),
         });
         if let Err(e) = &result {
             self.failed = Some(e.clone());
@@ -418,6 +462,12 @@ impl XmlParser {
             match chars::scan(&self.input.buf[self.scanned..]) {
                 Ok(n) => self.scanned += n,
                 Err((at, why)) => self.bad = Some((self.scanned + at, why)),
+            }
+        }
+        if let (None, Some((at, _))) = (self.bad, self.source.undecodable()) {
+            // Decoding stopped there, so everything before it is all the engine will get.
+            if at == self.input.base() + self.scanned as u64 {
+                self.bad = Some((self.scanned, Bad::Undecodable));
             }
         }
         let base = self.input.base();
@@ -482,6 +532,11 @@ impl XmlParser {
             let at = base + b as u64;
             return Err(match why {
                 Bad::NotUtf8 => fail(at, ErrorCode::InvalidChar, "invalid UTF-8"),
+                Bad::Undecodable => fail(
+                    at,
+                    ErrorCode::Encoding,
+                    self.source.undecodable().map_or("", |(_, why)| why),
+                ),
                 Bad::Forbidden(c) => fail(
                     at,
                     ErrorCode::InvalidChar,
@@ -525,24 +580,14 @@ impl XmlParser {
         Ok(Status::Done)
     }
 
-    /// Sniffs the encoding and skips a UTF-8 byte order mark. Returns `false` until enough
-    /// bytes have arrived to tell.
+    /// Waits for the encoding to be known and skips a byte order mark (decoded UTF-16 keeps
+    /// its BOM as U+FEFF). Returns `false` until enough bytes have arrived to tell.
     fn start_document(&mut self, at_eof: bool) -> std::result::Result<bool, Fail> {
         let head = &self.input.buf[..self.input.buf.len().min(4)];
-        if head.len() < 4 && !at_eof {
+        if !self.source.settled() || (head.len() < 4 && !at_eof) {
             return Ok(false);
         }
-        let utf16 = head.starts_with(&[0xFF, 0xFE])
-            || head.starts_with(&[0xFE, 0xFF])
-            || head.starts_with(&[0x00, b'<', 0x00])
-            || head.starts_with(&[b'<', 0x00, b'?']);
-        if utf16 {
-            return Err(fail(
-                0,
-                ErrorCode::UnsupportedEncoding,
-                "the input is UTF-16; only UTF-8 is supported for now",
-            ));
-        }
+        self.st.encoding = self.source.chosen();
         if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
             self.input.pos = 3;
             self.scanned = 3;
@@ -708,7 +753,7 @@ impl XmlParser {
 
     pub fn stats(&self) -> Stats {
         Stats {
-            bytes: self.input.fed(),
+            bytes: self.source.fed(),
             records: self.st.records,
             batches: self.batches,
             pool_hits: self.input.pool.hits(),
@@ -1228,17 +1273,8 @@ impl State {
         }
         if let Some(enc) = d.encoding() {
             let enc = enc.map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
-            let lower = enc.to_ascii_lowercase();
-            if !matches!(lower.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
-                return Err(fail(
-                    at,
-                    ErrorCode::UnsupportedEncoding,
-                    format!(
-                        "declared encoding {:?} is not supported yet; only UTF-8 is",
-                        enc
-                    ),
-                ));
-            }
+            encoding::check_declared(&enc, self.encoding)
+                .map_err(|why| fail(at, ErrorCode::UnsupportedEncoding, why))?;
         }
         Ok(())
     }

@@ -67,7 +67,7 @@ impl XmlParser {
         (record_start, parent_depth, record): (u64, usize, Vec<u8>),
     ) {
         let base = self.input.base();
-        let error = Error::new(f.code, f.message, self.input.position(f.at));
+        let error = Error::new(f.code, f.message, self.position(f.at));
         let st = &mut self.st;
         let parent = st
             .stack

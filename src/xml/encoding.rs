@@ -1,0 +1,696 @@
+//! Input encodings. The engine only ever parses UTF-8, so this module finds out what a document
+//! is encoded in (byte order mark, then the XML declaration's `encoding=`) and turns every
+//! chunk into UTF-8 before the engine sees it. UTF-8 input is handed on as it came: no copy.
+//!
+//! Users seek in the original bytes, so decoded offsets are mapped back to source offsets:
+//! exactly for UTF-8, US-ASCII, ISO-8859-1, every single-byte encoding and UTF-16, whose
+//! characters have a width that follows from the character alone; estimated for the multi-byte
+//! legacy encodings (Shift_JIS, EUC-JP, GBK, Big5, ...), where it does not.
+
+use std::collections::VecDeque;
+
+use bytes::BytesMut;
+use encoding_rs::{
+    CoderResult, Decoder, DecoderResult, Encoding, GB18030, GBK, SHIFT_JIS, UTF_16BE, UTF_16LE,
+    UTF_8,
+};
+
+use crate::error::{Error, ErrorCode, Position};
+use crate::pool::Pool;
+
+/// What to do with bytes the document's encoding does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncodingErrors {
+    /// Stop with `ERR_SLUICE_XML_ENCODING`.
+    #[default]
+    Fatal,
+    /// Put U+FFFD in their place and go on.
+    Replace,
+}
+
+/// The encoding a document was found to be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chosen {
+    Utf8,
+    /// Strict 7-bit ASCII: WHATWG reads the label as windows-1252, XML means ASCII.
+    Ascii,
+    /// True ISO-8859-1 (0x80–0x9F are C1 controls), not WHATWG's windows-1252 alias.
+    Latin1,
+    Utf16(&'static Encoding),
+    Other(&'static Encoding),
+}
+
+impl Chosen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Chosen::Utf8 => "UTF-8",
+            Chosen::Ascii => "US-ASCII",
+            Chosen::Latin1 => "ISO-8859-1",
+            Chosen::Utf16(e) | Chosen::Other(e) => e.name(),
+        }
+    }
+}
+
+/// What a declared label stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Utf8,
+    /// `UTF-16` (`None`: either byte order) or an explicit `UTF-16LE`/`UTF-16BE`.
+    Utf16(Option<&'static Encoding>),
+    Ascii,
+    Latin1,
+    Other(&'static Encoding),
+}
+
+fn resolve(label: &str) -> Option<Label> {
+    let l = label.trim().to_ascii_lowercase();
+    const ASCII: &[&str] = &[
+        "us-ascii",
+        "ascii",
+        "iso-ir-6",
+        "ansi_x3.4-1968",
+        "ansi_x3.4-1986",
+        "iso_646.irv:1991",
+        "iso646-us",
+        "us",
+        "ibm367",
+        "cp367",
+        "csascii",
+    ];
+    const LATIN1: &[&str] = &[
+        "iso-8859-1",
+        "iso8859-1",
+        "iso_8859-1",
+        "iso_8859-1:1987",
+        "iso88591",
+        "latin1",
+        "l1",
+        "iso-ir-100",
+        "cp819",
+        "ibm819",
+        "csisolatin1",
+    ];
+    if ASCII.contains(&l.as_str()) {
+        return Some(Label::Ascii);
+    }
+    if LATIN1.contains(&l.as_str()) {
+        return Some(Label::Latin1);
+    }
+    if matches!(
+        l.as_str(),
+        "utf-16" | "utf16" | "unicode" | "ucs-2" | "iso-10646-ucs-2"
+    ) {
+        return Some(Label::Utf16(None));
+    }
+    // The replacement encoding stands for ISO-2022-KR, HZ and friends: nothing to decode with.
+    let e = Encoding::for_label_no_replacement(l.as_bytes())?;
+    Some(if e == UTF_8 {
+        Label::Utf8
+    } else if e == UTF_16LE || e == UTF_16BE {
+        Label::Utf16(Some(e))
+    } else {
+        Label::Other(e)
+    })
+}
+
+/// Checks a declared encoding against the one the document was decoded with. Sniffing has
+/// normally settled this already; this catches declarations it could not read (over-long ones).
+pub fn check_declared(label: &str, chosen: Chosen) -> Result<(), String> {
+    let ok = match (resolve(label), chosen) {
+        (None, _) => return Err(unsupported(label)),
+        (Some(Label::Utf8 | Label::Ascii), Chosen::Utf8) => true,
+        (Some(Label::Utf16(None)), Chosen::Utf16(_)) => true,
+        (Some(Label::Utf16(Some(a))), Chosen::Utf16(b)) => a == b,
+        (Some(Label::Ascii), Chosen::Ascii) | (Some(Label::Latin1), Chosen::Latin1) => true,
+        (Some(Label::Other(a)), Chosen::Other(b)) => a == b,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "declared encoding {label:?} differs from the {} the document was read as",
+            chosen.name()
+        ))
+    }
+}
+
+fn unsupported(label: &str) -> String {
+    format!("declared encoding {label:?} is not supported")
+}
+
+/// A problem found while decoding, at an exact decoded and source offset.
+#[derive(Debug, Clone)]
+struct Undecodable {
+    dec: u64,
+    src: u64,
+    message: String,
+}
+
+enum Stage {
+    /// Raw bytes held until the BOM and declaration have told the encoding.
+    Sniffing(BytesMut),
+    Passthrough,
+    Decoding(Transcoder),
+    /// Decoding stopped at undecodable bytes; later input is only counted.
+    Stopped,
+}
+
+/// The raw side of the input: sniffs, decodes, and maps decoded offsets back.
+pub(crate) struct Source {
+    stage: Stage,
+    errors: EncodingErrors,
+    chosen: Chosen,
+    /// Raw bytes fed.
+    fed: u64,
+    /// Raw bytes handed to the decoder.
+    consumed: u64,
+    finished: bool,
+    sniff_error: Option<Error>,
+    undecodable: Option<Undecodable>,
+    /// Exact (decoded, source) offsets of the start of the held decoded input, and of earlier
+    /// starts, oldest first, for offsets already dropped.
+    sync: (u64, u64),
+    history: VecDeque<(u64, u64)>,
+}
+
+/// Sync points kept for offsets before the held input.
+const HISTORY: usize = 4096;
+/// A declaration longer than this is not read by the sniffer (the parser still checks it).
+const MAX_DECL_UNITS: usize = 1024;
+
+impl Source {
+    pub(crate) fn new(errors: EncodingErrors) -> Self {
+        Source {
+            stage: Stage::Sniffing(BytesMut::new()),
+            errors,
+            chosen: Chosen::Utf8,
+            fed: 0,
+            consumed: 0,
+            finished: false,
+            sniff_error: None,
+            undecodable: None,
+            sync: (0, 0),
+            history: VecDeque::new(),
+        }
+    }
+
+    /// Takes one raw chunk. Returns UTF-8 to append to the input, if any; `dec_end` is the
+    /// decoded offset that text will start at.
+    pub(crate) fn push(
+        &mut self,
+        chunk: BytesMut,
+        pool: &mut Pool,
+        dec_end: u64,
+    ) -> Option<BytesMut> {
+        self.fed += chunk.len() as u64;
+        match &mut self.stage {
+            Stage::Passthrough => Some(chunk),
+            Stage::Decoding(_) => self.decode(chunk, false, pool, dec_end),
+            Stage::Stopped => {
+                pool.give(chunk);
+                None
+            }
+            Stage::Sniffing(held) => {
+                if held.is_empty() {
+                    pool.give(std::mem::replace(held, chunk));
+                } else {
+                    held.extend_from_slice(&chunk);
+                    pool.give(chunk);
+                }
+                self.sniff(false, pool, dec_end)
+            }
+        }
+    }
+
+    /// End of input: whatever sniffing or a decoder still holds. Only acts once.
+    pub(crate) fn finish(&mut self, pool: &mut Pool, dec_end: u64) -> Option<BytesMut> {
+        if self.finished {
+            return None;
+        }
+        self.finished = true;
+        match self.stage {
+            Stage::Sniffing(_) => self.sniff(true, pool, dec_end),
+            Stage::Decoding(_) => self.decode(BytesMut::new(), true, pool, dec_end),
+            Stage::Passthrough | Stage::Stopped => None,
+        }
+    }
+
+    /// Whether the encoding is known (and the engine may start).
+    pub(crate) fn settled(&self) -> bool {
+        !matches!(self.stage, Stage::Sniffing(_))
+    }
+
+    pub(crate) fn chosen(&self) -> Chosen {
+        self.chosen
+    }
+
+    pub(crate) fn fed(&self) -> u64 {
+        self.fed
+    }
+
+    /// An unusable declared encoding, positioned in the source.
+    pub(crate) fn sniff_error(&self) -> Option<&Error> {
+        self.sniff_error.as_ref()
+    }
+
+    /// The decoded offset at which undecodable bytes stopped decoding, and why.
+    pub(crate) fn undecodable(&self) -> Option<(u64, &str)> {
+        self.undecodable
+            .as_ref()
+            .map(|u| (u.dec, u.message.as_str()))
+    }
+
+    /// Accounts for decoded input about to be dropped from the front of the held input.
+    pub(crate) fn dropping(&mut self, dropped: &[u8]) {
+        if self.is_identity() || dropped.is_empty() {
+            return;
+        }
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(self.sync);
+        self.sync.0 += dropped.len() as u64;
+        self.sync.1 += self.width(dropped);
+    }
+
+    /// The source offset of decoded offset `dec`; `held` is the decoded input from the last
+    /// sync point (`sync.0`) on.
+    pub(crate) fn to_source(&self, dec: u64, held: &[u8]) -> u64 {
+        if self.is_identity() {
+            return dec;
+        }
+        if let Some(u) = &self.undecodable {
+            if u.dec == dec {
+                return u.src;
+            }
+        }
+        let (d0, s0) = self.sync;
+        if dec >= d0 {
+            let rel = usize::try_from(dec - d0)
+                .unwrap_or(usize::MAX)
+                .min(held.len());
+            return s0 + self.width(&held[..rel]) + (dec - d0 - rel as u64);
+        }
+        // Dropped already: exact at the sync points, proportional between them.
+        let next = self.history.iter().position(|&(d, _)| d > dec);
+        let (a, b) = match next {
+            Some(0) => return self.history.front().map_or(dec, |&(_, s)| s),
+            Some(i) => (self.history[i - 1], self.history[i]),
+            None => (self.history.back().copied().unwrap_or((0, 0)), self.sync),
+        };
+        let span = (b.0 - a.0).max(1);
+        a.1 + (dec - a.0) * (b.1 - a.1) / span
+    }
+
+    fn is_identity(&self) -> bool {
+        matches!(self.chosen, Chosen::Utf8)
+    }
+
+    /// Source bytes taken by the decoded text `s`.
+    fn width(&self, s: &[u8]) -> u64 {
+        match self.chosen {
+            Chosen::Utf8 => s.len() as u64,
+            Chosen::Ascii | Chosen::Latin1 => lead_bytes(s),
+            Chosen::Other(e) if e.is_single_byte() => lead_bytes(s),
+            Chosen::Utf16(_) => {
+                // Characters beyond the BMP take four UTF-8 bytes and a surrogate pair.
+                s.iter()
+                    .map(|&b| match b {
+                        0xF0.. => 4,
+                        0x80..=0xBF => 0,
+                        _ => 2,
+                    })
+                    .sum()
+            }
+            Chosen::Other(e) => valid_prefix(s).chars().map(|c| legacy_width(e, c)).sum(),
+        }
+    }
+
+    fn sniff(&mut self, at_eof: bool, pool: &mut Pool, dec_end: u64) -> Option<BytesMut> {
+        let Stage::Sniffing(held) = &self.stage else {
+            return None;
+        };
+        let decision = match sniff(held, at_eof) {
+            Sniff::Wait => return None,
+            Sniff::Decided(d) => d,
+        };
+        let held = match std::mem::replace(&mut self.stage, Stage::Passthrough) {
+            Stage::Sniffing(h) => h,
+            _ => BytesMut::new(),
+        };
+        match decision {
+            Err(e) => {
+                self.sniff_error = Some(e);
+                self.stage = Stage::Stopped;
+                pool.give(held);
+                None
+            }
+            Ok(Chosen::Utf8) => Some(held),
+            Ok(chosen) => {
+                self.chosen = chosen;
+                self.stage = Stage::Decoding(Transcoder::new(chosen));
+                self.decode(held, at_eof, pool, dec_end)
+            }
+        }
+    }
+
+    fn decode(
+        &mut self,
+        chunk: BytesMut,
+        last: bool,
+        pool: &mut Pool,
+        dec_end: u64,
+    ) -> Option<BytesMut> {
+        let Stage::Decoding(t) = &mut self.stage else {
+            pool.give(chunk);
+            return None;
+        };
+        let (out, fault) = t.decode(&chunk, last, self.errors, pool);
+        if let Some(f) = fault {
+            self.undecodable = Some(Undecodable {
+                dec: dec_end + out.len() as u64,
+                src: (self.consumed + f.read as u64).saturating_sub(f.back as u64),
+                message: f.message,
+            });
+            self.stage = Stage::Stopped;
+        }
+        self.consumed += chunk.len() as u64;
+        pool.give(chunk);
+        Some(out)
+    }
+}
+
+/// Counts characters by their UTF-8 lead bytes.
+fn lead_bytes(s: &[u8]) -> u64 {
+    s.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
+}
+
+fn valid_prefix(s: &[u8]) -> &str {
+    match std::str::from_utf8(s) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&s[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// Estimated source width of `c` in a multi-byte legacy encoding: ASCII is one byte
+/// everywhere, most other characters two. Exceptions not modelled: JIS X 0212 in EUC-JP
+/// (three bytes), ISO-2022-JP escape sequences, Big5 pairs that decode to two characters,
+/// BMP characters outside GBK in gb18030 (four bytes).
+fn legacy_width(e: &'static Encoding, c: char) -> u64 {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return 1;
+    }
+    if e == SHIFT_JIS && (cp == 0x80 || (0xFF61..=0xFF9F).contains(&cp)) {
+        return 1;
+    }
+    if (e == GB18030 || e == GBK) && cp > 0xFFFF {
+        return 4;
+    }
+    2
+}
+
+enum Sniff {
+    Wait,
+    Decided(Result<Chosen, Error>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Utf8Bom,
+    Utf16(&'static Encoding),
+    Bytes,
+}
+
+/// Reads the BOM and declaration from the first bytes, in their own code units (bytes, or
+/// 16-bit units for UTF-16), which is all the declaration needs: it is ASCII.
+fn sniff(h: &[u8], at_eof: bool) -> Sniff {
+    if h.len() < 4 && !at_eof {
+        return Sniff::Wait;
+    }
+    let (family, bom) = match h {
+        [0xEF, 0xBB, 0xBF, ..] => (Family::Utf8Bom, 3),
+        [0xFF, 0xFE, ..] => (Family::Utf16(UTF_16LE), 2),
+        [0xFE, 0xFF, ..] => (Family::Utf16(UTF_16BE), 2),
+        [b'<', 0, b'?', 0, ..] => (Family::Utf16(UTF_16LE), 0),
+        [0, b'<', 0, b'?', ..] => (Family::Utf16(UTF_16BE), 0),
+        _ => (Family::Bytes, 0),
+    };
+    let unit_len = if matches!(family, Family::Utf16(_)) {
+        2
+    } else {
+        1
+    };
+    let body = h.get(bom..).unwrap_or_default();
+    let units: Vec<u8> = body
+        .chunks_exact(unit_len)
+        .map(|u| match (family, u) {
+            (Family::Utf16(e), &[a, b]) => {
+                let v = if e == UTF_16LE {
+                    u16::from_le_bytes([a, b])
+                } else {
+                    u16::from_be_bytes([a, b])
+                };
+                u8::try_from(v).ok().filter(u8::is_ascii).unwrap_or(0xFF)
+            }
+            (_, u) => u.first().copied().unwrap_or(0),
+        })
+        .take(MAX_DECL_UNITS)
+        .collect();
+    let label = match read_label(&units, at_eof || units.len() >= MAX_DECL_UNITS) {
+        None => return Sniff::Wait,
+        Some(label) => label,
+    };
+    let chosen = decide(family, label.as_ref().map(|(l, _)| l.as_str()));
+    Sniff::Decided(chosen.map_err(|why| {
+        let at = label.as_ref().map_or(0, |(_, at)| *at);
+        let before = units.get(..at).unwrap_or_default();
+        let line_start = before.iter().rposition(|&u| u == b'\n').map(|i| i + 1);
+        let bom_column = u64::from(bom > 0 && line_start.is_none());
+        let position = Position {
+            offset: (bom + at * unit_len) as u64,
+            line: 1 + before.iter().filter(|&&u| u == b'\n').count() as u64,
+            column: 1 + bom_column + (at - line_start.unwrap_or(0)) as u64,
+        };
+        Error::new(ErrorCode::UnsupportedEncoding, why, position)
+    }))
+}
+
+/// The `encoding=` value of a declaration at the start of `units`, with its unit index:
+/// `Some(None)` when there is no declaration or it has no encoding, `None` until the
+/// declaration has arrived (unless `give_up`).
+fn read_label(units: &[u8], give_up: bool) -> Option<Option<(String, usize)>> {
+    const OPEN: &[u8] = b"<?xml";
+    let n = units.len().min(OPEN.len());
+    if units[..n] != OPEN[..n] {
+        return Some(None);
+    }
+    match units.get(OPEN.len()) {
+        None => return if give_up { Some(None) } else { None },
+        Some(b' ' | b'\t' | b'\r' | b'\n') => {}
+        Some(_) => return Some(None),
+    }
+    let Some(end) = memchr::memmem::find(units, b"?>") else {
+        return if give_up { Some(None) } else { None };
+    };
+    let decl = &units[..end];
+    let Some(k) = memchr::memmem::find(decl, b"encoding") else {
+        return Some(None);
+    };
+    let mut i = k + b"encoding".len();
+    let skip_space = |i: &mut usize| {
+        while matches!(decl.get(*i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            *i += 1;
+        }
+    };
+    skip_space(&mut i);
+    if decl.get(i) != Some(&b'=') {
+        return Some(None);
+    }
+    i += 1;
+    skip_space(&mut i);
+    let Some(&quote @ (b'"' | b'\'')) = decl.get(i) else {
+        return Some(None);
+    };
+    let start = i + 1;
+    let Some(len) = decl
+        .get(start..)
+        .and_then(|r| r.iter().position(|&u| u == quote))
+    else {
+        return Some(None);
+    };
+    let label = String::from_utf8_lossy(&decl[start..start + len]).into_owned();
+    Some(Some((label, start)))
+}
+
+fn decide(family: Family, label: Option<&str>) -> Result<Chosen, String> {
+    let resolved = match label {
+        None => None,
+        Some(l) => Some(resolve(l).ok_or_else(|| unsupported(l))?),
+    };
+    let contradiction = |what: &str| {
+        format!(
+            "declared encoding {:?} contradicts the {what}",
+            label.unwrap_or_default()
+        )
+    };
+    match (family, resolved) {
+        (Family::Utf8Bom, None | Some(Label::Utf8 | Label::Ascii)) => Ok(Chosen::Utf8),
+        (Family::Utf8Bom, Some(_)) => Err(contradiction("UTF-8 byte order mark")),
+        (Family::Utf16(e), None | Some(Label::Utf16(None))) => Ok(Chosen::Utf16(e)),
+        (Family::Utf16(e), Some(Label::Utf16(Some(d)))) if d == e => Ok(Chosen::Utf16(e)),
+        (Family::Utf16(e), Some(_)) => Err(contradiction(&format!("{} byte order", e.name()))),
+        (Family::Bytes, None | Some(Label::Utf8)) => Ok(Chosen::Utf8),
+        (Family::Bytes, Some(Label::Utf16(_))) => Err(contradiction("bytes, which are not UTF-16")),
+        (Family::Bytes, Some(Label::Ascii)) => Ok(Chosen::Ascii),
+        (Family::Bytes, Some(Label::Latin1)) => Ok(Chosen::Latin1),
+        (Family::Bytes, Some(Label::Other(e))) => Ok(Chosen::Other(e)),
+    }
+}
+
+/// Undecodable bytes: the decoder stopped after reading `read` bytes of the chunk, `back`
+/// of which (counted back from there) start the bad sequence.
+struct Fault {
+    read: usize,
+    back: usize,
+    message: String,
+}
+
+enum Transcoder {
+    Ascii,
+    Latin1,
+    Rs(Decoder),
+    /// A decoder given its last input must not be called again.
+    Done,
+}
+
+impl Transcoder {
+    fn new(chosen: Chosen) -> Self {
+        match chosen {
+            Chosen::Ascii => Transcoder::Ascii,
+            Chosen::Latin1 => Transcoder::Latin1,
+            Chosen::Utf16(e) | Chosen::Other(e) => {
+                Transcoder::Rs(e.new_decoder_without_bom_handling())
+            }
+            Chosen::Utf8 => Transcoder::Done,
+        }
+    }
+
+    fn decode(
+        &mut self,
+        src: &[u8],
+        last: bool,
+        errors: EncodingErrors,
+        pool: &mut Pool,
+    ) -> (BytesMut, Option<Fault>) {
+        match self {
+            Transcoder::Ascii => {
+                let mut out = pool.take(src.len());
+                let mut rest = src;
+                while let Some(i) = rest.iter().position(|&b| b >= 0x80) {
+                    out.extend_from_slice(&rest[..i]);
+                    if errors == EncodingErrors::Fatal {
+                        let message = format!("byte 0x{:02X} is not US-ASCII", rest[i]);
+                        let read = src.len() - rest.len() + i + 1;
+                        return (
+                            out,
+                            Some(Fault {
+                                read,
+                                back: 1,
+                                message,
+                            }),
+                        );
+                    }
+                    out.extend_from_slice("\u{FFFD}".as_bytes());
+                    rest = &rest[i + 1..];
+                }
+                out.extend_from_slice(rest);
+                (out, None)
+            }
+            Transcoder::Latin1 => {
+                let mut out = pool.take(src.len() * 2);
+                for &b in src {
+                    if b < 0x80 {
+                        out.extend_from_slice(&[b]);
+                    } else {
+                        out.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                    }
+                }
+                (out, None)
+            }
+            Transcoder::Rs(d) => {
+                let result = decode_rs(d, src, last, errors, pool);
+                if last {
+                    *self = Transcoder::Done;
+                }
+                result
+            }
+            Transcoder::Done => (pool.take(0), None),
+        }
+    }
+}
+
+fn decode_rs(
+    d: &mut Decoder,
+    src: &[u8],
+    last: bool,
+    errors: EncodingErrors,
+    pool: &mut Pool,
+) -> (BytesMut, Option<Fault>) {
+    let room = |d: &Decoder, n: usize| {
+        let max = match errors {
+            EncodingErrors::Fatal => d.max_utf8_buffer_length_without_replacement(n),
+            EncodingErrors::Replace => d.max_utf8_buffer_length(n),
+        };
+        max.unwrap_or(n.saturating_mul(3)).max(16)
+    };
+    let mut out = pool.take(room(d, src.len()));
+    let (mut read, mut written) = (0, 0);
+    loop {
+        let want = written + room(d, src.len() - read);
+        if out.len() < want {
+            out.resize(want, 0);
+        }
+        let (src_rest, dst_rest) = (&src[read..], &mut out[written..]);
+        let (result, r, w) = match errors {
+            EncodingErrors::Fatal => d.decode_to_utf8_without_replacement(src_rest, dst_rest, last),
+            EncodingErrors::Replace => {
+                let (res, r, w, _) = d.decode_to_utf8(src_rest, dst_rest, last);
+                let res = match res {
+                    CoderResult::InputEmpty => DecoderResult::InputEmpty,
+                    CoderResult::OutputFull => DecoderResult::OutputFull,
+                };
+                (res, r, w)
+            }
+        };
+        read += r;
+        written += w;
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => continue,
+            DecoderResult::Malformed(bad, extra) => {
+                out.truncate(written);
+                let back = usize::from(bad) + usize::from(extra);
+                let seen = &src[read.saturating_sub(back)..read.saturating_sub(usize::from(extra))];
+                let bytes: Vec<String> = seen.iter().map(|b| format!("0x{b:02X}")).collect();
+                let name = d.encoding().name();
+                let message = match bytes.len() {
+                    0 => format!("a byte sequence is not valid {name}"),
+                    1 => format!("byte {} is not valid {name}", bytes.join(" ")),
+                    _ => format!("bytes {} are not valid {name}", bytes.join(" ")),
+                };
+                return (
+                    out,
+                    Some(Fault {
+                        read,
+                        back,
+                        message,
+                    }),
+                );
+            }
+        }
+    }
+    out.truncate(written);
+    (out, None)
+}
