@@ -28,8 +28,8 @@ const CASES = [
   ['bare ampersand', '<r><a>1 & 2</a></r>', 'ERR_SLUICE_XML_INVALID_REFERENCE', 1, 9, 8, 0],
   ['double hyphen in a comment', '<r><!-- a -- b --></r>', 'ERR_SLUICE_XML_SYNTAX', 1, 11, 10, 0],
   ['declaration not at the start', '\n<?xml version="1.0"?><r/>', 'ERR_SLUICE_XML_INVALID_DECLARATION', 2, 1, 1, 0],
-  ['declared encoding other than UTF-8', '<?xml version="1.0" encoding="ISO-8859-1"?><r/>', 'ERR_SLUICE_UNSUPPORTED_ENCODING', 1, 1, 0, 0],
-  ['UTF-16 input', Buffer.from('\ufeff<r/>', 'utf16le'), 'ERR_SLUICE_UNSUPPORTED_ENCODING', 1, 1, 0, 0],
+  ['unknown declared encoding', '<?xml version="1.0" encoding="x-unknown"?><r/>', 'ERR_SLUICE_UNSUPPORTED_ENCODING', 1, 31, 30, 0],
+  ['byte undefined in the declared encoding', '<?xml version="1.0" encoding="US-ASCII"?><r><a>1</a><a>\u00e9</a></r>', 'ERR_SLUICE_XML_ENCODING', 1, 56, 55, 1],
   ['no root element', '<!-- only a comment -->', 'ERR_SLUICE_XML_NO_ROOT', 1, 24, 23, 0],
   ['invalid element name', '<r><1a/></r>', 'ERR_SLUICE_XML_SYNTAX', 1, 5, 4, 0],
 ];

@@ -168,12 +168,16 @@ pub(crate) struct Source {
     finished: bool,
     sniff_error: Option<Error>,
     undecodable: Option<Undecodable>,
+    /// The last raw bytes decoded, to name a bad sequence begun in an earlier chunk.
+    tail: Vec<u8>,
     /// Exact (decoded, source) offsets of the start of the held decoded input, and of earlier
     /// starts, oldest first, for offsets already dropped.
     sync: (u64, u64),
     history: VecDeque<(u64, u64)>,
 }
 
+/// Longest malformed sequence encoding_rs reports, with the bytes read after it.
+const TAIL: usize = 8;
 /// Sync points kept for offsets before the held input.
 const HISTORY: usize = 4096;
 /// A declaration longer than this is not read by the sniffer (the parser still checks it).
@@ -190,6 +194,7 @@ impl Source {
             finished: false,
             sniff_error: None,
             undecodable: None,
+            tail: Vec::new(),
             sync: (0, 0),
             history: VecDeque::new(),
         }
@@ -368,16 +373,36 @@ impl Source {
         };
         let (out, fault) = t.decode(&chunk, last, self.errors, pool);
         if let Some(f) = fault {
+            // The bad sequence, and the bytes read after it, may have begun in earlier chunks.
+            let mut seen = self.tail.clone();
+            seen.extend_from_slice(chunk.get(..f.read).unwrap_or_default());
+            let end = seen.len().saturating_sub(f.extra);
+            let start = end.saturating_sub(f.bad);
+            let seen_at = self.consumed.saturating_sub(self.tail.len() as u64);
             self.undecodable = Some(Undecodable {
                 dec: dec_end + out.len() as u64,
-                src: (self.consumed + f.read as u64).saturating_sub(f.back as u64),
-                message: f.message,
+                src: seen_at + start as u64,
+                message: undecodable_message(seen.get(start..end).unwrap_or_default(), self.chosen),
             });
             self.stage = Stage::Stopped;
         }
         self.consumed += chunk.len() as u64;
+        // Keep the last TAIL raw bytes seen, across chunks of any size.
+        self.tail
+            .extend_from_slice(&chunk[chunk.len().saturating_sub(TAIL)..]);
+        let excess = self.tail.len().saturating_sub(TAIL);
+        self.tail.drain(..excess);
         pool.give(chunk);
         Some(out)
+    }
+}
+
+fn undecodable_message(bytes: &[u8], chosen: Chosen) -> String {
+    let hex: Vec<String> = bytes.iter().map(|b| format!("0x{b:02X}")).collect();
+    let name = chosen.name();
+    match hex.len() {
+        1 => format!("byte {} is not valid {name}", hex.join(" ")),
+        _ => format!("bytes {} are not valid {name}", hex.join(" ")),
     }
 }
 
@@ -433,8 +458,10 @@ fn sniff(h: &[u8], at_eof: bool) -> Sniff {
         [0xEF, 0xBB, 0xBF, ..] => (Family::Utf8Bom, 3),
         [0xFF, 0xFE, ..] => (Family::Utf16(UTF_16LE), 2),
         [0xFE, 0xFF, ..] => (Family::Utf16(UTF_16BE), 2),
-        [b'<', 0, b'?', 0, ..] => (Family::Utf16(UTF_16LE), 0),
-        [0, b'<', 0, b'?', ..] => (Family::Utf16(UTF_16BE), 0),
+        // `<?` as XML's appendix F has it, or any other `<` and ASCII character: NUL is never
+        // valid XML, so no UTF-8 document starts like this.
+        [b'<', 0, c, 0, ..] if *c != 0 => (Family::Utf16(UTF_16LE), 0),
+        [0, b'<', 0, c, ..] if *c != 0 => (Family::Utf16(UTF_16BE), 0),
         _ => (Family::Bytes, 0),
     };
     let unit_len = if matches!(family, Family::Utf16(_)) {
@@ -549,12 +576,13 @@ fn decide(family: Family, label: Option<&str>) -> Result<Chosen, String> {
     }
 }
 
-/// Undecodable bytes: the decoder stopped after reading `read` bytes of the chunk, `back`
-/// of which (counted back from there) start the bad sequence.
+/// Undecodable bytes: the decoder stopped after reading `read` bytes of the chunk; the bad
+/// sequence is `bad` bytes long (possibly begun in an earlier chunk) and `extra` bytes
+/// after it were read too.
 struct Fault {
     read: usize,
-    back: usize,
-    message: String,
+    bad: usize,
+    extra: usize,
 }
 
 enum Transcoder {
@@ -591,14 +619,13 @@ impl Transcoder {
                 while let Some(i) = rest.iter().position(|&b| b >= 0x80) {
                     out.extend_from_slice(&rest[..i]);
                     if errors == EncodingErrors::Fatal {
-                        let message = format!("byte 0x{:02X} is not US-ASCII", rest[i]);
                         let read = src.len() - rest.len() + i + 1;
                         return (
                             out,
                             Some(Fault {
                                 read,
-                                back: 1,
-                                message,
+                                bad: 1,
+                                extra: 0,
                             }),
                         );
                     }
@@ -671,26 +698,331 @@ fn decode_rs(
             DecoderResult::OutputFull => continue,
             DecoderResult::Malformed(bad, extra) => {
                 out.truncate(written);
-                let back = usize::from(bad) + usize::from(extra);
-                let seen = &src[read.saturating_sub(back)..read.saturating_sub(usize::from(extra))];
-                let bytes: Vec<String> = seen.iter().map(|b| format!("0x{b:02X}")).collect();
-                let name = d.encoding().name();
-                let message = match bytes.len() {
-                    0 => format!("a byte sequence is not valid {name}"),
-                    1 => format!("byte {} is not valid {name}", bytes.join(" ")),
-                    _ => format!("bytes {} are not valid {name}", bytes.join(" ")),
-                };
-                return (
-                    out,
-                    Some(Fault {
-                        read,
-                        back,
-                        message,
-                    }),
-                );
+                let (bad, extra) = (usize::from(bad), usize::from(extra));
+                return (out, Some(Fault { read, bad, extra }));
             }
         }
     }
     out.truncate(written);
     (out, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::{Status, XmlOptions, XmlParser};
+    use serde_json::{json, Value};
+
+    fn opts(errors: EncodingErrors) -> XmlOptions {
+        XmlOptions {
+            select: vec!["a".into()],
+            encoding_errors: errors,
+            ..XmlOptions::default()
+        }
+    }
+
+    /// Feeds `doc` in chunks of `size`; the records and the error, if any.
+    fn parse(doc: &[u8], size: usize, errors: EncodingErrors) -> (Vec<Value>, Option<Error>) {
+        let mut p = XmlParser::new(opts(errors)).unwrap();
+        let mut records = Vec::new();
+        let mut result = Ok(Status::NeedInput);
+        for chunk in doc.chunks(size.max(1)) {
+            p.feed(chunk);
+            result = drain(&mut p, false, &mut records);
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            result = drain(&mut p, true, &mut records);
+        }
+        (records, result.err())
+    }
+
+    fn drain(p: &mut XmlParser, eof: bool, records: &mut Vec<Value>) -> Result<Status, Error> {
+        loop {
+            let r = if eof { p.finish() } else { p.run() };
+            while let Some(b) = p.take_batch() {
+                let v: Vec<Value> = serde_json::from_slice(&b).unwrap();
+                records.extend(v);
+            }
+            if r != Ok(Status::BatchReady) {
+                return r;
+            }
+        }
+    }
+
+    /// Records of `doc`, checked to be the same for every chunking.
+    fn records(doc: &[u8]) -> Vec<Value> {
+        let (whole, e) = parse(doc, usize::MAX, EncodingErrors::Fatal);
+        assert!(e.is_none(), "{e:?}");
+        for size in [1, 2, 3, 5, 7] {
+            let (r, e) = parse(doc, size, EncodingErrors::Fatal);
+            assert!(e.is_none(), "chunks of {size}: {e:?}");
+            assert_eq!(r, whole, "chunks of {size}");
+        }
+        whole
+    }
+
+    fn error(doc: &[u8], errors: EncodingErrors) -> (Vec<Value>, Error) {
+        let (r, e) = parse(doc, usize::MAX, errors);
+        let e = e.expect("an error");
+        for size in [1, 2, 3] {
+            let (r2, e2) = parse(doc, size, errors);
+            assert_eq!(e2.as_ref(), Some(&e), "chunks of {size}");
+            assert_eq!(r2, r, "chunks of {size}");
+        }
+        (r, e)
+    }
+
+    fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
+        let bom = bom.then_some('\u{FEFF}');
+        bom.into_iter()
+            .collect::<String>()
+            .encode_utf16()
+            .chain(s.encode_utf16())
+            .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+            .collect()
+    }
+
+    fn encoded(label: &str, body: &str) -> Vec<u8> {
+        let e = Encoding::for_label(label.as_bytes()).unwrap();
+        let doc = format!("<?xml version=\"1.0\" encoding=\"{label}\"?>\n{body}");
+        let (bytes, _, unmappable) = e.encode(&doc);
+        assert!(!unmappable, "{label} cannot encode {body}");
+        bytes.into_owned()
+    }
+
+    const BODY: &str = "<r>\n<a k=\"é€ж\">x😀y</a><a>Ωж</a></r>";
+
+    fn expected() -> Vec<Value> {
+        vec![json!({"@_k": "é€ж", "#text": "x😀y"}), json!("Ωж")]
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        let decl = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>";
+        for le in [true, false] {
+            for bom in [true, false] {
+                let doc = utf16(&format!("{decl}{BODY}"), le, bom);
+                assert_eq!(records(&doc), expected(), "le {le} bom {bom}");
+            }
+            // A BOM alone is enough, and so is `<` then an ASCII character.
+            assert_eq!(records(&utf16(BODY, le, true)), expected());
+            assert_eq!(records(&utf16(BODY, le, false)), expected());
+            // A declaration naming the byte order must agree with the BOM.
+            let named = if le { "UTF-16LE" } else { "UTF-16BE" };
+            let doc = utf16(
+                &format!("<?xml version='1.0' encoding='{named}'?>{BODY}"),
+                le,
+                true,
+            );
+            assert_eq!(records(&doc), expected());
+        }
+    }
+
+    #[test]
+    fn legacy_encodings_by_declaration() {
+        let cases = [
+            (
+                "windows-1252",
+                "<r><a k=\"é€\">Œ‰</a></r>",
+                json!({"@_k": "é€", "#text": "Œ‰"}),
+            ),
+            ("KOI8-R", "<r><a>Привет</a></r>", json!("Привет")),
+            ("ISO-8859-2", "<r><a>Łódź</a></r>", json!("Łódź")),
+            ("windows-1251", "<r><a>Ёж</a></r>", json!("Ёж")),
+            (
+                "Shift_JIS",
+                "<r><a k=\"ｶﾀｶﾅ\">日本語</a></r>",
+                json!({"@_k": "ｶﾀｶﾅ", "#text": "日本語"}),
+            ),
+            ("EUC-JP", "<r><a>日本語</a></r>", json!("日本語")),
+            ("ISO-2022-JP", "<r><a>日本語</a></r>", json!("日本語")),
+            ("GBK", "<r><a>中文</a></r>", json!("中文")),
+            ("gb18030", "<r><a>中文😀</a></r>", json!("中文😀")),
+            ("Big5", "<r><a>繁體</a></r>", json!("繁體")),
+            ("EUC-KR", "<r><a>한국어</a></r>", json!("한국어")),
+        ];
+        for (label, body, want) in cases {
+            assert_eq!(records(&encoded(label, body)), vec![want], "{label}");
+        }
+    }
+
+    #[test]
+    fn iso_8859_1_and_ascii_are_not_windows_1252() {
+        // WHATWG reads both labels as windows-1252; XML means the real thing.
+        let doc = b"<?xml version='1.0' encoding='ISO-8859-1'?><r><a>\xE9\x80</a></r>";
+        assert_eq!(records(doc), vec![json!("é\u{80}")]);
+        let doc = b"<?xml version='1.0' encoding='US-ASCII'?><r><a>x</a><a>\x80</a></r>";
+        let (before, e) = error(doc, EncodingErrors::Fatal);
+        assert_eq!(before, vec![json!("x")]);
+        assert_eq!(e.code, ErrorCode::Encoding);
+        assert_eq!(e.message, "byte 0x80 is not valid US-ASCII");
+        assert_eq!(
+            (e.position.offset, e.position.line, e.position.column),
+            (55, 1, 56)
+        );
+        let (r, e) = parse(doc, 1, EncodingErrors::Replace);
+        assert!(e.is_none(), "{e:?}");
+        assert_eq!(r, vec![json!("x"), json!("\u{FFFD}")]);
+    }
+
+    #[test]
+    fn undefined_bytes_are_fatal_or_replaced() {
+        // 0xA0 is no Shift_JIS byte; 0xA5 is a hole in ISO-8859-3.
+        for (label, bad, at) in [("Shift_JIS", 0xA0u8, "0xA0"), ("ISO-8859-3", 0xA5, "0xA5")] {
+            let mut doc = encoded(label, "<r>\n<a>ok</a>\n<a>1");
+            doc.push(bad);
+            doc.extend_from_slice(b"2</a></r>");
+            let bad_at = doc.len() as u64 - 10;
+            let (before, e) = error(&doc, EncodingErrors::Fatal);
+            assert_eq!(before, vec![json!("ok")], "{label}");
+            assert_eq!(e.code, ErrorCode::Encoding, "{label}");
+            assert!(
+                e.message.contains(at) && e.message.contains(label),
+                "{}",
+                e.message
+            );
+            assert_eq!(
+                (e.position.offset, e.position.line, e.position.column),
+                (bad_at, 4, 5)
+            );
+            let (r, e) = parse(&doc, 3, EncodingErrors::Replace);
+            assert!(e.is_none(), "{e:?}");
+            assert_eq!(r, vec![json!("ok"), json!("1\u{FFFD}2")], "{label}");
+        }
+    }
+
+    #[test]
+    fn a_lone_surrogate_in_utf16_is_undecodable() {
+        let mut doc = utf16("<r><a>x</a><a>", true, true);
+        doc.extend_from_slice(&[0x00, 0xD8]);
+        doc.extend(utf16("!</a></r>", true, false));
+        let (before, e) = error(&doc, EncodingErrors::Fatal);
+        assert_eq!(before, vec![json!("x")]);
+        assert_eq!(e.code, ErrorCode::Encoding);
+        assert_eq!((e.position.offset, e.position.column), (30, 16));
+        let (r, _) = parse(&doc, 1, EncodingErrors::Replace);
+        assert_eq!(r, vec![json!("x"), json!("\u{FFFD}!")]);
+    }
+
+    #[test]
+    fn unknown_or_contradicting_labels() {
+        let doc = b"<?xml version=\"1.0\"\n  encoding=\"x-klingon\"?><r/>";
+        let (_, e) = error(doc, EncodingErrors::Fatal);
+        assert_eq!(e.code, ErrorCode::UnsupportedEncoding);
+        assert!(e.message.contains("\"x-klingon\""), "{}", e.message);
+        assert_eq!(
+            (e.position.offset, e.position.line, e.position.column),
+            (32, 2, 13)
+        );
+
+        let cases: [(Vec<u8>, &str); 4] = [
+            (
+                b"\xEF\xBB\xBF<?xml version='1.0' encoding='ISO-8859-1'?><r/>".to_vec(),
+                "UTF-8 byte order mark",
+            ),
+            (
+                utf16(
+                    "<?xml version='1.0' encoding='windows-1252'?><r/>",
+                    true,
+                    true,
+                ),
+                "UTF-16LE byte order",
+            ),
+            (
+                utf16(
+                    "<?xml version='1.0' encoding='UTF-16LE'?><r/>",
+                    false,
+                    false,
+                ),
+                "UTF-16BE byte order",
+            ),
+            (
+                b"<?xml version='1.0' encoding='UTF-16'?><r/>".to_vec(),
+                "not UTF-16",
+            ),
+        ];
+        for (doc, why) in cases {
+            let (_, e) = error(&doc, EncodingErrors::Fatal);
+            assert_eq!(e.code, ErrorCode::UnsupportedEncoding);
+            assert!(e.message.contains(why), "{}", e.message);
+        }
+        // The replacement encoding (ISO-2022-KR and friends) decodes nothing.
+        let (_, e) = error(
+            b"<?xml version='1.0' encoding='ISO-2022-KR'?><r/>",
+            EncodingErrors::Fatal,
+        );
+        assert_eq!(e.code, ErrorCode::UnsupportedEncoding);
+    }
+
+    #[test]
+    fn utf8_stays_strict() {
+        let doc = b"<?xml version='1.0' encoding='UTF-8'?><r><a>\xFF</a></r>";
+        let (_, e) = error(doc, EncodingErrors::Replace);
+        assert_eq!(e.code, ErrorCode::InvalidChar);
+        assert_eq!(e.position.offset, 44);
+        // No declaration, no BOM: UTF-8, even for `<?xml-stylesheet`.
+        let doc = b"<?xml-stylesheet href='a'?><r><a>\xC3\xA9</a></r>";
+        assert_eq!(records(doc), vec![json!("é")]);
+    }
+
+    #[test]
+    fn error_offsets_are_source_offsets() {
+        // The mismatched `</b>` follows non-ASCII text and an astral character.
+        let body = "<r>\n<a>é😀ж</b></r>";
+        let want_col = 12;
+        let latin = b"<?xml version='1.0' encoding='ISO-8859-1'?><r>\n<a>\xE9\xE9</b></r>";
+        let (_, e) = error(latin, EncodingErrors::Fatal);
+        assert_eq!(e.code, ErrorCode::MismatchedTag);
+        assert_eq!(
+            (e.position.offset, e.position.line, e.position.column),
+            (52, 2, 6)
+        );
+        for le in [true, false] {
+            let doc = utf16(body, le, true);
+            let (_, e) = error(&doc, EncodingErrors::Fatal);
+            let end_tag = doc.len() as u64 - 2 * "</b></r>".len() as u64;
+            assert_eq!(e.code, ErrorCode::MismatchedTag);
+            assert_eq!((e.position.offset, e.position.line), (end_tag, 2));
+            assert_eq!(e.position.column, want_col - 5);
+        }
+    }
+
+    #[test]
+    fn decoded_offsets_map_back() {
+        let doc = utf16("<r><a>é😀</a></r>", false, true);
+        let mut p = XmlParser::new(opts(EncodingErrors::Fatal)).unwrap();
+        p.feed(&doc);
+        assert!(p.run().is_ok());
+        // Decoded: BOM(3) <r><a>(6) é(2) 😀(4) </a> ...; source: BOM(2) then 2 per unit.
+        assert_eq!(p.source_offset(0), 0);
+        assert_eq!(p.source_offset(3), 2);
+        assert_eq!(p.source_offset(9), 14);
+        assert_eq!(p.source_offset(11), 16);
+        assert_eq!(p.source_offset(15), 20);
+        assert_eq!(p.stats().bytes, doc.len() as u64);
+    }
+
+    #[test]
+    fn split_declaration_and_bom_in_any_chunking() {
+        let doc = encoded("KOI8-R", "<r><a>Привет</a></r>");
+        for size in 1..12 {
+            let (r, e) = parse(&doc, size, EncodingErrors::Fatal);
+            assert!(e.is_none(), "{e:?}");
+            assert_eq!(r, vec![json!("Привет")]);
+        }
+        let doc = utf16(
+            "<?xml version='1.0' encoding='utf-16'?><r><a>😀</a></r>",
+            true,
+            true,
+        );
+        for size in 1..12 {
+            assert_eq!(
+                parse(&doc, size, EncodingErrors::Fatal).0,
+                vec![json!("😀")]
+            );
+        }
+    }
 }
