@@ -64,6 +64,10 @@ export interface XmlStreamOptions extends StreamOptions {
    * `checkpoint.offset` (e.g. `fs.createReadStream(file, { start: checkpoint.offset })`).
    * `select` must be the same as when it was taken. UTF-8 input only. */
   resumeFrom?: Checkpoint;
+  /** Bytes a non-UTF-8 document's encoding does not define: `'fatal'` (the default) fails
+   * with `ERR_SLUICE_XML_ENCODING`, `'replace'` puts U+FFFD in their place. Invalid UTF-8 is
+   * always an error. */
+  encodingErrors?: 'fatal' | 'replace';
 }
 
 /** An element open at a checkpoint, and the namespaces it declares. */
@@ -127,7 +131,7 @@ export interface Stats {
 }
 
 /** Errors from malformed input: `code` is stable; positions are 1-based lines and columns
- * (in characters) and a 0-based byte offset. */
+ * (in characters) and a 0-based byte offset into the input as it was given (not as decoded). */
 export interface SluiceError extends Error {
   code: string;
   line: number;

@@ -5,7 +5,7 @@ async function main() {
   await pipeline(fs.createReadStream('catalog.xml'), new XmlStream({ select: 'Release' }), async function (src: AsyncIterable<any>) {
     for await (const r of src) console.log(r.ReleaseId.ICPN);
   });
-  const s = new XmlStream<TaggedRecord>({ select: ['Release', 'Deal'], progressInterval: 100 });
+  const s = new XmlStream<TaggedRecord>({ select: ['Release', 'Deal'], progressInterval: 100, encodingErrors: 'replace' });
   s.on('progress', (p) => console.log(p.percent ?? 0, p.mbPerSec));
   s.on('error', (e: SluiceError) => console.log(e.code, e.line));
   for await (const t of s as AsyncIterable<TaggedRecord>) console.log(t.selector, t.value);
