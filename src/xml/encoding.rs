@@ -295,7 +295,12 @@ impl Source {
             let rel = usize::try_from(dec - d0)
                 .unwrap_or(usize::MAX)
                 .min(held.len());
-            return s0 + self.width(&held[..rel]) + (dec - d0 - rel as u64);
+            // Once all input is decoded its end is known exactly, whatever the estimates
+            // (or a U+FFFD for a lone odd byte) say.
+            if rel == held.len() && self.finished && !matches!(self.stage, Stage::Stopped) {
+                return self.fed;
+            }
+            return (s0 + self.width(&held[..rel])).min(self.fed);
         }
         // Dropped already: exact at the sync points, proportional between them.
         let next = self.history.iter().position(|&(d, _)| d > dec);
@@ -304,8 +309,9 @@ impl Source {
             Some(i) => (self.history[i - 1], self.history[i]),
             None => (self.history.back().copied().unwrap_or((0, 0)), self.sync),
         };
-        let span = (b.0 - a.0).max(1);
-        a.1 + (dec - a.0) * (b.1 - a.1) / span
+        let span = u128::from((b.0 - a.0).max(1));
+        let part = u128::from(dec - a.0) * u128::from(b.1 - a.1) / span;
+        a.1 + u64::try_from(part).unwrap_or(b.1 - a.1)
     }
 
     fn is_identity(&self) -> bool {
@@ -1023,6 +1029,93 @@ mod tests {
                 parse(&doc, size, EncodingErrors::Fatal).0,
                 vec![json!("😀")]
             );
+        }
+    }
+
+    #[test]
+    fn offsets_already_let_go_map_monotonically() {
+        let body: String = (0..200).map(|i| format!("<a>é{i}😀</a>")).collect();
+        let doc = utf16(&format!("<r>{body}</r>"), true, true);
+        let mut p = XmlParser::new(opts(EncodingErrors::Fatal)).unwrap();
+        let mut decoded = 0u64;
+        for c in doc.chunks(5) {
+            p.feed(c);
+            while p.run() == Ok(Status::BatchReady) {
+                while p.take_batch().is_some() {}
+            }
+            decoded = p.input.base() + p.input.buf.len() as u64;
+        }
+        let mut last = 0;
+        for d in 0..=decoded {
+            let s = p.source_offset(d);
+            assert!(s >= last && s <= doc.len() as u64, "{d} -> {s}");
+            last = s;
+        }
+        assert_eq!(p.source_offset(decoded), doc.len() as u64);
+        // Where held input was let go, the mapping is exact.
+        for &(d, s) in &p.source.history {
+            let text = std::str::from_utf8(
+                &[&[0xEF, 0xBB, 0xBF][..], format!("<r>{body}</r>").as_bytes()].concat(),
+            )
+            .unwrap()
+            .to_owned();
+            let exact: usize = text.as_bytes()[..d as usize]
+                .iter()
+                .map(|&b| match b {
+                    0xF0.. => 4,
+                    0x80..=0xBF => 0,
+                    _ => 2,
+                })
+                .sum();
+            assert_eq!(s, exact as u64, "sync point at {d}");
+        }
+        assert!(p.source.history.len() > 10);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let labels = [
+            "UTF-16",
+            "Shift_JIS",
+            "EUC-JP",
+            "ISO-2022-JP",
+            "gb18030",
+            "Big5",
+            "KOI8-R",
+            "US-ASCII",
+            "ISO-8859-1",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..300 {
+            let label = labels[round % labels.len()];
+            let mut doc = if label == "UTF-16" {
+                utf16(
+                    "<?xml version='1.0' encoding='UTF-16'?><r><a>",
+                    round % 2 == 0,
+                    round % 3 == 0,
+                )
+            } else {
+                format!("<?xml version='1.0' encoding='{label}'?><r><a>").into_bytes()
+            };
+            let len = (next() % 64) as usize;
+            doc.extend((0..len).map(|_| next() as u8));
+            for errors in [EncodingErrors::Fatal, EncodingErrors::Replace] {
+                for size in [1, 2, 3, 7, usize::MAX] {
+                    let (_, e) = parse(&doc, size, errors);
+                    if let Some(e) = e {
+                        assert!(
+                            e.position.offset <= doc.len() as u64,
+                            "{label} {size} {errors:?} {e:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -568,7 +568,7 @@ impl XmlParser {
                     opened.line, opened.column
                 )
             } else {
-                format!(" (opened at byte {})", open.at)
+                format!(" (opened at byte {})", self.source_offset(open.at))
             };
             return Err(fail(
                 end,
