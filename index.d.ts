@@ -62,7 +62,8 @@ export interface XmlStreamOptions extends StreamOptions {
   onError?: 'throw' | 'skip';
   /** Start just after the record a checkpoint was taken at; feed the input from
    * `checkpoint.offset` (e.g. `fs.createReadStream(file, { start: checkpoint.offset })`).
-   * `select` must be the same as when it was taken. UTF-8 input only. */
+   * `select` must be the same as when it was taken. Not for checkpoints on multi-byte legacy
+   * encodings (Shift_JIS, EUC-JP, ...), whose offsets are estimates. */
   resumeFrom?: Checkpoint;
   /** Bytes a non-UTF-8 document's encoding does not define: `'fatal'` (the default) fails
    * with `ERR_SLUICE_XML_ENCODING`, `'replace'` puts U+FFFD in their place. Invalid UTF-8 is
@@ -84,8 +85,9 @@ export interface Checkpoint {
   version: 1;
   /** The `select` of the stream it was taken from. */
   select: Selector | Selector[];
-  /** The input's encoding; only `'UTF-8'` input can be resumed. */
-  encoding: 'UTF-8';
+  /** The input's encoding as found at its start (`'UTF-8'`, `'UTF-16LE'`, `'windows-1252'`,
+   * ...); a resumed stream decodes with it. */
+  encoding: string;
   /** Bytes of the original input up to just after the last record read. */
   offset: number;
   /** Records read before it (counting those before any earlier checkpoint resumed from). */

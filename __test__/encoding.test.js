@@ -160,3 +160,72 @@ test('encodingErrors is validated', () => {
   assert.throws(() => new XmlStream({ encodingErrors: 'ignore' }), { code: 'ERR_SLUICE_INVALID_OPTION' });
   assert.doesNotThrow(() => new XmlStream({ encodingErrors: 'replace' }));
 });
+
+// Checkpoints on decoded input: offsets are source offsets, exact for single-byte encodings
+// and UTF-16, so a run resumed there (the input read from that byte on) gives the rest.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { once } = require('node:events');
+
+async function runUntil(file, n = Infinity, from = undefined) {
+  const src = fs.createReadStream(file, { start: from?.offset ?? 0, highWaterMark: 61 });
+  const xml = new XmlStream({ select: 'a', batchBytes: 256, resumeFrom: from });
+  const records = [];
+  src.pipe(xml);
+  if (n === 0) await once(xml, 'readable');
+  else {
+    for await (const r of xml) {
+      records.push(r);
+      if (records.length === n) break;
+    }
+  }
+  const checkpoint = JSON.parse(JSON.stringify(xml.checkpoint()));
+  xml.destroy();
+  src.destroy();
+  return { records, checkpoint };
+}
+
+test('checkpoints on UTF-16 and single-byte input name the encoding and resume exactly', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-enc-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const items = Array.from({ length: 60 }, (_, i) => `<a n="${i}">Жж ${i}</a>`).join('\n');
+  const astral = Array.from({ length: 60 }, (_, i) => `<a n="${i}">é😀${i}</a>`).join('\n');
+  const win1251 = (s) => Buffer.from([...s].map((c) => (c === 'Ж' ? 0xc6 : c === 'ж' ? 0xe6 : c.charCodeAt(0))));
+  const cases = [
+    ['UTF-16LE', utf16(`<?xml version="1.0" encoding="UTF-16"?><r>\n${astral}</r>`)],
+    ['UTF-16BE', utf16(`<?xml version="1.0" encoding="UTF-16"?><r>\n${astral}</r>`, { le: false, bom: false })],
+    ['windows-1251', win1251(`<?xml version="1.0" encoding="windows-1251"?><r>\n${items}</r>`)],
+    ['ISO-8859-1', Buffer.from(`<?xml version="1.0" encoding="latin1"?><r>\n${astral.replace(/😀/g, 'ÿ')}</r>`, 'latin1')],
+  ];
+  for (const [encoding, doc] of cases) {
+    const file = path.join(tmp, `${encoding}.xml`);
+    fs.writeFileSync(file, doc);
+    const full = (await runUntil(file)).records;
+    assert.equal(full.length, 60, encoding);
+    for (const n of [1, 17, 60]) {
+      const first = await runUntil(file, n);
+      assert.equal(first.checkpoint.encoding, encoding);
+      // The checkpoint's offset is just after the n-th `</a>` in the original bytes.
+      const endTag = encoding.startsWith('UTF-16') ? utf16('</a>', { le: encoding === 'UTF-16LE', bom: false }) : Buffer.from('</a>');
+      let at = -1;
+      for (let k = 0; k < n; k++) at = doc.indexOf(endTag, at + 1);
+      assert.equal(first.checkpoint.offset, at + endTag.length, `${encoding} after ${n}`);
+      const rest = await runUntil(file, Infinity, first.checkpoint);
+      assert.deepEqual([...first.records, ...rest.records], full, `${encoding}: resumed after ${n}`);
+    }
+  }
+});
+
+test('checkpoints on multi-byte legacy input are refused for resuming', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-enc-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const file = path.join(tmp, 'sjis.xml');
+  fs.writeFileSync(file, bytes(decl('Shift_JIS'), '<r><a>', [0x93, 0xfa], '</a><a>2</a></r>'));
+  const { checkpoint } = await runUntil(file, 1);
+  assert.equal(checkpoint.encoding, 'Shift_JIS');
+  assert.throws(() => new XmlStream({ select: 'a', resumeFrom: checkpoint }), {
+    code: 'ERR_SLUICE_INVALID_OPTION',
+    message: /Shift_JIS input, whose offsets are estimates/,
+  });
+});

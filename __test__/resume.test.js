@@ -160,9 +160,13 @@ test('resumeFrom is checked against the stream', async () => {
   });
   assert.throws(() => new XmlStream({ ...catalogOptions, select: [...catalogOptions.select].reverse(), resumeFrom: checkpoint }), invalid);
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, version: 99 } }), invalid);
-  assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, encoding: 'UTF-16LE' } }), {
+  assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, encoding: 'Shift_JIS' } }), {
     ...invalid,
-    message: /taken on UTF-16LE input; resuming reads UTF-8 input only/,
+    message: /taken on Shift_JIS input, whose offsets are estimates: it cannot be resumed/,
+  });
+  assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, encoding: 'x-klingon' } }), {
+    ...invalid,
+    message: /taken on x-klingon input, which sluice cannot decode/,
   });
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, offset: -1 } }), invalid);
   assert.throws(() => new XmlStream({ ...catalogOptions, resumeFrom: { ...checkpoint, path: [{ name: '1bad', ns: [] }] } }), invalid);

@@ -7,8 +7,10 @@
 const { optionError } = require('./errors');
 
 const VERSION = 1;
-// The offsets are byte offsets of the input as the engine reads it, which is the original
-// input only for UTF-8 (and US-ASCII, a subset): the only encoding a checkpoint is taken on.
+// Offsets are byte offsets of the original input, whatever its encoding (the native side maps
+// offsets in the decoded text back). Checkpoints name the encoding the native side found, since
+// the input resumed from has no BOM or declaration left to tell it; the native side refuses
+// encodings whose offsets are estimates.
 const ENCODING = 'UTF-8';
 
 class Checkpoints {
@@ -18,6 +20,7 @@ class Checkpoints {
   #first = 0; // index (since this stream started) of #ends[0]
   #paths = []; // { index, path }, ascending: the open path from record `index` on
   #pushed = 0;
+  #encoding = ENCODING;
 
   /** `select` as given to the stream; `from` the checkpoint resumed from, if any. */
   constructor(select, from) {
@@ -27,6 +30,7 @@ class Checkpoints {
 
   /** Notes a batch of records just pushed, with the native side's meta for it. */
   add(meta) {
+    if (meta.encoding) this.#encoding = meta.encoding;
     for (const { index, json } of meta.contexts) {
       this.#paths.push({ index: this.#pushed + index, path: JSON.parse(json).path });
     }
@@ -63,7 +67,7 @@ class Checkpoints {
     return {
       version: VERSION,
       select,
-      encoding: ENCODING,
+      encoding: this.#encoding,
       offset: this.#ends[i - this.#first],
       records: this.#from.records + delivered,
       path,
@@ -87,9 +91,7 @@ function resumeOptions(checkpoint, select) {
         'a checkpoint only resumes the same selection',
     );
   }
-  if (checkpoint.encoding !== ENCODING) {
-    throw bad(`was taken on ${checkpoint.encoding} input; resuming reads ${ENCODING} input only`);
-  }
+  if (typeof checkpoint.encoding !== 'string') throw bad('has no encoding');
   const { offset, records, path } = checkpoint;
   if (!Number.isSafeInteger(offset) || offset < 0) throw bad('has an invalid offset');
   if (!Number.isSafeInteger(records) || records < 0) throw bad('has an invalid record count');
@@ -102,7 +104,11 @@ function resumeOptions(checkpoint, select) {
     Array.isArray(path) &&
     path.every((a) => a && typeof a.name === 'string' && Array.isArray(a.ns) && a.ns.every(pair));
   if (!ok) throw bad('has an invalid path');
-  return { offset, path: path.map((a) => ({ name: a.name, ns: a.ns.map((p) => [...p]) })) };
+  return {
+    offset,
+    encoding: checkpoint.encoding,
+    path: path.map((a) => ({ name: a.name, ns: a.ns.map((p) => [...p]) })),
+  };
 }
 
 module.exports = { Checkpoints, resumeOptions, VERSION };

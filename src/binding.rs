@@ -50,6 +50,7 @@ pub struct NativeXmlOptions {
 pub struct NativeResume {
     pub offset: f64,
     pub path: Vec<NativeAncestor>,
+    pub encoding: Option<String>,
 }
 
 #[napi(object)]
@@ -64,6 +65,8 @@ pub struct NativeAncestor {
 pub struct NativeBatchMeta {
     pub ends: Vec<f64>,
     pub contexts: Vec<NativeContext>,
+    /// The input's encoding; empty for batches without records.
+    pub encoding: String,
 }
 
 #[napi(object)]
@@ -272,6 +275,7 @@ impl NativeParser {
             skip_errors: o.skip_errors,
             resume: o.resume.map(|r| Resume {
                 offset: r.offset as u64,
+                encoding: r.encoding,
                 path: r
                     .path
                     .into_iter()
@@ -382,6 +386,7 @@ impl NativeParser {
                 .into_iter()
                 .map(|(index, json)| NativeContext { index, json })
                 .collect(),
+            encoding: meta.encoding.to_string(),
         }
     }
 

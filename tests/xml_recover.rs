@@ -100,6 +100,7 @@ fn checkpoints(run: &Run) -> Vec<Resume> {
             out.push(Resume {
                 offset: end,
                 path: path.clone(),
+                encoding: None,
             });
         }
     }

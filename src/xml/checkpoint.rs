@@ -19,6 +19,8 @@ pub struct Resume {
     pub offset: u64,
     /// The elements open there, root first.
     pub path: Vec<Ancestor>,
+    /// The input's encoding, as a checkpoint names it; `None` is UTF-8.
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct BatchMeta {
     /// `(i, json)`: from record `i` of the batch on, the open path is `json`
     /// (`{"path":[{"name":..,"ns":[[prefix,uri],..]},..]}`).
     pub contexts: Vec<(u32, String)>,
+    /// The input's encoding (as `encoding_rs` names it, or `US-ASCII`/`ISO-8859-1`).
+    pub encoding: &'static str,
 }
 
 /// Marks an ancestor restored from a checkpoint, whose start tag this run never saw.

@@ -163,6 +163,8 @@ pub(crate) struct Source {
     chosen: Chosen,
     /// Raw bytes fed.
     fed: u64,
+    /// Source offset of the first byte fed (non-zero when resuming).
+    start: u64,
     /// Raw bytes handed to the decoder.
     consumed: u64,
     finished: bool,
@@ -190,6 +192,7 @@ impl Source {
             errors,
             chosen: Chosen::Utf8,
             fed: 0,
+            start: 0,
             consumed: 0,
             finished: false,
             sniff_error: None,
@@ -198,6 +201,43 @@ impl Source {
             sync: (0, 0),
             history: VecDeque::new(),
         }
+    }
+
+    /// A source that starts at `offset` of an input already known to be in `label`
+    /// (resuming from a checkpoint): no BOM or declaration to sniff.
+    pub(crate) fn resumed(
+        label: Option<&str>,
+        errors: EncodingErrors,
+        offset: u64,
+    ) -> Result<Self, String> {
+        let label = label.unwrap_or("UTF-8");
+        let chosen = match resolve(label) {
+            None => {
+                return Err(format!(
+                    "was taken on {label} input, which sluice cannot decode"
+                ))
+            }
+            Some(Label::Utf8) => Chosen::Utf8,
+            Some(Label::Ascii) => Chosen::Ascii,
+            Some(Label::Latin1) => Chosen::Latin1,
+            Some(Label::Utf16(Some(e))) => Chosen::Utf16(e),
+            Some(Label::Other(e)) if e.is_single_byte() => Chosen::Other(e),
+            Some(_) => {
+                return Err(format!(
+                    "was taken on {label} input, whose offsets are estimates: it cannot be resumed"
+                ))
+            }
+        };
+        let mut source = Source::new(errors);
+        source.chosen = chosen;
+        source.stage = match chosen {
+            Chosen::Utf8 => Stage::Passthrough,
+            _ => Stage::Decoding(Transcoder::new(chosen)),
+        };
+        source.start = offset;
+        source.consumed = offset;
+        source.sync = (offset, offset);
+        Ok(source)
     }
 
     /// Takes one raw chunk. Returns UTF-8 to append to the input, if any; `dec_end` is the
@@ -297,10 +337,11 @@ impl Source {
                 .min(held.len());
             // Once all input is decoded its end is known exactly, whatever the estimates
             // (or a U+FFFD for a lone odd byte) say.
+            let end = self.start + self.fed;
             if rel == held.len() && self.finished && !matches!(self.stage, Stage::Stopped) {
-                return self.fed;
+                return end;
             }
-            return (s0 + self.width(&held[..rel])).min(self.fed);
+            return (s0 + self.width(&held[..rel])).min(end);
         }
         // Dropped already: exact at the sync points, proportional between them.
         let next = self.history.iter().position(|&(d, _)| d > dec);
@@ -312,6 +353,15 @@ impl Source {
         let span = u128::from((b.0 - a.0).max(1));
         let part = u128::from(dec - a.0) * u128::from(b.1 - a.1) / span;
         a.1 + u64::try_from(part).unwrap_or(b.1 - a.1)
+    }
+
+    /// [`Source::to_source`] on each offset, for offsets within `held`.
+    pub(crate) fn map_in_place(&self, offsets: &mut [u64], held: &[u8]) {
+        if !self.is_identity() {
+            for o in offsets {
+                *o = self.to_source(*o, held);
+            }
+        }
     }
 
     fn is_identity(&self) -> bool {

@@ -156,6 +156,8 @@ pub struct XmlParser {
     skips: Vec<(Error, u64)>,
     /// What went with the batch last taken.
     taken_meta: BatchMeta,
+    /// Entries of `st.meta.ends` already mapped to source offsets.
+    mapped_ends: usize,
     st: State,
 }
 
@@ -295,7 +297,13 @@ impl XmlParser {
         };
         let out = input.pool.take(opts.limits.batch_bytes);
         let mut parser = XmlParser {
-            source: Source::new(opts.encoding_errors),
+            source: match &opts.resume {
+                Some(r) => Source::resumed(r.encoding.as_deref(), opts.encoding_errors, r.offset)
+                    .map_err(|why| {
+                    Error::unpositioned(ErrorCode::InvalidOption, format!("`resumeFrom` {why}"))
+                })?,
+                None => Source::new(opts.encoding_errors),
+            },
             input,
             scanned: 0,
             bad: None,
@@ -309,6 +317,7 @@ impl XmlParser {
             skipped: 0,
             skips: Vec::new(),
             taken_meta: BatchMeta::default(),
+            mapped_ends: 0,
             st: State {
                 selectors,
                 tags: if opts.tagged { tags } else { Vec::new() },
@@ -438,6 +447,13 @@ impl XmlParser {
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
+        // Record ends are decoded offsets; map them while their input is still held, so that
+        // checkpoints name exact source offsets.
+        let ends = &mut self.st.meta.ends;
+        if let Some(new) = ends.get_mut(self.mapped_ends..) {
+            self.source.map_in_place(new, &self.input.buf);
+        }
+        self.mapped_ends = ends.len();
         result
     }
 
@@ -719,6 +735,8 @@ impl XmlParser {
         self.st.out.extend_from_slice(b"]");
         self.batches += 1;
         self.taken_meta = std::mem::take(&mut self.st.meta);
+        self.taken_meta.encoding = self.source.chosen().name();
+        self.mapped_ends = 0;
         let next = self.input.pool.take(self.st.limits.batch_bytes);
         Some(std::mem::replace(&mut self.st.out, next))
     }
