@@ -62,8 +62,7 @@ export interface XmlStreamOptions extends StreamOptions {
   onError?: 'throw' | 'skip';
   /** Start just after the record a checkpoint was taken at; feed the input from
    * `checkpoint.offset` (e.g. `fs.createReadStream(file, { start: checkpoint.offset })`).
-   * `select` must be the same as when it was taken. Not for checkpoints on multi-byte legacy
-   * encodings (Shift_JIS, EUC-JP, ...), whose offsets are estimates. */
+   * `select` must be the same as when it was taken. Not for ISO-2022-JP input (stateful). */
   resumeFrom?: Checkpoint;
   /** Bytes a non-UTF-8 document's encoding does not define: `'fatal'` (the default) fails
    * with `ERR_SLUICE_XML_ENCODING`, `'replace'` puts U+FFFD in their place. Invalid UTF-8 is

@@ -217,15 +217,39 @@ test('checkpoints on UTF-16 and single-byte input name the encoding and resume e
   }
 });
 
-test('checkpoints on multi-byte legacy input are refused for resuming', async (t) => {
+test('checkpoints on multi-byte legacy input resume exactly, except on stateful ISO-2022-JP', async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-enc-'));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const file = path.join(tmp, 'sjis.xml');
-  fs.writeFileSync(file, bytes(decl('Shift_JIS'), '<r><a>', [0x93, 0xfa], '</a><a>2</a></r>'));
-  const { checkpoint } = await runUntil(file, 1);
-  assert.equal(checkpoint.encoding, 'Shift_JIS');
+  // 日本ｶ in Shift_JIS (ｶ is one byte); 中𠀀 in gb18030 (𠀀 is four bytes).
+  const cases = [
+    ['Shift_JIS', [0x93, 0xfa, 0x96, 0x7b, 0xb6], '日本ｶ'],
+    ['gb18030', [0xd6, 0xd0, 0x95, 0x32, 0x82, 0x36], '中𠀀'],
+  ];
+  for (const [encoding, raw, text] of cases) {
+    const parts = [decl(encoding), '<r>'];
+    for (let i = 0; i < 40; i++) parts.push(`<a n="${i}">`, raw, '</a>\n');
+    const doc = bytes(...parts, '</r>');
+    const file = path.join(tmp, `${encoding}.xml`);
+    fs.writeFileSync(file, doc);
+    const full = (await runUntil(file)).records;
+    assert.deepEqual(full[3], { '@_n': '3', '#text': text });
+    for (const n of [1, 25]) {
+      const first = await runUntil(file, n);
+      assert.equal(first.checkpoint.encoding, encoding);
+      let at = -1;
+      for (let k = 0; k < n; k++) at = doc.indexOf('</a>', at + 1);
+      assert.equal(first.checkpoint.offset, at + 4, `${encoding} after ${n}`);
+      const rest = await runUntil(file, Infinity, first.checkpoint);
+      assert.deepEqual([...first.records, ...rest.records], full, `${encoding}: resumed after ${n}`);
+    }
+  }
+  const file = path.join(tmp, 'iso2022jp.xml');
+  fs.writeFileSync(file, bytes(decl('ISO-2022-JP'), '<r><a>', [0x1b, 0x24, 0x42, 0x46, 0x7c, 0x1b, 0x28, 0x42], '</a><a>2</a></r>'));
+  const { records: r, checkpoint } = await runUntil(file, 1);
+  assert.deepEqual(r, ['日']);
+  assert.equal(checkpoint.encoding, 'ISO-2022-JP');
   assert.throws(() => new XmlStream({ select: 'a', resumeFrom: checkpoint }), {
     code: 'ERR_SLUICE_INVALID_OPTION',
-    message: /Shift_JIS input, whose offsets are estimates/,
+    message: /ISO-2022-JP input, which cannot be resumed mid-document/,
   });
 });

@@ -2,17 +2,18 @@
 //! is encoded in (byte order mark, then the XML declaration's `encoding=`) and turns every
 //! chunk into UTF-8 before the engine sees it. UTF-8 input is handed on as it came: no copy.
 //!
-//! Users seek in the original bytes, so decoded offsets are mapped back to source offsets:
-//! exactly for UTF-8, US-ASCII, ISO-8859-1, every single-byte encoding and UTF-16, whose
-//! characters have a width that follows from the character alone; estimated for the multi-byte
-//! legacy encodings (Shift_JIS, EUC-JP, GBK, Big5, ...), where it does not.
+//! Users seek in the original bytes, so decoded offsets are mapped back to source offsets by
+//! summing the source width of each decoded character: exact for UTF-8, US-ASCII, ISO-8859-1,
+//! every single-byte encoding and UTF-16, whose widths follow from the character alone, and
+//! for the multi-byte legacy encodings wherever a character has one byte form (see
+//! `legacy_width`).
 
 use std::collections::VecDeque;
 
 use bytes::BytesMut;
 use encoding_rs::{
-    CoderResult, Decoder, DecoderResult, Encoding, GB18030, GBK, SHIFT_JIS, UTF_16BE, UTF_16LE,
-    UTF_8,
+    CoderResult, Decoder, DecoderResult, EncoderResult, Encoding, EUC_JP, GB18030, GBK,
+    ISO_2022_JP, SHIFT_JIS, UTF_16BE, UTF_16LE, UTF_8,
 };
 
 use crate::error::{Error, ErrorCode, Position};
@@ -221,10 +222,11 @@ impl Source {
             Some(Label::Ascii) => Chosen::Ascii,
             Some(Label::Latin1) => Chosen::Latin1,
             Some(Label::Utf16(Some(e))) => Chosen::Utf16(e),
-            Some(Label::Other(e)) if e.is_single_byte() => Chosen::Other(e),
+            Some(Label::Other(e)) if e != ISO_2022_JP => Chosen::Other(e),
             Some(_) => {
                 return Err(format!(
-                    "was taken on {label} input, whose offsets are estimates: it cannot be resumed"
+                    "was taken on {label} input, which cannot be resumed mid-document \
+                     (a stateful encoding, or UTF-16 without its byte order)"
                 ))
             }
         };
@@ -474,20 +476,45 @@ fn valid_prefix(s: &[u8]) -> &str {
     }
 }
 
-/// Estimated source width of `c` in a multi-byte legacy encoding: ASCII is one byte
-/// everywhere, most other characters two. Exceptions not modelled: JIS X 0212 in EUC-JP
-/// (three bytes), ISO-2022-JP escape sequences, Big5 pairs that decode to two characters,
-/// BMP characters outside GBK in gb18030 (four bytes).
+/// Source width of `c` in a multi-byte legacy encoding, which is what that encoding's encoder
+/// writes for it wherever the decoder has one byte sequence per character: ASCII is one byte
+/// everywhere; Shift_JIS's half-width katakana and U+0080 are one, its other characters two;
+/// EUC-KR and Big5 two; EUC-JP two, or three for JIS X 0212 (which its encoder leaves out);
+/// gb18030/GBK two or four, as the encoder says, and `€` one byte (0x80) in GBK, two in
+/// gb18030. Not modelled: `€` written the other way; Big5 byte pairs that decode to two characters; ISO-2022-JP's
+/// escape sequences (its characters are counted two bytes); U+FFFD from `'replace'`.
 fn legacy_width(e: &'static Encoding, c: char) -> u64 {
     let cp = c as u32;
     if cp < 0x80 {
         return 1;
     }
-    if e == SHIFT_JIS && (cp == 0x80 || (0xFF61..=0xFF9F).contains(&cp)) {
-        return 1;
+    if e == SHIFT_JIS {
+        return if cp == 0x80 || (0xFF61..=0xFF9F).contains(&cp) {
+            1
+        } else {
+            2
+        };
     }
-    if (e == GB18030 || e == GBK) && cp > 0xFFFF {
-        return 4;
+    if e == EUC_JP && (0xFF61..=0xFF9F).contains(&cp) {
+        return 2;
+    }
+    if cp == 0x20AC && (e == GBK || e == GB18030) {
+        // Both decode 0x80 and A2 E3 to `€`; each encoder writes one of them.
+        return if e == GBK { 1 } else { 2 };
+    }
+    if (e == EUC_JP || e == GB18030 || e == GBK) && cp != 0xFFFD {
+        let (mut utf8, mut out) = ([0u8; 4], [0u8; 8]);
+        let s = c.encode_utf8(&mut utf8);
+        let encoder = if e == GBK { GB18030 } else { e };
+        let (result, _, written) = encoder
+            .new_encoder()
+            .encode_from_utf8_without_replacement(s, &mut out, true);
+        return match result {
+            EncoderResult::InputEmpty => written as u64,
+            // EUC-JP decodes JIS X 0212 from three bytes but never encodes it.
+            _ if e == EUC_JP => 3,
+            _ => 4,
+        };
     }
     2
 }
@@ -1166,6 +1193,32 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn multi_byte_legacy_offsets_are_exact() {
+        let text = "<r>\n<a k='日本'>ｶﾀｶﾅ語€¥😀한국中文繁體</a><a>x</a></x>";
+        for label in ["Shift_JIS", "EUC-JP", "EUC-KR", "Big5", "GBK", "gb18030"] {
+            let e = Encoding::for_label(label.as_bytes()).unwrap();
+            let mut doc = format!("<?xml version='1.0' encoding='{label}'?>").into_bytes();
+            for c in text.chars() {
+                let mut utf8 = [0; 4];
+                let (bytes, _, unmappable) = e.encode(c.encode_utf8(&mut utf8));
+                // Characters the encoding lacks are left out.
+                if !unmappable {
+                    doc.extend_from_slice(&bytes);
+                }
+            }
+            if label == "EUC-JP" {
+                // A JIS X 0212 character (three bytes), which the encoder never writes.
+                let at = doc.len() - b"</a><a>x</a></x>".len();
+                doc.splice(at..at, [0x8F, 0xB0, 0xA1]);
+            }
+            let (records, e) = error(&doc, EncodingErrors::Fatal);
+            assert_eq!(records.len(), 2, "{label}");
+            assert_eq!(e.code, ErrorCode::MismatchedTag, "{label}");
+            assert_eq!(e.position.offset, doc.len() as u64 - 4, "{label}");
         }
     }
 }

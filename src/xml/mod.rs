@@ -410,11 +410,11 @@ impl XmlParser {
 
     /// The offset in the original input of offset `decoded` in the UTF-8 the engine parses
     /// (the offsets errors, records and events are counted in). The same number for UTF-8
-    /// input. For US-ASCII, ISO-8859-1, single-byte encodings and UTF-16 it is exact while
-    /// the parser still holds that input, which includes everything the last `run`/`finish`
-    /// parsed (held input is only let go by the next `feed`); for input already let go it is
-    /// exact where it was let go and proportional in between. For multi-byte legacy
-    /// encodings it is estimated, except at undecodable bytes.
+    /// input. Otherwise it is exact (for multi-byte legacy encodings: with the exceptions
+    /// `encoding::legacy_width` lists) while the parser still holds that input, which includes
+    /// everything the last `run`/`finish` parsed (held input is only let go by the next
+    /// `feed`); for input already let go it is exact where it was let go and proportional in
+    /// between.
     pub fn source_offset(&self, decoded: u64) -> u64 {
         self.source.to_source(decoded, &self.input.buf)
     }
