@@ -26,6 +26,13 @@ const GENERATED = {
   'giant unterminated attribute value': () => repeat('<r a="', 'v', 80 * MiB),
   'giant DOCTYPE internal subset': () => repeat('<!DOCTYPE r [', '<!-- c -->', 80 * MiB),
   'giant PI': () => repeat('<r><?pi ', 'd', 80 * MiB),
+  // A different 40,000-byte name in every record: names interned for records must not pile up.
+  'unique giant names': function* () {
+    yield Buffer.from('<r>');
+    const pad = 'n'.repeat(40000);
+    for (let i = 0; i < 2000; i++) yield Buffer.from(`<x><${pad}${i}/></x>`);
+    yield Buffer.from('</r>');
+  },
   'attribute storm': () => {
     const tag = `<e${Array.from({ length: 10000 }, (_, i) => ` a${i}="${i}"`).join('')}/>`;
     return repeat('<r>', tag, 40 * MiB, '</r>');

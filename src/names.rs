@@ -36,10 +36,15 @@ type FxBuild = BuildHasherDefault<FxHasher>;
 /// Beyond this many distinct names the table is cleared between records, so a hostile stream
 /// of unique names cannot grow it without bound.
 const MAX_SYMBOLS: usize = 1 << 16;
+/// The same for the bytes the names and their keys take: names may be long (up to
+/// `maxNameLength`), so a count alone would let a stream of unique long names pile up.
+const MAX_SYMBOL_BYTES: usize = 8 << 20;
 
 pub struct Symbols {
     ids: HashMap<Box<[u8]>, u32, FxBuild>,
     entries: Vec<Entry>,
+    /// Bytes held for the names and keys in `entries` and `ids`.
+    bytes: usize,
     attr_prefix: Vec<u8>,
     remove_ns_prefix: bool,
 }
@@ -59,6 +64,7 @@ impl Symbols {
         Symbols {
             ids: HashMap::default(),
             entries: Vec::new(),
+            bytes: 0,
             attr_prefix: attr_prefix.as_bytes().to_vec(),
             remove_ns_prefix,
         }
@@ -82,12 +88,14 @@ impl Symbols {
             key.to_vec().into_boxed_slice()
         };
         let id = self.entries.len() as u32;
-        self.entries.push(Entry {
+        let entry = Entry {
             out: out.into(),
             elem_key: render(b""),
             attr_key: render(&self.attr_prefix),
             always_array: always_array(out),
-        });
+        };
+        self.bytes += qname.len() + entry.out.len() + entry.elem_key.len() + entry.attr_key.len();
+        self.entries.push(entry);
         self.ids.insert(qname.into(), id);
         id
     }
@@ -118,9 +126,10 @@ impl Symbols {
 
     /// Only called between records, when no id is held anywhere.
     pub fn reset_if_large(&mut self) {
-        if self.entries.len() > MAX_SYMBOLS {
+        if self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES {
             self.ids.clear();
             self.entries.clear();
+            self.bytes = 0;
         }
     }
 }
@@ -150,5 +159,20 @@ mod tests {
         assert!(s.always_array(a));
         let q = s.intern(b"a\"b", |_| false);
         assert_eq!(s.elem_key(q), b"\"a\\\"b\":");
+    }
+
+    #[test]
+    fn long_names_are_dropped_between_records_once_they_take_too_much() {
+        let mut s = Symbols::new("@_", false);
+        let long = vec![b'n'; 40_000];
+        for i in 0..100u8 {
+            let mut name = long.clone();
+            name.push(b'a' + i % 26);
+            name.push(b'a' + i / 26);
+            s.intern(&name, |_| false);
+            s.reset_if_large();
+            assert!(s.bytes <= MAX_SYMBOL_BYTES + 4 * name.len() + 64);
+        }
+        assert!(s.len() < 100);
     }
 }
