@@ -80,6 +80,16 @@ pub struct Tree {
     path: Vec<u32>,
 }
 
+/// Room a vector keeps from one record to the next; beyond it, one giant record would pin its
+/// memory for the rest of the stream.
+const KEPT_BYTES: usize = 8 << 20;
+
+fn release_if_large<T>(v: &mut Vec<T>) {
+    if v.capacity() * std::mem::size_of::<T>() > KEPT_BYTES {
+        *v = Vec::new();
+    }
+}
+
 impl Tree {
     pub fn new(typed: bool) -> Self {
         Tree {
@@ -89,6 +99,12 @@ impl Tree {
     }
 
     pub fn clear(&mut self) {
+        release_if_large(&mut self.nodes);
+        release_if_large(&mut self.attrs);
+        release_if_large(&mut self.arena);
+        release_if_large(&mut self.open);
+        release_if_large(&mut self.scratch);
+        release_if_large(&mut self.order);
         self.nodes.clear();
         self.attrs.clear();
         self.arena.clear();
