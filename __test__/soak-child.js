@@ -106,7 +106,7 @@ function one(index) {
 
 const ticks = () => new Promise((r) => setTimeout(r, 10));
 
-/** Native counts once the releases queued by destroy() have run, before any collection. */
+/** Parsers still holding buffers once the disposals queued by destroy() have run, before any collection. */
 async function released() {
   for (let i = 0; i < 100 && native.NativeParser.counts().held > 0; i++) await ticks();
   return native.NativeParser.counts().held;

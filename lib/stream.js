@@ -99,7 +99,7 @@ class RecordStream extends Transform {
   _destroy(err, callback) {
     // Frees the native buffers once the runs in flight are over, instead of when this object
     // is collected: V8 does not see that memory, so it may keep thousands of dead streams.
-    this.#native.release().catch(() => {});
+    this.#native.dispose().catch(() => {});
     callback(err);
   }
 

@@ -359,7 +359,7 @@ impl NativeParser {
     /// Without it they would wait for the JS object to be collected, and V8, which does not
     /// see native memory, may let thousands of dead streams pile up first.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn release(&self) -> AsyncTask<Run> {
+    pub fn dispose(&self) -> AsyncTask<Run> {
         self.queue_run(None, false, true)
     }
 
