@@ -68,6 +68,18 @@ export interface XmlStreamOptions extends StreamOptions {
    * with `ERR_SLUICE_XML_ENCODING`, `'replace'` puts U+FFFD in their place. Invalid UTF-8 is
    * always an error. */
   encodingErrors?: 'fatal' | 'replace';
+  /**
+   * Expand general entities declared in the DOCTYPE's internal subset, in text and attribute
+   * values. External entities are never read: a reference to one is an error. Default false
+   * (a reference to a declared entity is then `ERR_SLUICE_XML_UNDEFINED_ENTITY`).
+   */
+  expandInternalEntities?: boolean;
+  /**
+   * Most bytes of replacement text entity expansion may produce in one document; past 64 KiB
+   * expansion may also not exceed 100 times the input read. Beyond either:
+   * `ERR_SLUICE_XML_ENTITY_EXPANSION`. Default 64 MiB.
+   */
+  maxEntityExpansion?: number;
 }
 
 /** An element open at a checkpoint, and the namespaces it declares. */

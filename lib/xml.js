@@ -46,6 +46,8 @@ function nativeOptions(options) {
     skipErrors: onError === 'skip',
     resume: resumeOptions(options.resumeFrom, select),
     encodingErrors,
+    expandInternalEntities: bool(options, 'expandInternalEntities', false),
+    maxEntityExpansion: positive(options, 'maxEntityExpansion', 64 * MiB),
     maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
     maxDepth: positive(options, 'maxDepth', 256, MAX_XML_DEPTH),
     batchBytes: positive(options, 'batchBytes', 64 * 1024),

@@ -37,6 +37,8 @@ pub struct NativeXmlOptions {
     pub resume: Option<NativeResume>,
     /// `fatal` or `replace`.
     pub encoding_errors: String,
+    pub expand_internal_entities: bool,
+    pub max_entity_expansion: f64,
     pub max_record_bytes: f64,
     pub max_depth: u32,
     pub batch_bytes: u32,
@@ -297,6 +299,8 @@ impl NativeParser {
                 "replace" => EncodingErrors::Replace,
                 _ => EncodingErrors::Fatal,
             },
+            expand_internal_entities: o.expand_internal_entities,
+            max_entity_expansion: o.max_entity_expansion as u64,
             limits: Limits {
                 max_name_length: o.max_name_length as usize,
                 max_attributes: o.max_attributes as usize,

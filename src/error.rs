@@ -30,6 +30,10 @@ pub enum ErrorCode {
     UndefinedEntity,
     /// A malformed character or entity reference.
     InvalidReference,
+    /// A reference to an external or unparsed entity, which is never read.
+    ExternalEntity,
+    /// Entity expansion beyond its budget, or a recursive entity.
+    EntityExpansion,
     /// An XML declaration that is misplaced or malformed.
     InvalidDeclaration,
     /// A DOCTYPE in the wrong place.
@@ -80,6 +84,8 @@ impl ErrorCode {
             ErrorCode::UnboundPrefix => "ERR_SLUICE_XML_UNBOUND_PREFIX",
             ErrorCode::UndefinedEntity => "ERR_SLUICE_XML_UNDEFINED_ENTITY",
             ErrorCode::InvalidReference => "ERR_SLUICE_XML_INVALID_REFERENCE",
+            ErrorCode::ExternalEntity => "ERR_SLUICE_XML_EXTERNAL_ENTITY",
+            ErrorCode::EntityExpansion => "ERR_SLUICE_XML_ENTITY_EXPANSION",
             ErrorCode::InvalidDeclaration => "ERR_SLUICE_XML_INVALID_DECLARATION",
             ErrorCode::InvalidDoctype => "ERR_SLUICE_XML_INVALID_DOCTYPE",
             ErrorCode::UnsupportedEncoding => "ERR_SLUICE_UNSUPPORTED_ENCODING",

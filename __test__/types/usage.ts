@@ -24,5 +24,7 @@ async function main() {
   const from: Checkpoint = JSON.parse(saved);
   fs.createReadStream('catalog.xml', { start: from.offset }).pipe(new XmlStream({ select: 'Release', resumeFrom: from }));
   console.log(from.path?.map((a) => a.name).join('/'), x.stats().skipped);
+  const e = new XmlStream({ expandInternalEntities: true, maxEntityExpansion: 1 << 20 });
+  e.on('error', (err: SluiceError) => console.log(err.code === 'ERR_SLUICE_XML_ENTITY_EXPANSION'));
 }
 main();

@@ -190,11 +190,29 @@ pub fn text_too_long(start: usize, what: &str, limits: &Limits) -> Fault {
 /// normalised to spaces as XML 1.0 (3.3.3) requires for CDATA attributes. With `trim`, white
 /// space at either end is dropped, but only literal white space: as in fast-xml-parser, trimming
 /// happens before references are decoded, so `&#32;` survives.
+#[cfg(test)]
 pub fn decode_value(
     raw: &[u8],
     trim: bool,
     max_name: usize,
     out: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    decode_value_with(raw, trim, max_name, out, &mut |name, _| {
+        Err(undefined_entity(0, name))
+    })
+}
+
+/// Appends the replacement text of the named entity to a value being decoded.
+pub type EntityResolver<'a> = dyn FnMut(&[u8], &mut Vec<u8>) -> Result<(), Fault> + 'a;
+
+/// [`decode_value`], with references to other entities handed to `entity`, which appends
+/// their normalised replacement text (a fault's `at` is taken as the reference's).
+pub fn decode_value_with(
+    raw: &[u8],
+    trim: bool,
+    max_name: usize,
+    out: &mut Vec<u8>,
+    entity: &mut EntityResolver<'_>,
 ) -> Result<(), Fault> {
     out.clear();
     let mut i = if trim { js_trim_start(raw) } else { 0 };
@@ -236,7 +254,10 @@ pub fn decode_value(
                                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                                 hard_end = out.len();
                             }
-                            Ref::Undefined => return Err(undefined_entity(j, name)),
+                            Ref::Undefined => {
+                                entity(name, out).map_err(|f| Fault { at: j, ..f })?;
+                                hard_end = out.len();
+                            }
                             Ref::Invalid => return Err(invalid_char_ref(j, name)),
                         }
                         i = j + len + 2;

@@ -85,13 +85,14 @@ pub fn resolve(name: &[u8]) -> Ref {
 }
 
 fn char_ref(digits: &[u8], radix: u32) -> Ref {
-    if digits.is_empty() || digits.len() > 8 {
+    if digits.is_empty() {
         return Ref::Invalid;
     }
+    // Leading zeros are allowed in any number; the value must fit once they are gone.
     let mut v: u32 = 0;
     for &d in digits {
         match (d as char).to_digit(radix) {
-            Some(x) => v = v * radix + x,
+            Some(x) => v = v.saturating_mul(radix).saturating_add(x),
             None => return Ref::Invalid,
         }
     }
@@ -127,6 +128,8 @@ mod tests {
         assert_eq!(resolve(b"#0"), Ref::Invalid);
         assert_eq!(resolve(b"#xD800"), Ref::Invalid);
         assert_eq!(resolve(b"#X41"), Ref::Invalid);
+        assert_eq!(resolve(b"#x0000000000000000000041"), Ref::Char('A'));
+        assert_eq!(resolve(b"#99999999999999999999"), Ref::Invalid);
         assert_eq!(resolve(b"nbsp"), Ref::Undefined);
     }
 }

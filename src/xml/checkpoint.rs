@@ -8,7 +8,7 @@
 
 use bytes::BytesMut;
 
-use super::{check_name, names, Open, State};
+use super::{names, Open, State};
 use crate::error::{Error, ErrorCode};
 use crate::escape;
 
@@ -97,7 +97,7 @@ impl State {
         }
         for a in &r.path {
             let qname = a.name.as_bytes();
-            if check_name(qname, 0).is_err() {
+            if !self.name_cache.check(qname) {
                 return Err(bad(format!("invalid element name {:?}", a.name)));
             }
             let ns_mark = self.ns.mark();

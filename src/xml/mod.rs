@@ -10,11 +10,15 @@
 mod attrs;
 mod chars;
 mod checkpoint;
+mod dtd;
 pub mod encoding;
+mod expand;
+mod name_chars;
 mod namespaces;
 mod oversize;
 mod resync;
 mod skip;
+mod xml_decl;
 
 use bytes::BytesMut;
 use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
@@ -60,6 +64,10 @@ pub struct XmlOptions {
     pub resume: Option<Resume>,
     /// Undecodable bytes in a non-UTF-8 document: an error, or U+FFFD.
     pub encoding_errors: EncodingErrors,
+    /// Expand general entities declared in the internal subset (external ones never are).
+    pub expand_internal_entities: bool,
+    /// Most bytes entity expansion may produce in one document.
+    pub max_entity_expansion: u64,
     pub limits: Limits,
 }
 
@@ -81,6 +89,8 @@ impl Default for XmlOptions {
             skip_errors: false,
             resume: None,
             encoding_errors: EncodingErrors::Fatal,
+            expand_internal_entities: false,
+            max_entity_expansion: 64 << 20,
             limits: Limits::default(),
         }
     }
@@ -200,12 +210,17 @@ struct State {
     seen_root: bool,
     root_closed: bool,
     seen_doctype: bool,
-    dtd_declares_entities: bool,
     /// The text node read last, as absolute offsets: text arrives in pieces (across windows,
     /// around references) and `maxTextLength` counts it whole. A piece starting where the
     /// last one ended continues it; any markup in between leaves a gap.
     text_start: u64,
     text_end: u64,
+    /// Offsets of every `]]>` in the current window, and the first not yet behind the text
+    /// being handled: text checks itself against one offset instead of scanning for `]]>`.
+    cdata_ends: Vec<u64>,
+    cdata_next: usize,
+    name_cache: name_chars::NameCache,
+    entities: expand::Entities,
 
     out: BytesMut,
     records: u64,
@@ -349,9 +364,15 @@ impl XmlParser {
                 seen_root: false,
                 root_closed: false,
                 seen_doctype: false,
-                dtd_declares_entities: false,
                 text_start: 0,
                 text_end: u64::MAX,
+                cdata_ends: Vec::new(),
+                cdata_next: 0,
+                name_cache: name_chars::NameCache::new(opts.namespaces),
+                entities: expand::Entities::new(
+                    opts.expand_internal_entities,
+                    opts.max_entity_expansion,
+                ),
                 out,
                 records: 0,
                 ev_end: 0,
@@ -636,6 +657,13 @@ impl XmlParser {
         }
         let window = &self.input.buf[start..end];
         let wbase = base + start as u64;
+        self.st.cdata_ends.clear();
+        self.st.cdata_next = 0;
+        for i in memchr::memchr_iter(b']', window) {
+            if window.get(i + 1..i + 3) == Some(b"]>") {
+                self.st.cdata_ends.push(wbase + i as u64);
+            }
+        }
         let mut reader = Reader::from_reader(window);
         let cfg = reader.config_mut();
         cfg.check_end_names = false;
@@ -703,9 +731,17 @@ impl XmlParser {
                     // Measured like a processing instruction, as it is before it ends.
                     let what = "a processing instruction";
                     self.st.check_text_length(d.len(), what, ev_start + 2)?;
-                    self.st.decl(&d, ev_start)?
+                    let raw = window
+                        .get((ev_start - wbase) as usize..(ev_end - wbase) as usize)
+                        .unwrap_or(&[]);
+                    self.st.decl(&d, raw, ev_start)?
                 }
-                Event::DocType(d) => self.st.doctype(d.as_bytes(), ev_start)?,
+                Event::DocType(_) => {
+                    let raw = window
+                        .get((ev_start - wbase) as usize..(ev_end - wbase) as usize)
+                        .unwrap_or(&[]);
+                    self.st.doctype(raw, ev_start)?
+                }
             }
             if let Some(rec) = &self.st.record {
                 let span = ev_end - rec.start;
@@ -880,7 +916,9 @@ impl State {
         let qname = tag.name();
         let qname = qname.as_ref().as_bytes();
         self.check_name_length(qname, "an element", at + 1)?;
-        check_name(qname, at + 1)?;
+        if !self.name_cache.check(qname) {
+            return Err(bad_name(qname, "element", at + 1));
+        }
         if self.root_closed {
             return Err(fail(
                 at,
@@ -904,6 +942,12 @@ impl State {
         let tag_base = at + 1;
         attrs::scan(raw, qname.len(), &self.limits, &mut self.spans)
             .map_err(|f| from_fault(tag_base, f))?;
+        for s in &self.spans {
+            let key = raw.get(s.name.0..s.name.1).unwrap_or(&[]);
+            if !self.name_cache.check(key) {
+                return Err(bad_name(key, "attribute", tag_base + s.name.0 as u64));
+            }
+        }
         if let Some(j) = attrs::find_duplicate(raw, &self.spans) {
             let s = self.spans[j];
             return Err(fail(
@@ -963,9 +1007,11 @@ impl State {
                 k if k.starts_with(b"xmlns:") => &k[6..],
                 _ => continue,
             };
-            let max_name = self.limits.max_name_length;
-            attrs::decode_value(&raw[s.value.0..s.value.1], false, max_name, &mut self.value)
-                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+            self.decode(
+                &raw[s.value.0..s.value.1],
+                false,
+                tag_base + s.value.0 as u64,
+            )?;
             if let Err(e) = self.ns.declare(prefix, &self.value) {
                 let why = match e {
                     DeclError::EmptyPrefixedUri => "a prefix cannot be bound to an empty URI",
@@ -998,12 +1044,42 @@ impl State {
                 return Err(unbound(tag_base, p, qname));
             }
         }
+        let mut prefixed = 0;
         for s in &self.spans {
             let key = &raw[s.name.0..s.name.1];
             if let Some(p) = names::prefix(key) {
                 if p != b"xmlns" && self.ns.resolve(p, mark).is_none() {
                     return Err(unbound(tag_base + s.name.0 as u64, p, key));
                 }
+                prefixed += 1;
+            }
+        }
+        if prefixed > 1 {
+            self.check_expanded_names(raw, tag_base)?;
+        }
+        Ok(())
+    }
+
+    /// Two attributes with different prefixes bound to one URI and the same local name are
+    /// the same attribute (Namespaces 1.0, 6.3).
+    fn check_expanded_names(&self, raw: &[u8], tag_base: u64) -> std::result::Result<(), Fail> {
+        let mark = self.ns.mark();
+        let expanded = |s: &Span| {
+            let key = raw.get(s.name.0..s.name.1).unwrap_or(&[]);
+            let p = names::prefix(key).filter(|p| *p != b"xmlns")?;
+            Some((self.ns.resolve(p, mark)?, names::local_name(key)))
+        };
+        for (j, b) in self.spans.iter().enumerate().skip(1) {
+            let Some(eb) = expanded(b) else { continue };
+            if self.spans[..j].iter().any(|a| expanded(a) == Some(eb)) {
+                return Err(fail(
+                    tag_base + b.name.0 as u64,
+                    ErrorCode::DuplicateAttribute,
+                    format!(
+                        "attribute `{}` repeats another one's namespace and local name",
+                        String::from_utf8_lossy(raw.get(b.name.0..b.name.1).unwrap_or(&[]))
+                    ),
+                ));
             }
         }
         Ok(())
@@ -1060,10 +1136,11 @@ impl State {
                 self.check_value(raw, s, tag_base)?;
                 continue;
             }
-            let value = &raw[s.value.0..s.value.1];
-            let max_name = self.limits.max_name_length;
-            attrs::decode_value(value, self.trim, max_name, &mut self.value)
-                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+            self.decode(
+                &raw[s.value.0..s.value.1],
+                self.trim,
+                tag_base + s.value.0 as u64,
+            )?;
             let sym = self.intern(key);
             self.tree.attr(sym, &self.value);
         }
@@ -1082,13 +1159,22 @@ impl State {
         Ok(())
     }
 
+    /// Decodes an attribute value at input offset `at` into `self.value`.
+    fn decode(&mut self, v: &[u8], trim: bool, at: u64) -> std::result::Result<(), Fail> {
+        let entities = &mut self.entities;
+        let max_name = self.limits.max_name_length;
+        attrs::decode_value_with(v, trim, max_name, &mut self.value, &mut |name, out| {
+            entities.expand_in_attribute(name, out, at)
+        })
+        .map_err(|f| from_fault(at, f))
+    }
+
     /// Attribute values outside records are only decoded when they hold a reference, to
     /// report bad ones; nothing else about them can be wrong once scanned.
     fn check_value(&mut self, raw: &[u8], s: Span, tag_base: u64) -> std::result::Result<(), Fail> {
         let v = &raw[s.value.0..s.value.1];
         if v.contains(&b'&') {
-            attrs::decode_value(v, false, self.limits.max_name_length, &mut self.value)
-                .map_err(|f| from_fault(tag_base + s.value.0 as u64, f))?;
+            self.decode(v, false, tag_base + s.value.0 as u64)?;
         }
         Ok(())
     }
@@ -1182,12 +1268,40 @@ impl State {
     }
 
     fn text(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self
+            .cdata_ends
+            .get(self.cdata_next)
+            .is_some_and(|&p| p < at + t.len() as u64)
+        {
+            self.check_cdata_end(t.len(), at)?;
+        }
+        self.text_body(t, at)
+    }
+
+    /// Text already checked for `]]>`.
+    fn text_body(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
         if self.stack.is_empty() {
             if let Some(i) = t.iter().position(|&b| !is_xml_space(b)) {
                 return Err(self.outside_root(at + i as u64));
             }
         } else if self.record.is_some() {
             self.tree.text(t, self.trim);
+        }
+        Ok(())
+    }
+
+    /// A `]]>` of the window lies at or after the text's start: skip those behind it (they
+    /// ended CDATA sections, comments...), and refuse one inside it.
+    #[cold]
+    fn check_cdata_end(&mut self, len: usize, at: u64) -> std::result::Result<(), Fail> {
+        while let Some(&p) = self.cdata_ends.get(self.cdata_next) {
+            if p >= at {
+                if p + 3 <= at + len as u64 {
+                    return Err(cdata_end_in_text(p));
+                }
+                break;
+            }
+            self.cdata_next += 1;
         }
         Ok(())
     }
@@ -1213,13 +1327,7 @@ impl State {
                 }
                 Ok(())
             }
-            Ref::Undefined => {
-                let mut f = attrs::undefined_entity(0, name);
-                if self.dtd_declares_entities {
-                    f.message.push_str("; DOCTYPE entities are never expanded");
-                }
-                Err(from_fault(at, f))
-            }
+            Ref::Undefined => self.entity_in_content(name, at),
             Ref::Invalid => Err(from_fault(at, attrs::invalid_char_ref(0, name))),
         }
     }
@@ -1250,19 +1358,13 @@ impl State {
             ));
         }
         self.check_text_length(pi.len(), "a processing instruction", at + 2)?;
-        if pi[..target_len].eq_ignore_ascii_case(b"xml") {
-            return Err(fail(
-                at,
-                ErrorCode::InvalidDeclaration,
-                "the XML declaration is only allowed at the very start of the document",
-            ));
-        }
-        if target_len == 0 {
-            return Err(fail(
-                at,
-                ErrorCode::Syntax,
-                "processing instruction without a target",
-            ));
+        if let Err((off, why)) = dtd::check_pi(pi, self.check_namespaces) {
+            let code = if off == 0 && pi.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(b"xml")) {
+                ErrorCode::InvalidDeclaration
+            } else {
+                ErrorCode::Syntax
+            };
+            return Err(fail(at + 2 + off as u64, code, why));
         }
         if self.record.is_some() {
             self.tree.end_piece(self.trim);
@@ -1270,7 +1372,14 @@ impl State {
         Ok(())
     }
 
-    fn decl(&mut self, d: &quick_xml::events::BytesDecl, at: u64) -> std::result::Result<(), Fail> {
+    #[cold]
+    #[inline(never)]
+    fn decl(
+        &mut self,
+        d: &quick_xml::events::BytesDecl,
+        raw: &[u8],
+        at: u64,
+    ) -> std::result::Result<(), Fail> {
         if at != self.decl_at {
             return Err(fail(
                 at,
@@ -1278,6 +1387,8 @@ impl State {
                 "the XML declaration is only allowed at the very start of the document",
             ));
         }
+        xml_decl::check(raw)
+            .map_err(|(off, why)| fail(at + off as u64, ErrorCode::InvalidDeclaration, why))?;
         let version = d
             .version()
             .map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
@@ -1299,6 +1410,8 @@ impl State {
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
     fn doctype(&mut self, d: &[u8], at: u64) -> std::result::Result<(), Fail> {
         if self.seen_root || self.seen_doctype {
             return Err(fail(
@@ -1308,7 +1421,9 @@ impl State {
             ));
         }
         self.seen_doctype = true;
-        self.dtd_declares_entities = memchr::memmem::find(d, b"<!ENTITY").is_some();
+        let dtd = dtd::parse(d, self.check_namespaces)
+            .map_err(|e| fail(at + e.at as u64, ErrorCode::InvalidDoctype, e.message))?;
+        self.entities.dtd = Some(dtd);
         Ok(())
     }
 }
@@ -1326,32 +1441,21 @@ fn unbound(at: u64, prefix: &[u8], name: &[u8]) -> Fail {
     )
 }
 
-/// Rejects names no XML name can be; full `Name` production checks belong to the
-/// conformance work.
-fn check_name(name: &[u8], at: u64) -> std::result::Result<(), Fail> {
-    static NAME_BYTE: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < 256 {
-            let b = i as u8;
-            t[i] = b >= 0x80 || b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':');
-            i += 1;
-        }
-        t
-    };
-    let bad_start = match name.first() {
-        None => true,
-        Some(&b) => b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':'),
-    };
-    let bad_char = !name.iter().all(|&b| NAME_BYTE[b as usize]);
-    if bad_start || bad_char {
-        return Err(fail(
-            at,
-            ErrorCode::Syntax,
-            format!("invalid element name {:?}", String::from_utf8_lossy(name)),
-        ));
-    }
-    Ok(())
+fn cdata_end_in_text(at: u64) -> Fail {
+    fail(
+        at,
+        ErrorCode::Syntax,
+        "`]]>` is not allowed in text outside a CDATA section",
+    )
+}
+
+#[cold]
+fn bad_name(name: &[u8], what: &str, at: u64) -> Fail {
+    fail(
+        at,
+        ErrorCode::Syntax,
+        format!("invalid {what} name {:?}", String::from_utf8_lossy(name)),
+    )
 }
 
 #[cfg(test)]

@@ -168,3 +168,156 @@ fn limits_turn_into_errors() {
     let deep = "<a>".repeat(300);
     assert_eq!(error(&deep).code, ErrorCode::TooDeep);
 }
+
+mod entities {
+    use super::*;
+    use serde_json::json;
+
+    fn expanding(select: &str) -> XmlOptions {
+        XmlOptions {
+            expand_internal_entities: true,
+            ..opts(select)
+        }
+    }
+
+    fn laughs(levels: usize) -> String {
+        let mut d = String::from("<!DOCTYPE r [<!ENTITY l0 \"lol\">");
+        for i in 1..=levels {
+            let refs = format!("&l{};", i - 1).repeat(10);
+            d.push_str(&format!("<!ENTITY l{i} \"{refs}\">"));
+        }
+        d.push_str(&format!("]><r>&l{levels};</r>"));
+        d
+    }
+
+    #[test]
+    fn expands_text_markup_and_attributes_whatever_the_chunking() {
+        let doc = br#"<!DOCTYPE r [
+            <!ENTITY who "World">
+            <!ENTITY greet "Hello, &who;!">
+            <!ENTITY item "<i n='&who;'>x</i>">
+            <!ENTITY ws "a&#9;b
+c">
+        ]><r a="&greet;" b="&ws;">&greet; &item;&item;</r>"#;
+        let o = expanding("/*");
+        let (want, err) = parse_chunked(&o, doc, doc.len());
+        assert_eq!(err, None);
+        assert_eq!(
+            want,
+            vec![
+                json!({"@_a": "Hello, World!", "@_b": "a b c", "#text": "Hello, World!",
+                        "i": [{"@_n": "World", "#text": "x"}, {"@_n": "World", "#text": "x"}]})
+            ]
+        );
+        for size in [1, 2, 7] {
+            assert_eq!(parse_chunked(&o, doc, size), (want.clone(), None), "{size}");
+        }
+    }
+
+    #[test]
+    fn without_the_option_declared_entities_stay_errors() {
+        let doc = b"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>";
+        let (_, err) = parse_chunked(&opts("/*"), doc, doc.len());
+        let err = err.unwrap();
+        assert_eq!(err.code, ErrorCode::UndefinedEntity);
+        assert!(
+            err.message.contains("expandInternalEntities"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.position.offset, 33);
+    }
+
+    #[test]
+    fn billion_laughs_stops_at_the_budget() {
+        let doc = laughs(9);
+        for size in [doc.len(), 1] {
+            let (recs, err) = parse_chunked(&expanding("/*"), doc.as_bytes(), size);
+            let err = err.unwrap();
+            assert!(recs.is_empty());
+            assert_eq!(err.code, ErrorCode::EntityExpansion, "{}", err.message);
+            assert_eq!(err.position.offset as usize, doc.find("<r>").unwrap() + 3);
+        }
+        // A small expansion under the same rules is fine.
+        let (recs, err) = parse_chunked(&expanding("/*"), laughs(2).as_bytes(), 5);
+        assert_eq!(err, None);
+        assert_eq!(recs, vec![json!("lol".repeat(100))]);
+    }
+
+    #[test]
+    fn the_absolute_cap_is_an_option() {
+        let o = XmlOptions {
+            max_entity_expansion: 1000,
+            ..expanding("/*")
+        };
+        let (_, err) = parse_chunked(&o, laughs(3).as_bytes(), 64);
+        let err = err.unwrap();
+        assert_eq!(err.code, ErrorCode::EntityExpansion);
+        assert!(err.message.contains("maxEntityExpansion (1000 bytes)"));
+    }
+
+    #[test]
+    fn quadratic_blowup_hits_the_amplification_ratio() {
+        let big = "x".repeat(100_000);
+        let mut doc = format!("<!DOCTYPE r [<!ENTITY a \"{big}\">]><r>");
+        doc.push_str(&"&a;".repeat(2_000));
+        doc.push_str("</r>");
+        let (_, err) = parse_chunked(&expanding("/*"), doc.as_bytes(), 4096);
+        let err = err.unwrap();
+        assert_eq!(err.code, ErrorCode::EntityExpansion);
+        assert!(err.message.contains("times the input"), "{}", err.message);
+    }
+
+    #[test]
+    fn recursion_external_and_unbalanced_entities_are_errors() {
+        let cases: [(&[u8], ErrorCode); 6] = [
+            (
+                b"<!DOCTYPE r [<!ENTITY a \"&b;\"><!ENTITY b \"&a;\">]><r>&a;</r>",
+                ErrorCode::EntityExpansion,
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY a \"&a;\">]><r x='&a;'/>",
+                ErrorCode::EntityExpansion,
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>",
+                ErrorCode::ExternalEntity,
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY e \"<a>\">]><r>&e;</a></r>",
+                ErrorCode::UnexpectedEof,
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY e \"</r>\">]><r>&e;",
+                ErrorCode::MismatchedTag,
+            ),
+            (
+                b"<!DOCTYPE r [<!ENTITY e \"&#60;\">]><r a='&e;'/>",
+                ErrorCode::InvalidAttribute,
+            ),
+        ];
+        for (doc, code) in cases {
+            let (_, err) = parse_chunked(&expanding("/*"), doc, 3);
+            assert_eq!(
+                err.map(|e| e.code),
+                Some(code),
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_billion_laughs_file_is_refused() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpora/xml-real/hostile/billion-laughs.xml");
+        let Ok(doc) = std::fs::read(&path) else {
+            eprintln!("skipping: {} not found", path.display());
+            return;
+        };
+        let (_, err) = parse_chunked(&expanding("/*"), &doc, 4096);
+        assert_eq!(err.map(|e| e.code), Some(ErrorCode::EntityExpansion));
+        let (_, err) = parse_chunked(&opts("/*"), &doc, 4096);
+        assert_eq!(err.map(|e| e.code), Some(ErrorCode::UndefinedEntity));
+    }
+}
