@@ -32,6 +32,9 @@ const CASES = [
   ['byte undefined in the declared encoding', '<?xml version="1.0" encoding="US-ASCII"?><r><a>1</a><a>\u00e9</a></r>', 'ERR_SLUICE_XML_ENCODING', 1, 56, 55, 1],
   ['no root element', '<!-- only a comment -->', 'ERR_SLUICE_XML_NO_ROOT', 1, 24, 23, 0],
   ['invalid element name', '<r><1a/></r>', 'ERR_SLUICE_XML_SYNTAX', 1, 5, 4, 0],
+  ['`]]>` in text', '<r><a>1</a><a>x]]>y</a></r>', 'ERR_SLUICE_XML_SYNTAX', 1, 16, 15, 1],
+  ['malformed internal subset', '<!DOCTYPE r [<!ELEMENT r (a,b|c)>]><r/>', 'ERR_SLUICE_XML_INVALID_DOCTYPE', 1, 30, 29, 0],
+  ['invalid attribute name', '<r><a 1x="1"/></r>', 'ERR_SLUICE_XML_SYNTAX', 1, 7, 6, 0],
 ];
 
 for (const [name, xml, code, line, column, offset, before] of CASES) {

@@ -219,6 +219,8 @@ struct State {
     /// being handled: text checks itself against one offset instead of scanning for `]]>`.
     cdata_ends: Vec<u64>,
     cdata_next: usize,
+    /// `cdata_ends[cdata_next]`, or `u64::MAX`: the one comparison every text makes.
+    next_cdata_end: u64,
     name_cache: name_chars::NameCache,
     entities: expand::Entities,
 
@@ -368,6 +370,7 @@ impl XmlParser {
                 text_end: u64::MAX,
                 cdata_ends: Vec::new(),
                 cdata_next: 0,
+                next_cdata_end: u64::MAX,
                 name_cache: name_chars::NameCache::new(opts.namespaces),
                 entities: expand::Entities::new(
                     opts.expand_internal_entities,
@@ -664,6 +667,7 @@ impl XmlParser {
                 self.st.cdata_ends.push(wbase + i as u64);
             }
         }
+        self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
         let mut reader = Reader::from_reader(window);
         let cfg = reader.config_mut();
         cfg.check_end_names = false;
@@ -831,7 +835,16 @@ fn safe_cut(u: &[u8]) -> usize {
             let text_from = gt.map_or(0, |g| g + 1);
             match memchr::memrchr(b'&', &u[text_from..]) {
                 Some(a) if memchr::memchr(b';', &u[text_from + a..]).is_none() => text_from + a,
-                _ => u.len(),
+                _ => {
+                    // Trailing `]` or `]]` wait for the next byte, so that a `]]>` in text
+                    // always reaches one window whole and is seen.
+                    let min = u.len().saturating_sub(2).max(text_from);
+                    let mut cut = u.len();
+                    while cut > min && u[cut - 1] == b']' {
+                        cut -= 1;
+                    }
+                    cut
+                }
             }
         }
     }
@@ -1267,18 +1280,16 @@ impl State {
         Ok(())
     }
 
+    #[inline]
     fn text(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
-        if self
-            .cdata_ends
-            .get(self.cdata_next)
-            .is_some_and(|&p| p < at + t.len() as u64)
-        {
+        if self.next_cdata_end < at + t.len() as u64 {
             self.check_cdata_end(t.len(), at)?;
         }
         self.text_body(t, at)
     }
 
     /// Text already checked for `]]>`.
+    #[inline]
     fn text_body(&mut self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
         if self.stack.is_empty() {
             if let Some(i) = t.iter().position(|&b| !is_xml_space(b)) {
@@ -1299,10 +1310,12 @@ impl State {
                 if p + 3 <= at + len as u64 {
                     return Err(cdata_end_in_text(p));
                 }
-                break;
+                self.next_cdata_end = p;
+                return Ok(());
             }
             self.cdata_next += 1;
         }
+        self.next_cdata_end = u64::MAX;
         Ok(())
     }
 

@@ -321,3 +321,17 @@ c">
         assert_eq!(err.map(|e| e.code), Some(ErrorCode::UndefinedEntity));
     }
 }
+
+#[test]
+fn cdata_end_in_text_is_refused_wherever_the_chunks_fall() {
+    let ok = b"<r a=']]>'><![CDATA[x]]><!-- ]]> -->t]]<?p ]]>?>]</r>";
+    for size in [1, 2, 5, ok.len()] {
+        assert_eq!(parse_chunked(&opts("/*"), ok, size).1, None, "{size}");
+    }
+    let bad = b"<r><![CDATA[x]]><!-- ]]> -->ab]]>c</r>";
+    for size in [1, 3, bad.len()] {
+        let err = parse_chunked(&opts("/*"), bad, size).1.unwrap();
+        assert_eq!(err.code, ErrorCode::Syntax);
+        assert_eq!(err.position.offset, 30, "{size}");
+    }
+}
