@@ -41,8 +41,6 @@ function encodingOf(buf) {
 const DEVIATIONS = {
   'rmt-ns10-012':
     'needs the DTD attribute type (NMTOKEN) to normalise an `xmlns:` value before comparing namespaces; DTD attribute types are not applied',
-  'rmt-e3e-13':
-    'a reference to an undeclared entity is refused even after a parameter entity reference, where the spec makes it only a validity error: there is no replacement text to report, and dropping the reference silently would lose data',
 };
 
 const UTF8 = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);

@@ -30,6 +30,10 @@ pub struct Dtd {
     pub general: HashMap<Vec<u8>, Entity>,
     /// Declarations may exist that were not read (external subset or parameter entities).
     pub incomplete: bool,
+    /// The internal subset references a parameter entity. Then, unless the document is
+    /// standalone, an undeclared general entity is only a validity error (WFC: Entity
+    /// Declared), even when every parameter entity was read.
+    pub parameter_references: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -727,6 +731,7 @@ fn pe_reference(c: &mut Cursor, d: &mut Decls) -> R<()> {
     c.i += 1;
     let name = c.name("a parameter entity name after `%`")?;
     c.expect(b";", "`;` ending the parameter entity reference")?;
+    d.dtd.parameter_references = true;
     let Some(e) = d.params.get(name) else {
         if d.dtd.incomplete {
             d.stop = true;

@@ -26,6 +26,8 @@ pub(super) struct Entities {
     /// Absolute cap on the bytes of replacement text expanded in one document.
     pub max_total: u64,
     pub dtd: Option<Dtd>,
+    /// The XML declaration says `standalone='yes'`.
+    pub standalone: bool,
     total: u64,
     /// Entities being expanded, outermost first, to catch recursion.
     open: Vec<Vec<u8>>,
@@ -34,6 +36,10 @@ pub(super) struct Entities {
 /// What a reference to a non-predefined entity resolves to.
 enum Lookup {
     Text(Arc<[u8]>),
+    /// Undeclared where declarations may have gone unread, so not an error (4.1, WFC:
+    /// Entity Declared). Kept as its literal `&name;` text: dropping it would lose data
+    /// silently, and fast-xml-parser keeps such references the same way.
+    Unread,
     Refused(Fault),
 }
 
@@ -43,6 +49,7 @@ impl Entities {
             enabled,
             max_total,
             dtd: None,
+            standalone: false,
             total: 0,
             open: Vec::new(),
         }
@@ -59,6 +66,13 @@ impl Entities {
         };
         let entity = self.dtd.as_ref().and_then(|d| d.general.get(name));
         let Some(e) = entity else {
+            let unread = self
+                .dtd
+                .as_ref()
+                .is_some_and(|d| d.incomplete || d.parameter_references);
+            if self.enabled && unread && !self.standalone {
+                return Lookup::Unread;
+            }
             let mut f = super::attrs::undefined_entity(0, name);
             if self.dtd.as_ref().is_some_and(|d| d.incomplete) {
                 f.message.push_str(
@@ -130,6 +144,12 @@ impl Entities {
     ) -> Result<(), Fault> {
         let text = match self.lookup(name) {
             Lookup::Text(t) => t,
+            Lookup::Unread => {
+                out.push(b'&');
+                out.extend_from_slice(name);
+                out.push(b';');
+                return Ok(());
+            }
             Lookup::Refused(f) => return Err(f),
         };
         self.charge(text.len(), at)?;
@@ -207,6 +227,10 @@ impl State {
     pub(super) fn entity_in_content(&mut self, name: &[u8], at: u64) -> Result<(), Fail> {
         let text = match self.entities.lookup(name) {
             Lookup::Text(t) => t,
+            Lookup::Unread => {
+                let literal = [&b"&"[..], name, b";"].concat();
+                return self.text_body(&literal, at);
+            }
             Lookup::Refused(f) => return Err(fail(at, f.code, f.message)),
         };
         self.entities

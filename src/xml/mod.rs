@@ -1400,7 +1400,7 @@ impl State {
                 "the XML declaration is only allowed at the very start of the document",
             ));
         }
-        xml_decl::check(raw)
+        self.entities.standalone = xml_decl::check(raw)
             .map_err(|(off, why)| fail(at + off as u64, ErrorCode::InvalidDeclaration, why))?;
         let version = d
             .version()

@@ -215,6 +215,36 @@ c">
     }
 
     #[test]
+    fn undeclared_entities_stay_literal_only_where_declarations_may_be_unread() {
+        // A parameter entity reference, even an internal one, or an external subset makes an
+        // undeclared entity a validity error, not a well-formedness one (4.1).
+        let unread = [
+            "<!DOCTYPE r [<!ENTITY % p \"<!ENTITY a 'x'>\">%p;]><r b=\"1&u;2\">&a;&u;</r>",
+            "<!DOCTYPE r SYSTEM \"r.dtd\"><r b=\"1&u;2\">x&u;</r>",
+        ];
+        for doc in unread {
+            let (recs, err) = parse_chunked(&expanding("/*"), doc.as_bytes(), doc.len());
+            assert_eq!(err, None, "{doc}");
+            assert_eq!(
+                recs,
+                vec![json!({"@_b": "1&u;2", "#text": "x&u;"})],
+                "{doc}"
+            );
+            let (_, err) = parse_chunked(&opts("/*"), doc.as_bytes(), doc.len());
+            assert_eq!(err.unwrap().code, ErrorCode::UndefinedEntity, "{doc}");
+        }
+        let refused = [
+            "<?xml version='1.0' standalone='yes'?><!DOCTYPE r [<!ENTITY % p ''>%p;]><r>&u;</r>",
+            "<!DOCTYPE r [<!ENTITY a 'x'>]><r>&u;</r>",
+            "<r>&u;</r>",
+        ];
+        for doc in refused {
+            let (_, err) = parse_chunked(&expanding("/*"), doc.as_bytes(), doc.len());
+            assert_eq!(err.unwrap().code, ErrorCode::UndefinedEntity, "{doc}");
+        }
+    }
+
+    #[test]
     fn without_the_option_declared_entities_stay_errors() {
         let doc = b"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>";
         let (_, err) = parse_chunked(&opts("/*"), doc, doc.len());

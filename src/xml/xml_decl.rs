@@ -3,8 +3,9 @@
 
 use super::chars::is_xml_space;
 
-/// Checks `raw`, the whole `<?xml ... ?>`; on failure, the offset in `raw` and why.
-pub fn check(raw: &[u8]) -> Result<(), (usize, String)> {
+/// Checks `raw`, the whole `<?xml ... ?>`, and tells whether it says `standalone='yes'`; on
+/// failure, the offset in `raw` and why.
+pub fn check(raw: &[u8]) -> Result<bool, (usize, String)> {
     let end = raw.len().saturating_sub(2);
     if !raw.starts_with(b"<?xml") || !raw.ends_with(b"?>") || end < 5 {
         return Err((0, "malformed XML declaration".into()));
@@ -12,6 +13,7 @@ pub fn check(raw: &[u8]) -> Result<(), (usize, String)> {
     let s = &raw[..end];
     let mut i = 5;
     let mut seen = 0;
+    let mut standalone = false;
     loop {
         let ws_start = i;
         while s.get(i).is_some_and(|&b| is_xml_space(b)) {
@@ -89,12 +91,13 @@ pub fn check(raw: &[u8]) -> Result<(), (usize, String)> {
                 ),
             ));
         }
+        standalone |= order == 3 && v == b"yes";
         i = v_start + n + 1;
     }
     if seen == 0 {
         return Err((5, "the XML declaration needs a version".into()));
     }
-    Ok(())
+    Ok(standalone)
 }
 
 #[cfg(test)]
