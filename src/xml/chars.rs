@@ -33,21 +33,27 @@ fn check_controls(s: &[u8]) -> Result<(), (usize, Bad)> {
     // Whole-block test first: it vectorises, and almost every block is clean.
     const BLOCK: usize = 64;
     let bad = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    let mut control = None;
     for (k, block) in s.chunks(BLOCK).enumerate() {
         if block.iter().fold(false, |acc, &b| acc | bad(b)) {
             let i = block.iter().position(|&b| bad(b)).unwrap_or(0);
-            let at = k * BLOCK + i;
-            return Err((at, Bad::Forbidden(s[at] as u32)));
+            control = Some(k * BLOCK + i);
+            break;
         }
     }
-    // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
-    for i in memchr::memchr_iter(0xEF, s) {
+    // U+FFFE and U+FFFF are EF BF BE / EF BF BF. Only one before the control character
+    // counts: the first bad character is reported, whatever the chunking.
+    let before = &s[..control.unwrap_or(s.len())];
+    for i in memchr::memchr_iter(0xEF, before) {
         if s.get(i + 1) == Some(&0xBF) && matches!(s.get(i + 2), Some(0xBE | 0xBF)) {
             let cp = if s[i + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
             return Err((i, Bad::Forbidden(cp)));
         }
     }
-    Ok(())
+    match control {
+        Some(at) => Err((at, Bad::Forbidden(s[at] as u32))),
+        None => Ok(()),
+    }
 }
 
 /// The XML 1.0 `Char` production.

@@ -412,6 +412,12 @@ impl XmlParser {
     }
 
     fn append(&mut self, utf8: BytesMut) {
+        // After an error the input is dead, and the parse may have run past the character
+        // scan (up to the bad byte), so compacting would break the scan offsets.
+        if self.failed.is_some() {
+            self.input.pool.give(utf8);
+            return;
+        }
         self.source.dropping(&self.input.buf[..self.input.pos]);
         // The scan state is relative to the held input, which loses its consumed front.
         let dropped = self.input.append(utf8);
@@ -523,7 +529,14 @@ impl XmlParser {
             }
             let pending = limit - self.input.pos;
             let whole = (at_eof && limit == self.input.buf.len()) || self.bad.is_some();
-            if !whole && pending < self.retry_len {
+            // Held input beyond the size limit fails unless complete constructs in it get
+            // parsed first, and at the end of input nothing more will come: in both cases
+            // waiting for the retry threshold would report a different error than whole
+            // input does.
+            let oversize = self
+                .st
+                .span_check(base + self.input.pos as u64, base + limit as u64);
+            if !whole && !at_eof && pending < self.retry_len && oversize.is_ok() {
                 break;
             }
             let end = if whole {
@@ -532,6 +545,16 @@ impl XmlParser {
                 self.input.pos + safe_cut(&self.input.buf[self.input.pos..limit])
             };
             if end == self.input.pos {
+                // Whole input shows at once that such markup can never be well-formed: so
+                // must a piece of it, rather than wait for a `>` that may never come.
+                if let [b'<', b'!', c, ..] = self.input.buf[self.input.pos..limit] {
+                    if !matches!(c, b'-' | b'[' | b'D' | b'd') {
+                        return Err(invalid_bang(base + self.input.pos as u64));
+                    }
+                }
+                // Checked in the order the finished construct is: its span first.
+                self.st
+                    .span_check(base + self.input.pos as u64, base + limit as u64)?;
                 let w = &self.input.buf[self.input.pos..limit];
                 if let Some(f) = oversize::check(w, &self.st.limits) {
                     return Err(from_fault(base + self.input.pos as u64, f));
@@ -551,6 +574,7 @@ impl XmlParser {
                     return Ok(Status::BatchReady);
                 }
                 Window::Incomplete(p) => {
+                    self.st.span_check(base + p as u64, base + limit as u64)?;
                     if let Some(f) = oversize::check(&self.input.buf[p..end], &self.st.limits) {
                         return Err(from_fault(base + p as u64, f));
                     }
@@ -560,16 +584,12 @@ impl XmlParser {
                 }
             }
         }
-        if self.input.buf.len() - self.input.pos > self.st.limits.max_record_bytes {
-            return Err(fail(
-                base + self.input.pos as u64,
-                ErrorCode::RecordTooLarge,
-                format!(
-                    "a single piece of markup is larger than maxRecordBytes ({} bytes)",
-                    self.st.limits.max_record_bytes
-                ),
-            ));
-        }
+        // What is held now is an unfinished construct: one that already spans too much fails
+        // as it would whole. Only checked input counts (up to a bad character, or short of a
+        // cut UTF-8 sequence), as in the loop above.
+        let held_end = self.bad.map_or(self.scanned, |(b, _)| b);
+        self.st
+            .span_check(base + self.input.pos as u64, base + held_end as u64)?;
         if let Some((b, why)) = self.bad {
             let at = base + b as u64;
             return Err(match why {
@@ -686,21 +706,38 @@ impl XmlParser {
                             let _ = why;
                             Ok(Window::Incomplete(start + at))
                         }
-                        Some(why) => Err(match oversize::check(&window[at..], &self.st.limits) {
-                            // As it would have been reported had the input come in pieces.
-                            Some(f) => from_fault(wbase + at as u64, f),
-                            None => fail(
-                                wbase + at as u64,
-                                ErrorCode::UnexpectedEof,
-                                format!("input ended inside {why}"),
-                            ),
-                        }),
-                        None => Err(quick_xml_fail(&e, wbase + at as u64)),
+                        Some(why) => {
+                            // The limits win, in the order they are checked when the input
+                            // arrives slowly and this construct is held unfinished.
+                            self.st
+                                .span_check(wbase + at as u64, wbase + window.len() as u64)?;
+                            Err(match oversize::check(&window[at..], &self.st.limits) {
+                                Some(f) => from_fault(wbase + at as u64, f),
+                                None => fail(
+                                    wbase + at as u64,
+                                    ErrorCode::UnexpectedEof,
+                                    format!("input ended inside {why}"),
+                                ),
+                            })
+                        }
+                        None => {
+                            // A construct that breaks the size limit fails on that first, as
+                            // it does when it arrives slowly and is never parsed whole.
+                            let end = wbase + reader.buffer_position().max(at as u64);
+                            self.st.span_check(ev_start, end)?;
+                            Err(quick_xml_fail(&e, wbase + at as u64))
+                        }
                     };
                 }
             };
             let ev_end = wbase + reader.buffer_position();
             self.st.ev_end = ev_end;
+            // Checked before the event is handled, so that nothing inside a construct too
+            // large to hold can report first: arriving in small chunks, it is never parsed.
+            // Text outside records is exempt: it streams through in pieces of any size.
+            if self.st.record.is_some() || !matches!(event, Event::Text(_)) {
+                self.st.span_check(ev_start, ev_end)?;
+            }
             let records_before = self.st.records;
             match event {
                 Event::Eof => return Ok(Window::Consumed),
@@ -745,19 +782,6 @@ impl XmlParser {
                         .get((ev_start - wbase) as usize..(ev_end - wbase) as usize)
                         .unwrap_or(&[]);
                     self.st.doctype(raw, ev_start)?
-                }
-            }
-            if let Some(rec) = &self.st.record {
-                let span = ev_end - rec.start;
-                if span > self.st.limits.max_record_bytes as u64 {
-                    return Err(fail(
-                        rec.start,
-                        ErrorCode::RecordTooLarge,
-                        format!(
-                            "record is larger than maxRecordBytes ({} bytes)",
-                            self.st.limits.max_record_bytes
-                        ),
-                    ));
                 }
             }
             if self.st.records != records_before && self.st.out.len() >= self.st.limits.batch_bytes
@@ -863,12 +887,28 @@ fn classify(e: &QError, left: usize) -> Option<&'static str> {
             SyntaxError::UnclosedTag
             | SyntaxError::UnclosedSingleQuotedAttributeValue
             | SyntaxError::UnclosedDoubleQuotedAttributeValue => Some("a tag"),
-            // `<!` is only recognisable once `<![CDATA[` or `<!DOCTYPE` could have arrived.
-            SyntaxError::InvalidBangMarkup if left < 9 => Some("markup"),
+            // quick-xml tells `<!` markup apart by its third byte alone.
+            SyntaxError::InvalidBangMarkup if left < 3 => Some("markup"),
             SyntaxError::InvalidBangMarkup => None,
         },
         _ => None,
     }
+}
+
+fn unclosed_reference(at: u64) -> Fail {
+    fail(
+        at,
+        ErrorCode::InvalidReference,
+        "`&` must start a reference ending in `;`",
+    )
+}
+
+fn invalid_bang(at: u64) -> Fail {
+    fail(
+        at,
+        ErrorCode::Syntax,
+        "`<!` must start a comment, a CDATA section or a DOCTYPE",
+    )
 }
 
 fn quick_xml_fail(e: &QError, at: u64) -> Fail {
@@ -878,22 +918,14 @@ fn quick_xml_fail(e: &QError, at: u64) -> Fail {
             ErrorCode::Syntax,
             "`--` is not allowed inside a comment",
         ),
-        QError::IllFormed(IllFormedError::UnclosedReference) => fail(
-            at,
-            ErrorCode::InvalidReference,
-            "`&` must start a reference ending in `;`",
-        ),
+        QError::IllFormed(IllFormedError::UnclosedReference) => unclosed_reference(at),
         QError::IllFormed(
             IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion,
         ) => fail(at, ErrorCode::InvalidDeclaration, e.to_string()),
         QError::IllFormed(IllFormedError::MissingDoctypeName) => {
             fail(at, ErrorCode::InvalidDoctype, e.to_string())
         }
-        QError::Syntax(SyntaxError::InvalidBangMarkup) => fail(
-            at,
-            ErrorCode::Syntax,
-            "`<!` must start a comment, a CDATA section or a DOCTYPE",
-        ),
+        QError::Syntax(SyntaxError::InvalidBangMarkup) => invalid_bang(at),
         QError::Encoding(_) => fail(at, ErrorCode::InvalidChar, "invalid UTF-8"),
         other => fail(at, ErrorCode::Syntax, other.to_string()),
     }
@@ -902,6 +934,29 @@ fn quick_xml_fail(e: &QError, at: u64) -> Fail {
 impl State {
     fn name(&self, open: &Open) -> &[u8] {
         &self.names[open.name.0 as usize..open.name.1 as usize]
+    }
+
+    /// `maxRecordBytes` bounds a record from its start, or a piece of markup outside records
+    /// from `start`, up to `end`. Both parse paths (a finished event, or an unfinished
+    /// construct held at the end of a run) use this one rule, so that the error is the same
+    /// however the input was chunked. It points at the first byte past the limit, as JSON's
+    /// does: a record's start may be input that was already let go.
+    fn span_check(&self, start: u64, end: u64) -> std::result::Result<(), Fail> {
+        let max = self.limits.max_record_bytes;
+        let (from, what) = match &self.record {
+            Some(rec) => (rec.start, "record"),
+            None => (start, "piece of markup"),
+        };
+        if end.saturating_sub(from) > max as u64 {
+            return Err(fail(
+                from.saturating_add(max as u64),
+                ErrorCode::RecordTooLarge,
+                format!(
+                    "the {what} starting at byte {from} is larger than maxRecordBytes ({max} bytes)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn start(&mut self, tag: &BytesStart, empty: bool, at: u64) -> std::result::Result<(), Fail> {
@@ -1330,6 +1385,11 @@ impl State {
 
     fn reference(&mut self, name: &[u8], at: u64) -> std::result::Result<(), Fail> {
         self.check_name_length(name, "an entity", at + 1)?;
+        // quick-xml reads a reference up to `;`, `&` or `<`, so `&x>y;` comes whole only when
+        // no window ends at that `>`; cut there, it is an unclosed `&`. Both must agree.
+        if name.contains(&b'>') {
+            return Err(unclosed_reference(at));
+        }
         if self.stack.is_empty() {
             return Err(self.outside_root(at));
         }
