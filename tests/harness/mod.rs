@@ -57,7 +57,7 @@ impl Chunking {
             let r = rng.next();
             let size = if empties { r % (max + 1) } else { 1 + r % max };
             at = (at + size as usize).min(len);
-            let run = !skip_runs || (r >> 32) % 3 != 0;
+            let run = !skip_runs || !(r >> 32).is_multiple_of(3);
             steps.push((at, run));
         }
         steps.push((len, true));
