@@ -121,6 +121,7 @@ fn findings_split_everywhere() {
         // `<!` markup no `>` can rescue.
         b"<a><!ENTITY x 'y'",
         b"<a></a>\n<!E",
+        b"<!<!-- c -->",
         // A forbidden character before a control character.
         b"<a>\xEF\xBF\xBE\x01</a>",
         // A comment too large for maxRecordBytes with `--` in it.

@@ -539,19 +539,20 @@ impl XmlParser {
             if !whole && !at_eof && pending < self.retry_len && oversize.is_ok() {
                 break;
             }
+            // Whole input shows at once that such markup can never be well-formed: so must a
+            // piece of it, rather than wait for a `>` that may never come (or end the window
+            // at the next `<`, where `<!` alone looks unfinished).
+            if let [b'<', b'!', c, ..] = self.input.buf[self.input.pos..limit] {
+                if !matches!(c, b'-' | b'[' | b'D' | b'd') {
+                    return Err(invalid_bang(base + self.input.pos as u64));
+                }
+            }
             let end = if whole {
                 limit
             } else {
                 self.input.pos + safe_cut(&self.input.buf[self.input.pos..limit])
             };
             if end == self.input.pos {
-                // Whole input shows at once that such markup can never be well-formed: so
-                // must a piece of it, rather than wait for a `>` that may never come.
-                if let [b'<', b'!', c, ..] = self.input.buf[self.input.pos..limit] {
-                    if !matches!(c, b'-' | b'[' | b'D' | b'd') {
-                        return Err(invalid_bang(base + self.input.pos as u64));
-                    }
-                }
                 // Checked in the order the finished construct is: its span first.
                 self.st
                     .span_check(base + self.input.pos as u64, base + limit as u64)?;
