@@ -43,7 +43,7 @@ pub fn check_with(opts: &XmlOptions, doc: &[u8], chunking: &Chunking) -> Option<
 /// One parse; `None` when the options are rejected (which must be as `InvalidOption`).
 pub fn parse(opts: &XmlOptions, doc: &[u8], chunking: &Chunking) -> Option<Outcome> {
     match XmlParser::new(opts.clone()) {
-        Ok(mut p) => Some(drive(&mut p, doc, chunking)),
+        Ok(mut p) => Some(drive(&mut p, doc, chunking, plain_utf8(doc))),
         Err(e) => {
             assert_eq!(e.code, ErrorCode::InvalidOption, "{e:?}");
             None
@@ -152,4 +152,35 @@ fn namespace_uri(doc: &[u8]) -> Option<String> {
     let quote = rest[q];
     let end = rest[q + 1..].iter().position(|&b| b == quote)?;
     Some(String::from_utf8_lossy(&rest[q + 1..q + 1 + end]).into_owned())
+}
+
+/// Whether the document is read as UTF-8 byte for byte: no UTF-16 signature and no declared
+/// encoding other than UTF-8.
+fn plain_utf8(doc: &[u8]) -> bool {
+    let utf16 = [[0xFE, 0xFF], [0xFF, 0xFE], [0x00, b'<'], [b'<', 0x00]]
+        .iter()
+        .any(|sig| doc.starts_with(sig));
+    if utf16 {
+        return false;
+    }
+    let body = doc.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(doc);
+    if !body.starts_with(b"<?xml") {
+        return true;
+    }
+    let decl = &body[..body.len().min(256)];
+    let decl = &decl[..decl
+        .windows(2)
+        .position(|w| w == b"?>")
+        .unwrap_or(decl.len())];
+    let Some(at) = decl.windows(8).position(|w| w == b"encoding") else {
+        return true;
+    };
+    let value: Vec<u8> = decl[at + 8..]
+        .iter()
+        .skip_while(|&&b| b != b'"' && b != b'\'')
+        .skip(1)
+        .take_while(|&&b| b != b'"' && b != b'\'')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    value == b"utf-8" || value == b"utf8"
 }
