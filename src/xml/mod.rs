@@ -554,8 +554,7 @@ impl XmlParser {
             };
             if end == self.input.pos {
                 // Checked in the order the finished construct is: its span first.
-                self.st
-                    .span_check(base + self.input.pos as u64, base + limit as u64)?;
+                self.span_first(base + self.input.pos as u64, base + limit as u64)?;
                 let w = &self.input.buf[self.input.pos..limit];
                 if let Some(f) = oversize::check(w, &self.st.limits) {
                     return Err(from_fault(base + self.input.pos as u64, f));
@@ -575,7 +574,7 @@ impl XmlParser {
                     return Ok(Status::BatchReady);
                 }
                 Window::Incomplete(p) => {
-                    self.st.span_check(base + p as u64, base + limit as u64)?;
+                    self.span_first(base + p as u64, base + limit as u64)?;
                     if let Some(f) = oversize::check(&self.input.buf[p..end], &self.st.limits) {
                         return Err(from_fault(base + p as u64, f));
                     }
@@ -589,8 +588,7 @@ impl XmlParser {
         // as it would whole. Only checked input counts (up to a bad character, or short of a
         // cut UTF-8 sequence), as in the loop above.
         let held_end = self.bad.map_or(self.scanned, |(b, _)| b);
-        self.st
-            .span_check(base + self.input.pos as u64, base + held_end as u64)?;
+        self.span_first(base + self.input.pos as u64, base + held_end as u64)?;
         if let Some((b, why)) = self.bad {
             let at = base + b as u64;
             return Err(match why {
@@ -710,8 +708,7 @@ impl XmlParser {
                         Some(why) => {
                             // The limits win, in the order they are checked when the input
                             // arrives slowly and this construct is held unfinished.
-                            self.st
-                                .span_check(wbase + at as u64, wbase + window.len() as u64)?;
+                            self.span_first(wbase + at as u64, wbase + window.len() as u64)?;
                             Err(match oversize::check(&window[at..], &self.st.limits) {
                                 Some(f) => from_fault(wbase + at as u64, f),
                                 None => fail(
@@ -725,7 +722,7 @@ impl XmlParser {
                             // A construct that breaks the size limit fails on that first, as
                             // it does when it arrives slowly and is never parsed whole.
                             let end = wbase + reader.buffer_position().max(at as u64);
-                            self.st.span_check(ev_start, end)?;
+                            self.span_first(ev_start, end)?;
                             Err(quick_xml_fail(&e, wbase + at as u64))
                         }
                     };
@@ -737,7 +734,7 @@ impl XmlParser {
             // large to hold can report first: arriving in small chunks, it is never parsed.
             // Text outside records is exempt: it streams through in pieces of any size.
             if self.st.record.is_some() || !matches!(event, Event::Text(_)) {
-                self.st.span_check(ev_start, ev_end)?;
+                self.span_first(ev_start, ev_end)?;
             }
             let records_before = self.st.records;
             match event {
@@ -752,6 +749,7 @@ impl XmlParser {
                     self.st.end(name, ev_start)?
                 }
                 Event::Text(t) => {
+                    self.st.outside_root_first(t.as_bytes(), ev_start)?;
                     self.st.count_text(ev_start, ev_end)?;
                     self.st.text(t.as_bytes(), ev_start)?
                 }
@@ -790,6 +788,40 @@ impl XmlParser {
                 return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
             }
         }
+    }
+
+    /// `maxRecordBytes` for the construct at `start` reaching `end` (absolute offsets of
+    /// held input). When it is over, the early limit checks get the part of it within the
+    /// limit first: arriving byte by byte, that is all of it ever held before the size limit
+    /// was passed, so whichever limit breaks first wins however the input was chunked.
+    fn span_first(&self, start: u64, end: u64) -> std::result::Result<(), Fail> {
+        let Err(over) = self.st.span_check(start, end) else {
+            return Ok(());
+        };
+        let base = self.input.base();
+        let rel = |at: u64| usize::try_from(at.saturating_sub(base)).unwrap_or(usize::MAX);
+        let (from, cap) = (rel(start), rel(over.at).min(self.input.buf.len()));
+        if from < cap {
+            let w = &self.input.buf[from..cap];
+            if w.first() != Some(&b'<') {
+                // Text (or a reference): the text node's own limit, as `count_text` counts.
+                let st = &self.st;
+                let ts = if start == st.text_end {
+                    st.text_start
+                } else {
+                    start
+                };
+                let held = (base + cap as u64).saturating_sub(ts);
+                if held > st.limits.max_text_length as u64 {
+                    let f = attrs::text_too_long(0, "a text node", &st.limits);
+                    return Err(from_fault(ts, f));
+                }
+            }
+            if let Some(f) = oversize::check(w, &self.st.limits) {
+                return Err(from_fault(start, f));
+            }
+        }
+        Err(over)
     }
 
     /// The finished records as a JSON array, or `None` when there are none.
@@ -1306,6 +1338,28 @@ impl State {
     }
 
     /// Counts `start..end` into the current text node, which may have begun windows ago.
+    /// Text outside the root fails at its first non-space byte, unless the text node was
+    /// already over `maxTextLength` there: the order bytes arriving one at a time meet the two
+    /// checks in, whatever pieces the text comes in.
+    fn outside_root_first(&self, t: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if !self.stack.is_empty() {
+            return Ok(());
+        }
+        let Some(i) = t.iter().position(|&b| !is_xml_space(b)) else {
+            return Ok(());
+        };
+        let ts = if at == self.text_end {
+            self.text_start
+        } else {
+            at
+        };
+        let j = at + i as u64;
+        if j < ts.saturating_add(self.limits.max_text_length as u64) {
+            return Err(self.outside_root(j));
+        }
+        Ok(())
+    }
+
     fn count_text(&mut self, start: u64, end: u64) -> std::result::Result<(), Fail> {
         if start != self.text_end {
             self.text_start = start;
