@@ -101,6 +101,13 @@ pub fn options(h: &Header, doc: &[u8]) -> XmlOptions {
         attribute_name_prefix: if lim & 0x80 != 0 { "" } else { "@_" }.into(),
         text_node_name: if lim & 0x80 != 0 { "_" } else { "#text" }.into(),
         skip_errors: more & 4 != 0,
+        // Byte 5 is also the chunking seed's high byte.
+        expand_internal_entities: h.byte(5) & 0x80 != 0,
+        max_entity_expansion: if h.byte(5) & 0x40 != 0 {
+            64
+        } else {
+            XmlOptions::default().max_entity_expansion
+        },
         encoding_errors: if more & 8 != 0 {
             EncodingErrors::Replace
         } else {
