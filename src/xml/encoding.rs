@@ -578,10 +578,13 @@ fn sniff(h: &[u8], at_eof: bool) -> Sniff {
         let before = units.get(..at).unwrap_or_default();
         let line_start = before.iter().rposition(|&u| u == b'\n').map(|i| i + 1);
         let bom_column = u64::from(bom > 0 && line_start.is_none());
+        // Columns count characters, as everywhere else: UTF-8 units are bytes.
+        let line = &before[line_start.unwrap_or(0)..];
+        let columns = std::str::from_utf8(line).map_or(line.len(), |l| l.chars().count());
         let position = Position {
             offset: (bom + at * unit_len) as u64,
             line: 1 + before.iter().filter(|&&u| u == b'\n').count() as u64,
-            column: 1 + bom_column + (at - line_start.unwrap_or(0)) as u64,
+            column: 1 + bom_column + columns as u64,
         };
         Error::new(ErrorCode::UnsupportedEncoding, why, position)
     }))
