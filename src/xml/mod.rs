@@ -723,6 +723,12 @@ impl XmlParser {
                             // it does when it arrives slowly and is never parsed whole.
                             let end = wbase + reader.buffer_position().max(at as u64);
                             self.span_first(ev_start, end)?;
+                            if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
+                                let name = window.get(at + 1..).unwrap_or_default();
+                                let gt = name.iter().position(|&b| b == b'>');
+                                let name = &name[..gt.unwrap_or(name.len())];
+                                return Err(self.st.unclosed_reference(name, wbase + at as u64));
+                            }
                             Err(quick_xml_fail(&e, wbase + at as u64))
                         }
                     };
@@ -1439,12 +1445,12 @@ impl State {
     }
 
     fn reference(&mut self, name: &[u8], at: u64) -> std::result::Result<(), Fail> {
-        self.check_name_length(name, "an entity", at + 1)?;
         // quick-xml reads a reference up to `;`, `&` or `<`, so `&x>y;` comes whole only when
         // no window ends at that `>`; cut there, it is an unclosed `&`. Both must agree.
-        if name.contains(&b'>') {
-            return Err(unclosed_reference(at));
+        if let Some(gt) = name.iter().position(|&b| b == b'>') {
+            return Err(self.unclosed_reference(&name[..gt], at));
         }
+        self.check_name_length(name, "an entity", at + 1)?;
         if self.stack.is_empty() {
             return Err(self.outside_root(at));
         }
@@ -1457,6 +1463,18 @@ impl State {
             }
             Ref::Undefined => self.entity_in_content(name, at),
             Ref::Invalid => Err(from_fault(at, attrs::invalid_char_ref(0, name))),
+        }
+    }
+
+    /// An `&` at `at` whose name so far is `name` and that cannot end: too long a name, as
+    /// the early check finds it while it is held unfinished, or else unclosed.
+    fn unclosed_reference(&self, name: &[u8], at: u64) -> Fail {
+        let mut held = Vec::with_capacity(name.len() + 1);
+        held.push(b'&');
+        held.extend_from_slice(name);
+        match oversize::check(&held, &self.limits) {
+            Some(f) => from_fault(at, f),
+            None => unclosed_reference(at),
         }
     }
 
