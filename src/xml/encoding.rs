@@ -578,9 +578,10 @@ fn sniff(h: &[u8], at_eof: bool) -> Sniff {
         let before = units.get(..at).unwrap_or_default();
         let line_start = before.iter().rposition(|&u| u == b'\n').map(|i| i + 1);
         let bom_column = u64::from(bom > 0 && line_start.is_none());
-        // Columns count characters, as everywhere else: UTF-8 units are bytes.
+        // Columns count characters as everywhere else (`position.rs`): every unit but a UTF-8
+        // continuation byte.
         let line = &before[line_start.unwrap_or(0)..];
-        let columns = std::str::from_utf8(line).map_or(line.len(), |l| l.chars().count());
+        let columns = line.iter().filter(|&&u| (u as i8) >= -0x40).count();
         let position = Position {
             offset: (bom + at * unit_len) as u64,
             line: 1 + before.iter().filter(|&&u| u == b'\n').count() as u64,
