@@ -696,6 +696,7 @@ impl XmlParser {
         cfg.trim_text(false);
         loop {
             let ev_start = wbase + reader.buffer_position();
+            let ev_rel = reader.buffer_position() as usize;
             let event = match reader.read_event() {
                 Ok(ev) => ev,
                 Err(e) => {
@@ -723,6 +724,17 @@ impl XmlParser {
                             // it does when it arrives slowly and is never parsed whole.
                             let end = wbase + reader.buffer_position().max(at as u64);
                             self.span_first(ev_start, end)?;
+                            if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
+                                // Held unfinished, the comment meets `maxTextLength` first when
+                                // its first `--` comes after the limit; so must it whole.
+                                let c = window.get(ev_rel..).unwrap_or_default();
+                                let hyphens =
+                                    c.get(4..).and_then(|b| memchr::memmem::find(b, b"--"));
+                                let held = &c[..hyphens.map_or(0, |i| (4 + i + 2).min(c.len()))];
+                                if let Some(f) = oversize::check(held, &self.st.limits) {
+                                    return Err(from_fault(ev_start, f));
+                                }
+                            }
                             if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
                                 let name = window.get(at + 1..).unwrap_or_default();
                                 let gt = name.iter().position(|&b| b == b'>');
