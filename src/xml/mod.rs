@@ -722,8 +722,16 @@ impl XmlParser {
                         None => {
                             // A construct that breaks the size limit fails on that first, as
                             // it does when it arrives slowly and is never parsed whole.
-                            let end = wbase + reader.buffer_position().max(at as u64);
-                            self.span_first(ev_start, end)?;
+                            let mut end = reader.buffer_position().max(at as u64);
+                            if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
+                                // An unclosed `&` reaches its first `>` at most: a window may
+                                // end there, and then that is all quick-xml reads of it.
+                                let rest = window.get(at..).unwrap_or_default();
+                                if let Some(g) = rest.iter().position(|&b| b == b'>') {
+                                    end = end.min((at + g + 1) as u64);
+                                }
+                            }
+                            self.span_first(ev_start, wbase + end)?;
                             if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
                                 // Held unfinished, the comment meets `maxTextLength` first when
                                 // its first `--` comes after the limit; so must it whole.
