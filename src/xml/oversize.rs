@@ -15,8 +15,9 @@ pub fn check(w: &[u8], limits: &Limits) -> Option<Fault> {
         w.len().saturating_sub(open + close - 1) > limits.max_text_length
     };
     if w.starts_with(b"<!--") {
-        // With `--` inside, the finished comment fails for that first; so must this one.
-        let clean = memchr::memmem::find(&w[4..], b"--").is_none_or(|i| i + 6 >= w.len());
+        // A `--` inside fails the finished comment, and arriving byte by byte it fails it
+        // first unless it comes after the limit's byte; `w` may hold more than that prefix.
+        let clean = memchr::memmem::find(&w[4..], b"--").is_none_or(|i| i > limits.max_text_length);
         return (clean && over_text(4, 3)).then(|| text_too_long(4, "a comment", limits));
     }
     if w.starts_with(b"<![CDATA[") {
@@ -81,6 +82,16 @@ mod tests {
         assert_eq!(code_at("<?abcde"), Some((ErrorCode::NameTooLong, 2)));
         assert_eq!(code_at("&abcde"), Some((ErrorCode::NameTooLong, 1)));
         assert_eq!(code_at("&abcd"), None);
+    }
+
+    #[test]
+    fn a_double_hyphen_wins_only_if_it_comes_before_the_limit() {
+        // Byte by byte, `--` at content index 8 or less arrives before the 9th content byte.
+        assert_eq!(code_at("<!--12345678--xxxxxxxx"), None);
+        assert_eq!(
+            code_at("<!--123456789--xxxxxxx"),
+            Some((ErrorCode::TextTooLong, 12))
+        );
     }
 
     #[test]
