@@ -174,7 +174,8 @@ fn plain_utf8(doc: &[u8]) -> bool {
     if !body.starts_with(b"<?xml") {
         return true;
     }
-    let decl = &body[..body.len().min(256)];
+    // As far as the parser's own sniffing reads for a declaration (`MAX_DECL_UNITS`).
+    let decl = &body[..body.len().min(1024)];
     let decl = &decl[..decl
         .windows(2)
         .position(|w| w == b"?>")
