@@ -837,6 +837,15 @@ impl XmlParser {
                 } else {
                     start
                 };
+                // A `]]>` that is whole before the limit's byte is met first as the text
+                // arrives, unless the text node's own limit comes earlier still.
+                let text_limit = ts.saturating_add(st.limits.max_text_length as u64);
+                if let Some(p) = memchr::memmem::find(w, b"]]>") {
+                    let p = start + p as u64;
+                    if p + 2 < text_limit {
+                        return Err(cdata_end_in_text(p));
+                    }
+                }
                 let held = (base + cap as u64).saturating_sub(ts);
                 if held > st.limits.max_text_length as u64 {
                     let f = attrs::text_too_long(0, "a text node", &st.limits);
