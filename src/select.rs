@@ -78,6 +78,19 @@ impl Selector {
             .any(|s| matches!(s, Step::Qualified { .. }))
     }
 
+    /// Bytes in the longest local name the selector names (0 for wildcards only).
+    pub fn longest_name(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Step::Any => 0,
+                Step::Local(l) => l.len(),
+                Step::Qualified { local, .. } => local.as_ref().map_or(0, Vec::len),
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Whether the path of `depth` open elements (root first, current last) matches.
     /// `local(i)` gives the local name of element `i`; `uri(i)` its namespace URI, asked only
     /// for `{uri}` steps because resolving it costs a lookup.

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use sluice::xml::{Ancestor, BatchMeta, Resume};
-use sluice::{Error, Status, XmlOptions, XmlParser};
+use sluice::{Error, ErrorCode, Status, XmlOptions, XmlParser};
 
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/ddex");
@@ -258,5 +258,33 @@ fn skipping_is_chunk_invariant_under_random_damage() {
     assert!(
         skipped_some > 10,
         "only {skipped_some} cases skipped a record"
+    );
+}
+
+#[test]
+fn a_record_whose_name_is_too_long_is_skipped_alike_in_any_chunking() {
+    let doc = b"<r><WWWWWWWWWWWW a='1'>x</WWWWWWWWWWWW><b>y</b></r>";
+    let mut o = XmlOptions {
+        select: vec!["/r/*".into()],
+        skip_errors: true,
+        ..XmlOptions::default()
+    };
+    o.limits.max_name_length = 8;
+    for chunk in [doc.len(), 1, 2, 3, 5, 8] {
+        let run = parse(o.clone(), doc, chunk);
+        assert_eq!(run.error, None, "chunk {chunk}");
+        assert_eq!(run.records, vec![serde_json::json!("y")], "chunk {chunk}");
+        assert_eq!(run.skips.len(), 1, "chunk {chunk}");
+        let (e, index) = &run.skips[0];
+        assert_eq!(
+            (e.code, e.position.offset, *index),
+            (ErrorCode::NameTooLong, 4, 0)
+        );
+    }
+    // A selector naming what no element may be called is refused up front.
+    o.select = vec!["/r/WWWWWWWWWWWW".into()];
+    assert_eq!(
+        XmlParser::new(o).err().map(|e| e.code),
+        Some(ErrorCode::InvalidOption)
     );
 }

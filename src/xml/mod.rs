@@ -278,6 +278,21 @@ impl XmlParser {
                 format!("`maxDepth` can be at most {MAX_XML_DEPTH} for XML"),
             ));
         }
+        // No element may have such a name; refusing it also means that a name found too long
+        // can only be selected by a wildcard, before the rest of it has even arrived.
+        if let Some(s) = selectors
+            .iter()
+            .find(|s| s.longest_name() > opts.limits.max_name_length)
+        {
+            return Err(Error::unpositioned(
+                ErrorCode::InvalidOption,
+                format!(
+                    "selector {:?} names an element longer than maxNameLength ({})",
+                    s.source(),
+                    opts.limits.max_name_length
+                ),
+            ));
+        }
         if !opts.namespaces && selectors.iter().any(Selector::needs_namespaces) {
             return Err(Error::unpositioned(
                 ErrorCode::InvalidOption,

@@ -35,15 +35,32 @@ impl XmlParser {
         (parent_depth > 0 && parent_depth <= st.stack.len()).then_some((start, parent_depth, name))
     }
 
-    /// A bad character stops parsing before the tag holding it is read; if that tag is the
-    /// start tag of a record, the record is what broke.
+    /// A bad character, or a name already over `maxNameLength`, stops parsing before the tag
+    /// holding it is read; if that tag is the start tag of a record, the record is what broke.
     fn pending_record_tag(&self, f: &Fail) -> Option<(u64, usize, Vec<u8>)> {
-        if f.code != ErrorCode::InvalidChar || self.st.stack.is_empty() || self.st.root_closed {
+        let long_name = f.code == ErrorCode::NameTooLong;
+        if !(long_name || f.code == ErrorCode::InvalidChar)
+            || self.st.stack.is_empty()
+            || self.st.root_closed
+        {
             return None;
         }
         let base = self.input.base();
-        let held = self.input.buf.get(self.input.pos..)?;
-        let upto = usize::try_from(f.at.checked_sub(base + self.input.pos as u64)?).ok()?;
+        // The long name may still be arriving: a name past the limit can equal no selector's
+        // name, so its first part selects exactly as the whole of it would (by wildcard).
+        // Everything before its tag has been parsed, even if `pos` is not moved up yet.
+        let tag_at = if long_name {
+            f.at.checked_sub(1)?
+        } else {
+            base + self.input.pos as u64
+        };
+        let from = usize::try_from(tag_at.checked_sub(base)?).ok()?;
+        let held = self.input.buf.get(from.max(self.input.pos)..)?;
+        let upto = if long_name {
+            held.len()
+        } else {
+            usize::try_from(f.at.checked_sub(tag_at)?).ok()?
+        };
         let tag = held.get(..upto)?.strip_prefix(b"<")?;
         let n = tag
             .iter()
@@ -53,11 +70,7 @@ impl XmlParser {
         if n == 0 || qname.contains(&b'<') || self.st.would_select(qname).is_none() {
             return None;
         }
-        Some((
-            base + self.input.pos as u64,
-            self.st.stack.len(),
-            qname.to_vec(),
-        ))
+        Some((tag_at, self.st.stack.len(), qname.to_vec()))
     }
 
     /// Drops the broken record and starts looking for where to resume.
