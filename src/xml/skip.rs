@@ -62,12 +62,15 @@ impl XmlParser {
             usize::try_from(f.at.checked_sub(tag_at)?).ok()?
         };
         let tag = held.get(..upto)?.strip_prefix(b"<")?;
+        // A long name runs, as quick-xml reads it whole, to white space or `>`; whatever it
+        // holds, only a wildcard can select it.
         let n = tag
             .iter()
-            .position(|&b| super::chars::is_xml_space(b) || b == b'/' || b == b'>')
+            .position(|&b| super::chars::is_xml_space(b) || b == b'>' || (b == b'/' && !long_name))
             .unwrap_or(tag.len());
         let qname = &tag[..n];
-        if n == 0 || qname.contains(&b'<') || self.st.would_select(qname).is_none() {
+        let torn = !long_name && qname.contains(&b'<');
+        if n == 0 || torn || self.st.would_select(qname).is_none() {
             return None;
         }
         Some((tag_at, self.st.stack.len(), qname.to_vec()))
