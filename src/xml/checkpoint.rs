@@ -8,7 +8,7 @@
 
 use bytes::BytesMut;
 
-use super::{names, Open, State};
+use super::{names, State};
 use crate::error::{Error, ErrorCode};
 use crate::escape;
 
@@ -113,15 +113,7 @@ impl State {
                     }
                 }
             }
-            let name_start = self.names.len() as u32;
-            self.names.extend_from_slice(qname);
-            self.stack.push(Open {
-                name: (name_start, self.names.len() as u32),
-                local: (qname.len() - names::local_name(qname).len()) as u32,
-                ns_end: self.ns.mark() as u32,
-                ns_mark: ns_mark as u32,
-                at: RESTORED,
-            });
+            self.push_open(qname, ns_mark, RESTORED);
         }
         self.seen_root = true;
         self.root_closed = r.path.is_empty();

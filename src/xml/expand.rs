@@ -271,12 +271,7 @@ impl State {
     fn content_text(&mut self, text: &[u8], at: u64) -> Result<(), Fail> {
         let depth = self.stack.len();
         let mut reader = Reader::from_reader(text);
-        let cfg = reader.config_mut();
-        cfg.check_end_names = false;
-        cfg.allow_unmatched_ends = true;
-        cfg.check_comments = true;
-        cfg.expand_empty_elements = false;
-        cfg.trim_text(false);
+        super::configure(reader.config_mut());
         // The buffered reader, unlike the borrowing one the main loop uses, is a separate
         // instantiation: sharing that one would stop it being inlined into the hot loop.
         let mut buf = Vec::new();

@@ -703,12 +703,7 @@ impl XmlParser {
         }
         self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
         let mut reader = Reader::from_reader(window);
-        let cfg = reader.config_mut();
-        cfg.check_end_names = false;
-        cfg.allow_unmatched_ends = true;
-        cfg.check_comments = true;
-        cfg.expand_empty_elements = false;
-        cfg.trim_text(false);
+        configure(reader.config_mut());
         loop {
             let ev_start = wbase + reader.buffer_position();
             let ev_rel = reader.buffer_position() as usize;
@@ -929,6 +924,16 @@ impl XmlParser {
     }
 }
 
+/// quick-xml's settings for every reader sluice runs: end names, unmatched ends and text
+/// are left to sluice's own checks, which position their errors.
+fn configure(cfg: &mut quick_xml::reader::Config) {
+    cfg.check_end_names = false;
+    cfg.allow_unmatched_ends = true;
+    cfg.check_comments = true;
+    cfg.expand_empty_elements = false;
+    cfg.trim_text(false);
+}
+
 /// Where a window may end without cutting a construct: after the last `>`, or inside trailing
 /// text but before a reference whose `;` has not arrived. `u` never ends inside a UTF-8
 /// sequence (the character scan stops short of one).
@@ -1015,6 +1020,19 @@ fn quick_xml_fail(e: &QError, at: u64) -> Fail {
 }
 
 impl State {
+    /// Opens an element whose namespace bindings were declared after `ns_mark`.
+    fn push_open(&mut self, qname: &[u8], ns_mark: usize, at: u64) {
+        let name_start = self.names.len() as u32;
+        self.names.extend_from_slice(qname);
+        self.stack.push(Open {
+            name: (name_start, self.names.len() as u32),
+            local: (qname.len() - names::local_name(qname).len()) as u32,
+            ns_end: self.ns.mark() as u32,
+            ns_mark: ns_mark as u32,
+            at,
+        });
+    }
+
     fn name(&self, open: &Open) -> &[u8] {
         &self.names[open.name.0 as usize..open.name.1 as usize]
     }
@@ -1114,15 +1132,7 @@ impl State {
         if self.check_namespaces {
             self.bind_namespaces(raw, qname, tag_base)?;
         }
-        let name_start = self.names.len() as u32;
-        self.names.extend_from_slice(qname);
-        self.stack.push(Open {
-            name: (name_start, self.names.len() as u32),
-            local: (qname.len() - names::local_name(qname).len()) as u32,
-            ns_end: self.ns.mark() as u32,
-            ns_mark: ns_mark as u32,
-            at,
-        });
+        self.push_open(qname, ns_mark, at);
         self.seen_root = true;
 
         if self.record.is_none() {
