@@ -1425,7 +1425,15 @@ impl State {
             self.text_start = start;
         }
         self.text_end = end;
-        if end - self.text_start > self.limits.max_text_length as u64 {
+        let over_at = self
+            .text_start
+            .saturating_add(self.limits.max_text_length as u64);
+        if end > over_at {
+            // Arriving byte by byte, a `]]>` completed before the byte that breaks the limit
+            // fails first; so must it when the text comes whole.
+            if self.next_cdata_end < over_at && start < over_at {
+                self.check_cdata_end((over_at - start) as usize, start)?;
+            }
             let from = self.text_start;
             return Err(from_fault(
                 from,

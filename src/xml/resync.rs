@@ -18,23 +18,28 @@ use super::chars::is_xml_space;
 pub enum Found {
     /// Resume at this offset, with the record's parent as the innermost open element.
     At(usize),
-    /// No resume point yet; bytes before this offset can be dropped. At the end of input
-    /// this means there is none.
-    More(usize),
+    /// No resume point yet. Bytes before `keep` can be dropped; any resume point found later
+    /// lies at `reach` or beyond, which is what `maxRecordBytes` is judged on, so that a
+    /// piece ending inside a candidate tag decides exactly as the whole input does. At the
+    /// end of input this means there is none.
+    More { keep: usize, reach: usize },
 }
 
 /// Constructs whose contents may hold a `<` that is not a tag.
 const OPAQUE: [(&[u8], &[u8]); 3] = [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")];
 
 /// Scans `buf` for a resume point. `sibling(qname)` says whether a start tag with that name
-/// would be selected next to the dropped record.
+/// would be selected next to the dropped record. A start tag's name longer than `max_name`
+/// is judged on its first `max_name + 1` bytes (no selector names that many, so only a
+/// wildcard can match it either way): held input then stays bounded while a name arrives.
 pub fn find(
     buf: &[u8],
     at_eof: bool,
-    record: &[u8],
-    parent: &[u8],
+    (record, parent): (&[u8], &[u8]),
+    max_name: usize,
     sibling: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Found {
+    let wait = |p: usize| Found::More { keep: p, reach: p };
     let mut i = 0;
     'scan: while let Some(lt) = memchr(b'<', &buf[i..]) {
         let p = i + lt;
@@ -46,24 +51,36 @@ pub fn find(
                         i = p + open.len() + k + close.len();
                         continue 'scan;
                     }
-                    None => return Found::More(p),
+                    // Nothing inside can be a resume point: the earliest is past its end.
+                    None => {
+                        return Found::More {
+                            keep: p,
+                            reach: buf.len(),
+                        }
+                    }
                 }
             }
             if !at_eof && rest.len() < open.len() && open.starts_with(rest) {
-                return Found::More(p);
+                return wait(p);
             }
         }
         if let Some(after) = rest.strip_prefix(b"</") {
             let n = name_len(after);
+            let longest = record.len().max(parent.len());
             if n == after.len() {
-                if !at_eof {
-                    return Found::More(p);
+                if !at_eof && n <= longest {
+                    return wait(p);
                 }
             } else if &after[..n] == record {
                 let k = 2 + n + after[n..].iter().take_while(|&&b| is_xml_space(b)).count();
                 match rest.get(k) {
                     Some(b'>') => return Found::At(p + k + 1),
-                    None if !at_eof => return Found::More(p),
+                    None if !at_eof => {
+                        return Found::More {
+                            keep: p,
+                            reach: buf.len(),
+                        }
+                    }
                     _ => {}
                 }
             } else if &after[..n] == parent {
@@ -71,17 +88,21 @@ pub fn find(
             }
         } else {
             let n = name_len(&rest[1..]);
-            if 1 + n == rest.len() {
+            let cut = n.min(max_name.saturating_add(1));
+            if cut == n && 1 + n == rest.len() {
                 if !at_eof {
-                    return Found::More(p);
+                    return wait(p);
                 }
-            } else if n > 0 && sibling(&rest[1..1 + n]) {
+            } else if n > 0 && sibling(&rest[1..1 + cut]) {
                 return Found::At(p);
             }
         }
         i = p + 1;
     }
-    Found::More(buf.len())
+    Found::More {
+        keep: buf.len(),
+        reach: buf.len(),
+    }
 }
 
 /// Length of the name at the start of `s`: up to white space, `/`, `>` or the end.
@@ -96,7 +117,13 @@ mod tests {
     use super::*;
 
     fn run(buf: &str, at_eof: bool) -> Found {
-        find(buf.as_bytes(), at_eof, b"R", b"List", &mut |q| q == b"R")
+        find(buf.as_bytes(), at_eof, (b"R", b"List"), 8, &mut |q| {
+            q == b"R"
+        })
+    }
+
+    fn more(keep: usize, reach: usize) -> Found {
+        Found::More { keep, reach }
     }
 
     #[test]
@@ -113,12 +140,27 @@ mod tests {
 
     #[test]
     fn waits_for_what_is_cut() {
-        assert_eq!(run("abc", false), Found::More(3));
-        assert_eq!(run("ab</R", false), Found::More(2));
-        assert_eq!(run("ab<!-", false), Found::More(2));
-        assert_eq!(run("ab<!-- x", false), Found::More(2));
-        assert_eq!(run("ab<", false), Found::More(2));
-        assert_eq!(run("ab</R", true), Found::More(5));
-        assert_eq!(run("ab<!-- x", true), Found::More(2));
+        assert_eq!(run("abc", false), more(3, 3));
+        assert_eq!(run("ab</R", false), more(2, 2));
+        assert_eq!(run("ab<!-", false), more(2, 2));
+        assert_eq!(run("ab<!-- x", false), more(2, 8));
+        assert_eq!(run("ab</R  ", false), more(2, 7));
+        assert_eq!(run("ab<", false), more(2, 2));
+        assert_eq!(run("ab</R", true), more(5, 5));
+        assert_eq!(run("ab<!-- x", true), more(2, 8));
+    }
+
+    #[test]
+    fn long_names_are_judged_on_their_start() {
+        // Longer than both the record's and the parent's names: no end tag to wait for.
+        assert_eq!(run("ab</Listing", false), more(11, 11));
+        // A start tag name past `max_name` (8) is decided without waiting for its end.
+        let mut seen = Vec::new();
+        let found = find(b"x<abcdefghijk", false, (b"R", b"List"), 8, &mut |q| {
+            seen.push(q.to_vec());
+            true
+        });
+        assert_eq!(found, Found::At(1));
+        assert_eq!(seen, vec![b"abcdefghi".to_vec()]);
     }
 }

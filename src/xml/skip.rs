@@ -125,14 +125,16 @@ impl XmlParser {
         }
         let held = &self.input.buf[self.input.pos..];
         let st = &self.st;
-        let found = resync::find(held, at_eof, &r.record, &r.parent, &mut |q| {
+        let names = (r.record.as_slice(), r.parent.as_slice());
+        let found = resync::find(held, at_eof, names, st.limits.max_name_length, &mut |q| {
             st.would_select(q).is_some()
         });
         let base = self.input.base();
-        // How far the record reaches: to the resume point, or at least to what is held.
+        // How far the record reaches: to the resume point, or at least as far as any
+        // resume point still to be found.
         let (reach, resume) = match found {
             Found::At(k) => (self.input.pos + k, true),
-            Found::More(_) => (self.input.buf.len(), false),
+            Found::More { reach, .. } => (self.input.pos + reach, false),
         };
         let too_far = (base + reach as u64).saturating_sub(r.record_start)
             > self.st.limits.max_record_bytes as u64;
@@ -161,8 +163,8 @@ impl XmlParser {
                 }
                 Ok(true)
             }
-            Found::More(k) => {
-                self.skip_to(self.input.pos + k);
+            Found::More { keep, .. } => {
+                self.skip_to(self.input.pos + keep);
                 self.retry_len = (self.input.buf.len() - self.input.pos).saturating_mul(2);
                 Ok(false)
             }
