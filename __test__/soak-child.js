@@ -1,6 +1,7 @@
 'use strict';
 // Run by soak.test.js with --expose-gc: creates thousands of streams, destroys them at seeded
 // random points, and prints what it saw as JSON.
+const fs = require('node:fs');
 const { XmlStream, JsonStream } = require('..');
 const native = require('../lib/native');
 const { rng } = require('./helpers');
@@ -121,7 +122,22 @@ async function settle() {
   }
   global.gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, held, live: native.NativeParser.counts().live };
+  return { rss: m.rss, heapUsed: m.heapUsed, held, live: native.NativeParser.counts().live, threads: parseThreads() };
+}
+
+/** sluice's parse threads alive in this process (Linux names them), or null elsewhere. */
+function parseThreads() {
+  const dir = '/proc/self/task';
+  if (!fs.existsSync(dir)) return null;
+  let n = 0;
+  for (const t of fs.readdirSync(dir)) {
+    try {
+      if (fs.readFileSync(`${dir}/${t}/comm`, 'utf8').startsWith('sluice-parse')) n++;
+    } catch {
+      // the thread ended while listed
+    }
+  }
+  return n;
 }
 
 async function main() {

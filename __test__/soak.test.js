@@ -5,6 +5,7 @@
 // readings follow a full collection.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
@@ -25,6 +26,12 @@ test('10,000 streams destroyed mid-parse: no late events, every close, no leak',
   assert.equal(r.all.held, 0);
   assert.equal(r.first.live, 0);
   assert.equal(r.all.live, 0);
+  // Parse threads are a fixed pool, one per core at most 8, whatever number of streams came
+  // and went (16 at a time here).
+  if (r.all.threads !== null) {
+    const cores = Math.min(8, os.availableParallelism());
+    assert.ok(r.first.threads >= 1 && r.all.threads <= cores, `${r.first.threads} -> ${r.all.threads} threads`);
+  }
   // Flat after the first 1,000: leaking even one pooled buffer per stream would add
   // hundreds of MiB; what remains is allocator noise of a few MiB.
   assert.ok(r.all.rss - r.first.rss < 32 * MiB, `RSS ${r.first.rss / MiB} -> ${r.all.rss / MiB} MiB`);

@@ -1,17 +1,18 @@
-//! The Node binding: moves chunks in and JSON batches out, nothing else. Parsing runs in
-//! `compute`, on libuv's worker pool. Up to two runs may be queued so that the next chunk is
-//! parsed while the main thread turns earlier batches into objects; runs take turns in the
-//! order they were queued. The main thread never waits for the parser lock: chunk buffers,
-//! finished batches and skip reports cross through small queues of their own.
+//! The Node binding: moves chunks in and JSON batches out, nothing else. Parsing runs on
+//! sluice's own lower-priority threads (`crate::workers`), each run settling the promise its
+//! call returned. Up to two runs may be queued so that the next chunk is parsed while the main
+//! thread turns earlier batches into objects; a parser's runs go one at a time, in the order
+//! they were queued. The main thread never waits for the parser lock: chunk buffers, finished
+//! batches and skip reports cross through small queues of their own.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::BytesMut;
 use napi::bindgen_prelude::*;
-use napi::{Env, JsString, Task};
+use napi::{Env, JsDeferred, JsString};
 use napi_derive::napi;
 
 use crate::pool::Pool;
@@ -137,11 +138,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct Shared {
     parser: Mutex<Box<dyn Engine>>,
-    /// Sequence number of the run whose turn it is.
-    turn: Mutex<u64>,
-    turn_changed: Condvar,
-    /// Sequence number for the next queued run.
-    issued: AtomicU64,
+    /// Runs queued and not yet started, and whether a worker is draining them.
+    runs: Mutex<Runs>,
     /// Finished batches with their record ends, oldest first, waiting for the main thread.
     ready: Mutex<VecDeque<(BytesMut, BatchMeta)>>,
     /// What went with the batch `take_batch` returned last.
@@ -222,9 +220,7 @@ impl NativeParser {
         NativeParser {
             shared: Arc::new(Shared {
                 parser: Mutex::new(engine),
-                turn: Mutex::new(0),
-                turn_changed: Condvar::new(),
-                issued: AtomicU64::new(0),
+                runs: Mutex::new(Runs::default()),
                 ready: Mutex::new(VecDeque::new()),
                 last_meta: Mutex::new(BatchMeta::default()),
                 skips: Mutex::new(VecDeque::new()),
@@ -235,19 +231,39 @@ impl NativeParser {
         }
     }
 
-    fn queue(&self, chunk: Option<BytesMut>, finish: bool) -> AsyncTask<Run> {
-        self.queue_run(chunk, finish, false)
+    fn queue<'env>(
+        &self,
+        env: &'env Env,
+        chunk: Option<BytesMut>,
+        finish: bool,
+    ) -> Result<Object<'env>> {
+        self.queue_run(env, chunk, finish, false)
     }
 
-    fn queue_run(&self, chunk: Option<BytesMut>, finish: bool, release: bool) -> AsyncTask<Run> {
-        let seq = self.shared.issued.fetch_add(1, Ordering::Relaxed);
-        AsyncTask::new(Run {
-            shared: Arc::clone(&self.shared),
-            seq,
+    fn queue_run<'env>(
+        &self,
+        env: &'env Env,
+        chunk: Option<BytesMut>,
+        finish: bool,
+        release: bool,
+    ) -> Result<Object<'env>> {
+        let (settle, promise) = env.create_deferred()?;
+        let run = Run {
             chunk,
             finish,
             release,
-        })
+            settle,
+        };
+        let start = {
+            let mut runs = lock(&self.shared.runs);
+            runs.queued.push_back(run);
+            !std::mem::replace(&mut runs.draining, true)
+        };
+        if start {
+            let shared = Arc::clone(&self.shared);
+            crate::workers::submit(move || drain(&shared));
+        }
+        Ok(promise)
     }
 
     fn copy_in(&self, chunks: &[&[u8]]) -> BytesMut {
@@ -331,23 +347,27 @@ impl NativeParser {
 
     /// Queues a chunk; resolves with a run outcome once it is parsed.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn push(&self, chunk: BufferSlice) -> AsyncTask<Run> {
+    pub fn push<'env>(&self, env: &'env Env, chunk: BufferSlice) -> Result<Object<'env>> {
         let buf = self.copy_in(&[&chunk]);
-        self.queue(Some(buf), false)
+        self.queue(env, Some(buf), false)
     }
 
     /// Queues several chunks as one run.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn push_many(&self, chunks: Vec<BufferSlice>) -> AsyncTask<Run> {
+    pub fn push_many<'env>(
+        &self,
+        env: &'env Env,
+        chunks: Vec<BufferSlice>,
+    ) -> Result<Object<'env>> {
         let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
         let buf = self.copy_in(&slices);
-        self.queue(Some(buf), false)
+        self.queue(env, Some(buf), false)
     }
 
     /// Ends the input; resolves after every earlier run.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn finish(&self) -> AsyncTask<Run> {
-        self.queue(None, true)
+    pub fn finish<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        self.queue(env, None, true)
     }
 
     /// Parsers alive and parsers holding buffers, process-wide (for leak tests).
@@ -363,8 +383,8 @@ impl NativeParser {
     /// Without it they would wait for the JS object to be collected, and V8, which does not
     /// see native memory, may let thousands of dead streams pile up first.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn dispose(&self) -> AsyncTask<Run> {
-        self.queue_run(None, false, true)
+    pub fn dispose<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        self.queue_run(env, None, false, true)
     }
 
     /// The oldest finished batch as JSON array text (ASCII), or null.
@@ -426,12 +446,49 @@ impl NativeParser {
     }
 }
 
-pub struct Run {
-    shared: Arc<Shared>,
-    seq: u64,
+/// Settles a run's promise with its outcome, from whichever thread ran it.
+type Settle = JsDeferred<u32, Box<dyn FnOnce(Env) -> Result<u32>>>;
+
+/// One queued call: a chunk to parse, the end of input, or letting go of everything.
+struct Run {
     chunk: Option<BytesMut>,
     finish: bool,
     release: bool,
+    settle: Settle,
+}
+
+#[derive(Default)]
+struct Runs {
+    queued: VecDeque<Run>,
+    /// A worker is running this parser's queue: new runs join it instead of starting another,
+    /// so they go one at a time and in order.
+    draining: bool,
+}
+
+/// Runs the parser's queued runs in order until none is left, settling each one's promise.
+fn drain(shared: &Shared) {
+    loop {
+        let run = {
+            let mut runs = lock(&shared.runs);
+            match runs.queued.pop_front() {
+                Some(run) => run,
+                None => {
+                    runs.draining = false;
+                    return;
+                }
+            }
+        };
+        let Run {
+            chunk,
+            finish,
+            release,
+            settle,
+        } = run;
+        // A panic must never unwind into Node; it becomes an ERR_SLUICE_INTERNAL error.
+        let outcome = catch_unwind(AssertUnwindSafe(|| parse(shared, chunk, finish, release)))
+            .unwrap_or(PANICKED);
+        settle.resolve(Box::new(move |_| Ok(outcome)));
+    }
 }
 
 /// What a parser becomes once released: it holds nothing and does nothing.
@@ -462,89 +519,53 @@ impl Engine for Released {
     }
 }
 
-/// Passes the turn to the next run however this one ends, panics included.
-struct TurnGuard<'a>(&'a Shared);
-
-impl Drop for TurnGuard<'_> {
-    fn drop(&mut self) {
-        *lock(&self.0.turn) += 1;
-        self.0.turn_changed.notify_all();
+/// One run on the parser: parse what the chunk completes (or finish, or let go), and hand
+/// the finished batches over.
+fn parse(shared: &Shared, chunk: Option<BytesMut>, finish: bool, release: bool) -> u32 {
+    let mut parser = lock(&shared.parser);
+    if release {
+        *parser = Box::new(Released { pool: Pool::new() });
+        lock(&shared.ready).clear();
+        lock(&shared.skips).clear();
+        *lock(&shared.buffers) = Pool::new();
+        shared.let_go();
+        return DONE;
     }
-}
-
-impl Run {
-    fn parse(&mut self) -> u32 {
-        let shared = &*self.shared;
-        let mut parser = lock(&shared.parser);
-        if self.release {
-            *parser = Box::new(Released { pool: Pool::new() });
-            lock(&shared.ready).clear();
-            lock(&shared.skips).clear();
-            *lock(&shared.buffers) = Pool::new();
-            shared.let_go();
-            return DONE;
-        }
-        // Chunk buffers the main thread no longer needs go back to the parser's own pool.
-        if let Some(c) = self.chunk.take() {
-            parser.feed_owned(c);
-        }
-        let outcome = loop {
-            let status = if self.finish {
-                parser.finish()
-            } else {
-                parser.run()
-            };
-            {
-                let mut ready = lock(&shared.ready);
-                while let Some(b) = parser.take_batch() {
-                    ready.push_back((b, parser.take_batch_meta()));
-                }
-            }
-            match status {
-                Ok(RunStatus::BatchReady) => continue,
-                Ok(RunStatus::NeedInput) => break NEED_INPUT,
-                Ok(RunStatus::Done) => break DONE,
-                Err(_) => break FAILED,
-            }
+    // Chunk buffers the main thread no longer needs go back to the parser's own pool.
+    if let Some(c) = chunk {
+        parser.feed_owned(c);
+    }
+    let outcome = loop {
+        let status = if finish {
+            parser.finish()
+        } else {
+            parser.run()
         };
-        lock(&shared.skips).extend(parser.take_skips());
-        let st = parser.stats();
-        let mut main_pool = lock(&shared.buffers);
-        Pool::balance(&mut main_pool, parser.pool());
-        for (slot, v) in shared.stats.0.iter().zip([
-            st.bytes,
-            st.records,
-            st.batches,
-            st.pool_hits + main_pool.hits(),
-            st.pool_misses + main_pool.misses(),
-        ]) {
-            slot.store(v, Ordering::Relaxed);
-        }
-        outcome
-    }
-}
-
-impl Task for Run {
-    type Output = u32;
-    type JsValue = u32;
-
-    fn compute(&mut self) -> Result<u32> {
-        let shared = Arc::clone(&self.shared);
         {
-            let mut turn = lock(&shared.turn);
-            while *turn != self.seq {
-                turn = shared
-                    .turn_changed
-                    .wait(turn)
-                    .unwrap_or_else(|e| e.into_inner());
+            let mut ready = lock(&shared.ready);
+            while let Some(b) = parser.take_batch() {
+                ready.push_back((b, parser.take_batch_meta()));
             }
         }
-        let _next = TurnGuard(&shared);
-        // A panic must never unwind into Node; it becomes an ERR_SLUICE_INTERNAL error.
-        Ok(catch_unwind(AssertUnwindSafe(|| self.parse())).unwrap_or(PANICKED))
+        match status {
+            Ok(RunStatus::BatchReady) => continue,
+            Ok(RunStatus::NeedInput) => break NEED_INPUT,
+            Ok(RunStatus::Done) => break DONE,
+            Err(_) => break FAILED,
+        }
+    };
+    lock(&shared.skips).extend(parser.take_skips());
+    let st = parser.stats();
+    let mut main_pool = lock(&shared.buffers);
+    Pool::balance(&mut main_pool, parser.pool());
+    for (slot, v) in shared.stats.0.iter().zip([
+        st.bytes,
+        st.records,
+        st.batches,
+        st.pool_hits + main_pool.hits(),
+        st.pool_misses + main_pool.misses(),
+    ]) {
+        slot.store(v, Ordering::Relaxed);
     }
-
-    fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {
-        Ok(output)
-    }
+    outcome
 }

@@ -1,8 +1,8 @@
 //! Bounds that keep memory and stack use proportional to the limits, not to the input.
 
 /// Highest `max_depth` an XML parser accepts. Records are written out recursively, about
-/// 250 bytes of stack per level, and libuv's worker threads have 8 MiB of stack: this keeps
-/// the deepest record within a third of that.
+/// 250 bytes of stack per level, and the parse threads have `crate::workers::STACK_BYTES` (8 MiB)
+/// of stack: this keeps the deepest record within a third of that.
 pub const MAX_XML_DEPTH: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
