@@ -1,6 +1,6 @@
 'use strict';
 // The stream shell shared by every input format: bytes in, records out. The native side
-// parses each chunk on libuv's pool; this side only parses finished batches (one JSON.parse
+// parses each chunk on its own threads; this side only parses finished batches (one JSON.parse
 // each) and pushes the records, honouring backpressure in both directions.
 const fs = require('node:fs');
 const { Transform } = require('node:stream');
@@ -36,7 +36,10 @@ class RecordStream extends Transform {
       readableObjectMode: true,
       // Enough room for the records of a few batches, so parsing overlaps with reading.
       readableHighWaterMark: options.highWaterMark ?? 1024,
-      writableHighWaterMark: 256 * 1024,
+      // One file chunk: the native side already holds the next runs' copies. Chunks waiting
+      // here longer outlive young-generation collections, and their dead buffers then pile
+      // up until a full one (measured: higher peak RSS and event-loop p99, no faster).
+      writableHighWaterMark: 64 * 1024,
       signal: options.signal,
     });
     this.#native = native;
