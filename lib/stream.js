@@ -11,9 +11,11 @@ const { parseError, internalError, optionError } = require('./errors');
 const FAILED = 3;
 const PANICKED = 4;
 
-// Runs queued at once: the next chunk is parsed while the main thread turns the previous
-// batches into objects. More would only hold more memory.
-const MAX_IN_FLIGHT = 2;
+// Runs queued at once: the next chunks are read and parsed while the main thread turns the
+// previous batches into objects. Measured on 100 MiB: 3 rather than 2 keeps the main thread
+// from idling on file reads (JSON +5-8%, XML unchanged); 4 adds little and lengthens the
+// ticks in which several runs' records arrive together (event-loop p99 towards 3 ms).
+const MAX_IN_FLIGHT = 3;
 
 class RecordStream extends Transform {
   #native;

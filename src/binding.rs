@@ -1,8 +1,8 @@
 //! The Node binding: moves chunks in and JSON batches out, nothing else. Parsing runs on
 //! sluice's own lower-priority threads (`crate::workers`), each run settling the promise its
-//! call returned. Up to two runs may be queued so that the next chunk is parsed while the main
-//! thread turns earlier batches into objects; a parser's runs go one at a time, in the order
-//! they were queued. The main thread never waits for the parser lock: chunk buffers, finished
+//! call returned. JavaScript keeps a few runs queued (lib/stream.js) so that the next chunks
+//! are parsed while the main thread turns earlier batches into objects; a parser's runs go one
+//! at a time, in the order they were queued. The main thread never waits for the parser lock: chunk buffers, finished
 //! batches and skip reports cross through small queues of their own.
 
 use std::collections::VecDeque;
