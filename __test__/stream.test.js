@@ -106,7 +106,7 @@ test('a slow consumer stops the reading (backpressure) and memory stays bounded'
   const s = new XmlStream({ select: 'Release', highWaterMark: 64, batchBytes: 16384 });
   source.pipe(s);
   await new Promise((r) => setTimeout(r, 200));
-  // Bounded by the writable buffer, one run's input and the source's own buffer.
+  // Bounded by the writable buffer, the inputs of the runs in flight and the source's own buffer.
   const bound = s.writableHighWaterMark * 2 + 65536;
   assert.ok(read <= bound, `read ${read} of ${xml.length} bytes with nobody consuming (bound ${bound})`);
   // At most three batches beyond the high-water mark (those of the runs in flight, which

@@ -1,9 +1,9 @@
 //! The Node binding: moves chunks in and JSON batches out, nothing else. Parsing runs on
-//! sluice's own threads (`crate::workers`), each run settling the promise its
-//! call returned. JavaScript keeps a few runs queued (lib/stream.js) so that the next chunks
-//! are parsed while the main thread turns earlier batches into objects; a parser's runs go one
-//! at a time, in the order they were queued. The main thread never waits for the parser lock: chunk buffers, finished
-//! batches and skip reports cross through small queues of their own.
+//! sluice's own threads (`crate::workers`), each run settling the promise its call returned.
+//! JavaScript keeps a few runs queued (lib/stream.js) so that the next chunks are parsed while
+//! the main thread turns earlier batches into objects; a parser's runs go one at a time, in
+//! the order they were queued. The main thread never waits for the parser lock: chunk
+//! buffers, finished batches and skip reports cross through small queues of their own.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
