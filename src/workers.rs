@@ -3,10 +3,11 @@
 //! Why not libuv's pool, which the binding used first: measured on the 2-core benchmark
 //! machine, 100 MiB through the stream, three runs each, own threads parsed XML at 136-145
 //! MB/s where libuv work items managed 111-120, and NDJSON at 122-124 against 111-114, with
-//! the same event-loop delay. A stream's runs must also go one at a time, which on libuv's pool meant
-//! a queued run blocking a pool thread (shared with fs, dns and crypto) until its turn; here a
-//! stream's runs simply queue behind each other. Lowering these threads' priority was tried
-//! too: nice +10 cost about 5% of XML throughput and did not lower the event-loop p99.
+//! the same event-loop delay. A stream's runs must also go one at a time, which on libuv's
+//! pool meant a queued run blocking a pool thread (shared with fs, dns and crypto) until its
+//! turn; here a stream's runs simply queue behind each other. Lowering these threads'
+//! priority was tried too: nice +10 cost about 5% of XML throughput and did not lower the
+//! event-loop p99.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
