@@ -56,8 +56,8 @@ impl Lines {
     }
 }
 
-/// Counts characters (UTF-8 lead bytes), not bytes.
-fn chars(s: &[u8]) -> u64 {
+/// Counts characters (UTF-8 lead bytes), not bytes: how every column is counted.
+pub(crate) fn chars(s: &[u8]) -> u64 {
     s.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 

@@ -578,14 +578,12 @@ fn sniff(h: &[u8], at_eof: bool) -> Sniff {
         let before = units.get(..at).unwrap_or_default();
         let line_start = before.iter().rposition(|&u| u == b'\n').map(|i| i + 1);
         let bom_column = u64::from(bom > 0 && line_start.is_none());
-        // Columns count characters as everywhere else (`position.rs`): every unit but a UTF-8
-        // continuation byte.
-        let line = &before[line_start.unwrap_or(0)..];
-        let columns = line.iter().filter(|&&u| (u as i8) >= -0x40).count();
+        // Columns count as everywhere else: every unit but a UTF-8 continuation byte.
+        let columns = crate::position::chars(&before[line_start.unwrap_or(0)..]);
         let position = Position {
             offset: (bom + at * unit_len) as u64,
             line: 1 + before.iter().filter(|&&u| u == b'\n').count() as u64,
-            column: 1 + bom_column + columns as u64,
+            column: 1 + bom_column + columns,
         };
         Error::new(ErrorCode::UnsupportedEncoding, why, position)
     }))
