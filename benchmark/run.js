@@ -26,6 +26,10 @@ const RAW_MANIFEST = path.join(BENCH_DIR, 'raw-quickxml', 'Cargo.toml');
 const RAW_BIN = path.join(BENCH_DIR, 'raw-quickxml', 'target', 'release', 'raw-quickxml');
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 
+// Not a parser: reading the file into a no-op Writable shows what node itself costs in
+// memory and what the disk cache delivers.
+const FLOOR = { id: 'read-only', label: 'floor: read stream → no-op Writable (no parsing)', floor: true };
+
 // `pkg` is what must be installed in benchmark/node_modules for the contender to run;
 // `sluice` is the export of the addon it needs. `format` picks the section (SECTIONS).
 const CONTENDERS = [
@@ -39,6 +43,7 @@ const CONTENDERS = [
   { id: 'fast-xml-parser', label: 'fast-xml-parser (whole file)', pkg: 'fast-xml-parser' },
   { id: 'xml2js', label: 'xml2js (whole file)', pkg: 'xml2js' },
   { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: true },
+  FLOOR,
 ].map((c) => ({ format: 'xml', ...c })).concat([
   { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },
   { id: 'stream-json', label: 'stream-json (parser + pick + streamArray)', pkg: 'stream-json', format: 'json' },
@@ -48,6 +53,8 @@ const CONTENDERS = [
   { id: 'sluice-ndjson', label: "sluice JsonStream `format: 'ndjson'`", sluice: 'JsonStream', format: 'ndjson' },
   { id: 'readline-ndjson', label: 'readline + JSON.parse', format: 'ndjson' },
   { id: 'streamparser-ndjson', label: "@streamparser/json `separator: '\\n'`", pkg: '@streamparser/json', format: 'ndjson' },
+  { ...FLOOR, format: 'json' },
+  { ...FLOOR, format: 'ndjson' },
 ]);
 
 // One section per input format. `reference` is the contender the "vs" ratio and the
@@ -230,7 +237,8 @@ function table(rows, section) {
       continue;
     }
     let check;
-    if (!ref) check = 'no reference';
+    if (r.c.floor) check = 'reads only';
+    else if (!ref) check = 'no reference';
     else if (r.records !== ref.records) check = `**MISMATCH: ${r.records} records vs ${ref.records}**`;
     else if (r.checksum === null || r.checksum === undefined) check = 'records ok (no objects built)';
     else if (r.checksum !== ref.checksum) check = `**MISMATCH: checksum ${r.checksum} vs ${ref.checksum}**`;
@@ -238,9 +246,10 @@ function table(rows, section) {
     if (r.unstable) check += ' **(differs between runs)**';
     if (r.failures) check += ` (${r.failures} failed run(s))`;
     const el = r.elDelayP99Ms === null ? '–' : `${fmt(r.elDelayP99Ms)} / ${fmt(r.elDelayMaxMs)}`;
-    lines.push(`| ${r.c.label} | ${fmt(r.mbPerSec)} | ${ratio(r.mbPerSec, ref && ref.mbPerSec)} | ` +
-      (section.raw ? `${ratio(r.mbPerSec, raw && raw.mbPerSec)} | ` : '') +
-      `${fmt(r.maxRssMiB, 0)} | ${el} | ${fmt(r.busyMsPerMB)} | ${r.records} | ${check} |`);
+    const vs = (other) => (r.c.floor ? '–' : ratio(r.mbPerSec, other && other.mbPerSec));
+    lines.push(`| ${r.c.label} | ${fmt(r.mbPerSec)} | ${vs(ref)} | ` +
+      (section.raw ? `${vs(raw)} | ` : '') +
+      `${fmt(r.maxRssMiB, 0)} | ${el} | ${fmt(r.busyMsPerMB)} | ${r.records ?? '–'} | ${check} |`);
   }
   return lines.join('\n');
 }
