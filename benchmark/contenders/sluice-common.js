@@ -6,9 +6,18 @@ const { runContender } = require('./common');
 
 /** `makeStream(sluice)` builds the parser; `checksum(record)` is the shared work measure. */
 function runSluice(name, makeStream, checksum) {
+  // Loaded before the clock starts, as the other contenders load their packages; a load
+  // failure (an unbuilt addon) is still reported as this contender's error.
+  let sluice;
+  let loadError;
+  try {
+    sluice = require('../..');
+  } catch (err) {
+    loadError = err;
+  }
   runContender(name, async (ctx) => {
-    // Required here so that an unbuilt addon is reported as this contender's error.
-    const stream = makeStream(require('../..'));
+    if (loadError) throw loadError;
+    const stream = makeStream(sluice);
     let records = 0;
     let sum = 0;
     const sink = new Writable({
