@@ -22,13 +22,16 @@ const { generate, generateJson } = require('./generate');
 const BENCH_DIR = __dirname;
 const ROOT_DIR = path.dirname(BENCH_DIR);
 const DATA_DIR = path.join(BENCH_DIR, 'data');
-const RAW_MANIFEST = path.join(BENCH_DIR, 'raw-quickxml', 'Cargo.toml');
-const RAW_BIN = path.join(BENCH_DIR, 'raw-quickxml', 'target', 'release', 'raw-quickxml');
+// Native contenders are small cargo projects in benchmark/<crate>, built on first use.
+const nativeBin = (crate) => path.join(BENCH_DIR, crate, 'target', 'release', crate);
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 
 // Not a parser: reading the file into a no-op Writable shows what node itself costs in
 // memory and what the disk cache delivers.
 const FLOOR = { id: 'read-only', label: 'floor: read stream → no-op Writable (no parsing)', floor: true };
+// The other bound: sluice's own core on one thread, without Node, taking the batches of JSON
+// text but never parsing them. The stream cannot beat it.
+const CORE = { id: 'sluice-core', label: 'sluice core alone (Rust, no objects)', native: 'core-only' };
 
 // `pkg` is what must be installed in benchmark/node_modules for the contender to run;
 // `sluice` is the export of the addon it needs. `format` picks the section (SECTIONS).
@@ -42,7 +45,8 @@ const CONTENDERS = [
   { id: 'xml-stream', label: 'xml-stream (own objects)', pkg: 'xml-stream' },
   { id: 'fast-xml-parser', label: 'fast-xml-parser (whole file)', pkg: 'fast-xml-parser' },
   { id: 'xml2js', label: 'xml2js (whole file)', pkg: 'xml2js' },
-  { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: true },
+  { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: 'raw-quickxml' },
+  CORE,
   FLOOR,
 ].map((c) => ({ format: 'xml', ...c })).concat([
   { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },
@@ -53,7 +57,9 @@ const CONTENDERS = [
   { id: 'sluice-ndjson', label: "sluice JsonStream `format: 'ndjson'`", sluice: 'JsonStream', format: 'ndjson' },
   { id: 'readline-ndjson', label: 'readline + JSON.parse', format: 'ndjson' },
   { id: 'streamparser-ndjson', label: "@streamparser/json `separator: '\\n'`", pkg: '@streamparser/json', format: 'ndjson' },
+  { ...CORE, format: 'json' },
   { ...FLOOR, format: 'json' },
+  { ...CORE, format: 'ndjson' },
   { ...FLOOR, format: 'ndjson' },
 ]);
 
@@ -121,9 +127,16 @@ function ensureDeps() {
   if (r.status !== 0) throw new Error('npm install in benchmark/ failed');
 }
 
-function buildRaw() {
-  log('building raw-quickxml (cargo build --release)');
-  const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', RAW_MANIFEST], {
+const built = new Map();
+function buildNative(crate) {
+  if (!built.has(crate)) built.set(crate, cargoBuild(crate));
+  return built.get(crate);
+}
+
+function cargoBuild(crate) {
+  log(`building ${crate} (cargo build --release)`);
+  const manifest = path.join(BENCH_DIR, crate, 'Cargo.toml');
+  const r = spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', manifest], {
     cwd: ROOT_DIR,
     stdio: ['ignore', 2, 2],
   });
@@ -134,7 +147,7 @@ function buildRaw() {
 
 // Returns null when the contender can run, else the reason it cannot.
 function unavailable(c) {
-  if (c.native) return buildRaw();
+  if (c.native) return buildNative(c.native);
   if (c.sluice) {
     // Exit code 3: the addon loads but this build lacks the export (e.g. no JSON engine yet).
     const probe = 'if (typeof require(process.argv[1])[process.argv[2]] !== "function") process.exit(3)';
@@ -165,7 +178,7 @@ async function ensureData(sizeMiB, format) {
 
 function runOnce(c, file) {
   const [cmd, args] = c.native
-    ? [RAW_BIN, [file]]
+    ? [nativeBin(c.native), [file]]
     : [process.execPath, [path.join(BENCH_DIR, 'contenders', `${c.id}.js`), file]];
   const r = spawnSync(cmd, args, {
     cwd: BENCH_DIR,
@@ -324,11 +337,11 @@ async function main() {
     'Notes: MB = 10^6 bytes. "vs" columns are throughput ratios. Peak RSS is the process\'s maxRSS. ' +
       'EL delay is perf_hooks.monitorEventLoopDelay (1 ms resolution) from the first MB on (whole-file ' +
       'parsers: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
-      'main-thread time' +
+      'main-thread time; for the Rust baselines (raw quick-xml, the sluice core alone) it is their ' +
+      'one thread\'s wall time, and their peak RSS is that of a process without Node.' +
       (ran.has('xml')
-        ? '; for the Rust baseline it is its single thread\'s wall time. The SAX contenders ' +
-          'share contenders/builder.js; xml-flow and xml-stream build their own objects.'
-        : '.') +
+        ? ' The SAX contenders share contenders/builder.js; xml-flow and xml-stream build their own objects.'
+        : '') +
       ' The input file is in the page cache.',
     '',
   );
