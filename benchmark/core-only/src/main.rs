@@ -9,19 +9,14 @@ use std::time::Instant;
 
 use sluice::{Engine, JsonFormat, JsonOptions, JsonParser, Status, XmlOptions, XmlParser};
 
+#[path = "../../native-result.rs"]
+mod result;
+
 const NAME: &str = "sluice core (Rust, no Node)";
 const CHUNK: usize = 64 * 1024;
 
-/// Peak resident set size in KiB, from /proc (avoids a libc dependency).
-fn max_rss_kib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn fail(msg: &str) -> ! {
-    println!("{{\"name\":\"{NAME}\",\"error\":{:?}}}", msg);
-    std::process::exit(1);
+    result::fail(NAME, msg)
 }
 
 /// The same selections as the benchmark's sluice contenders.
@@ -49,11 +44,19 @@ fn engine(path: &str) -> Box<dyn Engine> {
     made.unwrap_or_else(|e| fail(&e.to_string()))
 }
 
-/// Takes every finished batch, as the binding does, and hands the buffer back to the pool.
-fn drain(p: &mut dyn Engine, json_bytes: &mut u64) {
-    while let Some(batch) = p.take_batch() {
-        *json_bytes += batch.len() as u64;
-        p.recycle(batch);
+/// Runs the engine on what it has been fed (or, `at_end`, on the rest) as the binding does:
+/// until it needs input, taking every finished batch and handing the buffer back to the pool.
+fn drive(p: &mut dyn Engine, at_end: bool, json_bytes: &mut u64) {
+    loop {
+        let status = if at_end { p.finish() } else { p.run() };
+        let status = status.unwrap_or_else(|e| fail(&e.to_string()));
+        while let Some(batch) = p.take_batch() {
+            *json_bytes += batch.len() as u64;
+            p.recycle(batch);
+        }
+        if !matches!(status, Status::BatchReady) {
+            return;
+        }
     }
 }
 
@@ -75,31 +78,15 @@ fn main() {
         let mut chunk = p.pool().take(n);
         chunk.extend_from_slice(&buf[..n]);
         p.feed_owned(chunk);
-        loop {
-            let status = p.run().unwrap_or_else(|e| fail(&e.to_string()));
-            drain(p.as_mut(), &mut json_bytes);
-            if !matches!(status, Status::BatchReady) {
-                break;
-            }
-        }
+        drive(p.as_mut(), false, &mut json_bytes);
     }
-    loop {
-        let status = p.finish().unwrap_or_else(|e| fail(&e.to_string()));
-        drain(p.as_mut(), &mut json_bytes);
-        if !matches!(status, Status::BatchReady) {
-            break;
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let mb = bytes as f64 / 1e6;
+    drive(p.as_mut(), true, &mut json_bytes);
     let records = p.stats().records;
-    let rss_mib = max_rss_kib().map_or("null".to_string(), |k| format!("{:.1}", k / 1024.0));
-    // No event loop here; "busy" is the one thread's wall time, which it spends parsing.
-    println!(
-        "{{\"name\":\"{NAME}\",\"records\":{records},\"checksum\":null,\"jsonBytes\":{json_bytes},\
-\"bytes\":{bytes},\"seconds\":{seconds:.3},\"mbPerSec\":{:.2},\"maxRssMiB\":{rss_mib},\
-\"elDelayP99Ms\":null,\"elDelayMaxMs\":null,\"busyMsPerMB\":{:.2}}}",
-        mb / seconds,
-        seconds * 1000.0 / mb
+    result::report(
+        NAME,
+        records,
+        ("jsonBytes", json_bytes),
+        bytes,
+        start.elapsed(),
     );
 }

@@ -9,18 +9,13 @@ use std::time::Instant;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+#[path = "../../native-result.rs"]
+mod result;
+
 const NAME: &str = "quick-xml raw (Rust)";
 
-/// Peak resident set size in KiB, from /proc (avoids a libc dependency).
-fn max_rss_kib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn fail(msg: &str) -> ! {
-    println!("{{\"name\":\"{NAME}\",\"error\":{:?}}}", msg);
-    std::process::exit(1);
+    result::fail(NAME, msg)
 }
 
 fn main() {
@@ -48,15 +43,5 @@ fn main() {
         }
         buf.clear();
     }
-    let seconds = start.elapsed().as_secs_f64();
-    let mb = bytes as f64 / 1e6;
-    let rss_mib = max_rss_kib().map_or("null".to_string(), |k| format!("{:.1}", k / 1024.0));
-    // No event loop here; "busy" is the one thread's wall time, which it spends parsing.
-    println!(
-        "{{\"name\":\"{NAME}\",\"records\":{records},\"checksum\":null,\"events\":{events},\"bytes\":{bytes},\
-\"seconds\":{seconds:.3},\"mbPerSec\":{:.2},\"maxRssMiB\":{rss_mib},\"elDelayP99Ms\":null,\
-\"elDelayMaxMs\":null,\"busyMsPerMB\":{:.2}}}",
-        mb / seconds,
-        seconds * 1000.0 / mb
-    );
+    result::report(NAME, records, ("events", events), bytes, start.elapsed());
 }
