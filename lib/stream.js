@@ -144,7 +144,9 @@ class RecordStream extends Transform {
   /** Hands the held write callback back once a run slot is free and the reader keeps up. */
   #release() {
     if (!this.#held || this.#failure || this.#inFlight >= MAX_IN_FLIGHT) return;
-    if (!this.#wanted && this.readableLength >= this.readableHighWaterMark) return;
+    // With `highWaterMark: 0` an empty buffer is already "full": wait only while it holds
+    // something, or a run that yields no record would leave nothing to ask for more.
+    if (!this.#wanted && this.readableLength >= Math.max(1, this.readableHighWaterMark)) return;
     const callback = this.#held;
     this.#held = null;
     this.#wanted = false;
@@ -173,6 +175,7 @@ class RecordStream extends Transform {
 
   #emitSkips() {
     for (const { error, recordIndex } of this.#native.takeSkips()) {
+      if (this.destroyed) return;
       this.#skipped++;
       this.emit('skip', { ...error, recordIndex });
     }
@@ -185,6 +188,9 @@ class RecordStream extends Transform {
     // Before pushing: a 'data' listener may ask for a checkpoint while a record is pushed.
     if (checkpoints) checkpoints.add(this.#native.takeBatchMeta());
     for (let i = 0; i < records.length; i++) {
+      // A 'data' listener may destroy the stream while a record is pushed: the rest of the
+      // batch was never read, so it must not count towards the checkpoint.
+      if (this.destroyed) break;
       const r = records[i];
       this.#pushed++;
       this.push(r === null ? this.#nullValue : r);
@@ -193,7 +199,7 @@ class RecordStream extends Transform {
   }
 
   #progress(force) {
-    if (this.listenerCount('progress') === 0) return;
+    if (this.destroyed || this.listenerCount('progress') === 0) return;
     const now = performance.now();
     if (!force && now - this.#lastProgress < this.#progressInterval) return;
     this.#lastProgress = now;

@@ -29,11 +29,11 @@ impl Input {
         }
     }
 
-    /// Input whose first byte is at `offset` of a longer input (resuming from a
-    /// checkpoint); lines and columns count from there.
-    pub(crate) fn starting_at(offset: u64) -> Self {
+    /// Input whose first byte is at `offset` of a longer input (0, or a checkpoint's when
+    /// resuming); lines and columns count from there. `cr_breaks`: a lone CR ends a line (XML).
+    pub(crate) fn starting_at(offset: u64, cr_breaks: bool) -> Self {
         let mut input = Input::new();
-        input.lines = Lines::starting_at(offset);
+        input.lines = Lines::starting_at(offset, cr_breaks);
         input
     }
 

@@ -7,31 +7,68 @@ use crate::error::Position;
 pub struct Lines {
     /// Absolute offset of the first byte still held.
     base: u64,
-    /// `\n` characters before `base`.
+    /// Line breaks before `base`.
     newlines: u64,
-    /// Characters between the last `\n` before `base` and `base`.
+    /// Characters between the last line break before `base` and `base`.
     column: u64,
+    /// A lone `\r` is a line break too, and `\r\n` one break (XML's end-of-line handling);
+    /// otherwise (JSON, NDJSON) only `\n` is.
+    cr_breaks: bool,
+    /// The last byte before `base` was `\r`: a `\n` at `base` ends the same break.
+    after_cr: bool,
+}
+
+/// Line breaks in `s`, and where the text after the last of them starts.
+struct Breaks {
+    count: u64,
+    last_end: Option<usize>,
 }
 
 impl Lines {
     /// Offsets from `base` on, lines and columns counted from there.
-    pub fn starting_at(base: u64) -> Self {
+    pub fn starting_at(base: u64, cr_breaks: bool) -> Self {
         Lines {
             base,
+            cr_breaks,
             ..Lines::default()
         }
+    }
+
+    fn breaks(&self, s: &[u8]) -> Breaks {
+        if !self.cr_breaks {
+            return Breaks {
+                count: memchr::memchr_iter(b'\n', s).count() as u64,
+                last_end: memchr::memrchr(b'\n', s).map(|i| i + 1),
+            };
+        }
+        let mut b = Breaks {
+            count: 0,
+            last_end: None,
+        };
+        for i in memchr::memchr2_iter(b'\r', b'\n', s) {
+            let crlf = s[i] == b'\n'
+                && if i == 0 {
+                    self.after_cr
+                } else {
+                    s[i - 1] == b'\r'
+                };
+            b.count += u64::from(!crlf);
+            b.last_end = Some(i + 1);
+        }
+        b
     }
 
     /// Accounts for bytes about to be dropped from the front of the input.
     pub fn advance(&mut self, dropped: &[u8]) {
         self.base += dropped.len() as u64;
-        let count = memchr::memchr_iter(b'\n', dropped).count() as u64;
-        match memchr::memrchr(b'\n', dropped) {
-            Some(last) => {
-                self.newlines += count;
-                self.column = chars(&dropped[last + 1..]);
-            }
+        let b = self.breaks(dropped);
+        self.newlines += b.count;
+        match b.last_end {
+            Some(end) => self.column = chars(&dropped[end..]),
             None => self.column += chars(dropped),
+        }
+        if let Some(&last) = dropped.last() {
+            self.after_cr = last == b'\r';
         }
     }
 
@@ -43,14 +80,14 @@ impl Lines {
     pub fn at(&self, held: &[u8], rel: usize) -> Position {
         let rel = rel.min(held.len());
         let before = &held[..rel];
-        let count = memchr::memchr_iter(b'\n', before).count() as u64;
-        let column = match memchr::memrchr(b'\n', before) {
-            Some(last) => chars(&before[last + 1..]),
+        let b = self.breaks(before);
+        let column = match b.last_end {
+            Some(end) => chars(&before[end..]),
             None => self.column + chars(before),
         };
         Position {
             offset: self.base + rel as u64,
-            line: self.newlines + count + 1,
+            line: self.newlines + b.count + 1,
             column: column + 1,
         }
     }
@@ -81,5 +118,19 @@ mod tests {
             }
         );
         assert_eq!(Lines::default().at(doc, 7).column, 4, "é is one column");
+    }
+
+    #[test]
+    fn xml_counts_lone_cr_and_crlf_as_one_break_each_across_drops() {
+        let doc = b"<r>\r<a>\r\n</b>\r";
+        let at = 9; // `</b>`
+        let whole = Lines::starting_at(0, true).at(doc, at);
+        assert_eq!((whole.line, whole.column), (3, 1));
+        assert_eq!(Lines::default().at(doc, at).line, 2, "JSON counts LF only");
+        for cut in 0..=at {
+            let mut l = Lines::starting_at(0, true);
+            l.advance(&doc[..cut]);
+            assert_eq!(l.at(&doc[cut..], at - cut), whole, "cut at {cut}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use bytes::BytesMut;
 
 use crate::coerce;
 use crate::escape;
-use crate::names::Symbols;
+use crate::names::{Symbols, TEXT_KEY};
 use crate::select::Selector;
 
 const NONE: u32 = u32::MAX;
@@ -38,6 +38,21 @@ struct Node {
     typable: bool,
 }
 
+/// One entry of an object being written.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    Attr(u32),
+    Child(u32),
+    Text,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Id of the output key (`Symbols::elem_key_id` and the like).
+    key: u32,
+    item: Item,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Attr {
     name: u32,
@@ -57,6 +72,10 @@ struct Open {
     hard_end: usize,
     /// Pieces that survived trimming.
     pieces: u32,
+    /// The first piece was typed as -0 and written `-0` at this offset in `scratch`: right if
+    /// it stays the only piece (the value is then -0), but joined with others it must read
+    /// `0`, as JavaScript's String(-0) does.
+    neg_zero_at: Option<usize>,
 }
 
 #[derive(Default)]
@@ -74,7 +93,7 @@ pub struct Tree {
     /// A `\r` was just written as `\n`; a following `\n` belongs to the same line break.
     after_cr: bool,
     // Serialisation scratch.
-    order: Vec<u32>,
+    order: Vec<Slot>,
     rank: Vec<(u32, u32)>,
     rank_gen: u32,
     path: Vec<u32>,
@@ -140,6 +159,7 @@ impl Tree {
             piece_start: at,
             hard_end: at,
             pieces: 0,
+            neg_zero_at: None,
         });
     }
 
@@ -220,8 +240,8 @@ impl Tree {
         self.end_piece(trim);
         self.text(content, false);
         self.type_piece(trim);
+        self.count_piece();
         if let Some(o) = self.open.last_mut() {
-            o.pieces += 1;
             o.piece_start = self.scratch.len();
             o.hard_end = self.scratch.len();
         }
@@ -246,8 +266,33 @@ impl Tree {
             None => return,
         };
         let start = o.piece_start;
+        let first = o.pieces == 0;
         self.scratch.truncate(start);
         self.scratch.extend_from_slice(text.as_bytes());
+        if text == "-0" {
+            if first {
+                if let Some(o) = self.open.last_mut() {
+                    o.neg_zero_at = Some(start);
+                }
+            } else {
+                self.scratch.truncate(start);
+                self.scratch.push(b'0');
+            }
+        }
+    }
+
+    /// Counts a finished piece of the innermost element's text; the caller then starts the
+    /// next piece at the end of `scratch`.
+    fn count_piece(&mut self) {
+        let Some(o) = self.open.last_mut() else {
+            return;
+        };
+        o.pieces += 1;
+        if o.pieces == 2 {
+            if let Some(at) = o.neg_zero_at.take() {
+                self.scratch.remove(at);
+            }
+        }
     }
 
     /// A CDATA section written as its own `cdataPropName` child.
@@ -285,12 +330,16 @@ impl Tree {
         if self.scratch.len() > o.piece_start {
             self.type_piece(trim);
         }
+        if self
+            .open
+            .last()
+            .is_some_and(|o| self.scratch.len() > o.piece_start)
+        {
+            self.count_piece();
+        }
         let Some(o) = self.open.last_mut() else {
             return;
         };
-        if self.scratch.len() > o.piece_start {
-            o.pieces += 1;
-        }
         o.piece_start = self.scratch.len();
         o.hard_end = o.piece_start;
     }
@@ -324,12 +373,22 @@ impl Tree {
         if self.nodes.is_empty() {
             return;
         }
-        if self.rank.len() < symbols.len() {
-            self.rank.resize(symbols.len(), (0, 0));
+        if self.rank.len() < symbols.key_count() {
+            self.rank.resize(symbols.key_count(), (0, 0));
         }
         self.path.clear();
         self.path.extend_from_slice(ancestors);
         self.write_node(0, out, symbols, opts);
+    }
+
+    /// Ranks `key` by its first appearance among the current object's entries.
+    fn rank_of(&mut self, key: u32, next_rank: &mut u32) -> u32 {
+        let r = &mut self.rank[key as usize];
+        if r.0 != self.rank_gen {
+            *r = (self.rank_gen, *next_rank);
+            *next_rank += 1;
+        }
+        r.1
     }
 
     fn write_node(&mut self, id: u32, out: &mut BytesMut, symbols: &Symbols, opts: &ShapeOptions) {
@@ -339,57 +398,72 @@ impl Tree {
             write_text(out, text, opts.parse_tag_value && node.typable);
             return;
         }
-        out.extend_from_slice(b"{");
-        let mut first = true;
-        let mut sep = |out: &mut BytesMut| {
-            if !first {
-                out.extend_from_slice(b",");
-            }
-            first = false;
-        };
-        for a in &self.attrs[node.attrs.0 as usize..node.attrs.1 as usize] {
-            sep(out);
-            out.extend_from_slice(symbols.attr_key(a.name));
-            let v = &self.arena[a.value.0 as usize..a.value.1 as usize];
-            write_text(out, v, opts.parse_attribute_value);
-        }
 
-        // Group children by name in order of first appearance, keeping document order
-        // within each group: a stable sort on the first-appearance rank of the name.
+        // The object's entries (attributes, then children, then the text) grouped by output
+        // key in order of first appearance, document order kept within a key: a stable sort
+        // on the key's first-appearance rank. Repeated children make arrays; so does anything
+        // else that lands on one key (see `Symbols::keys`), because a JSON object that names a
+        // key twice keeps only its last value and that loss would be silent.
         let base = self.order.len();
-        let mut c = node.first_child;
         self.rank_gen = self.rank_gen.wrapping_add(1);
+        if self.rank_gen == 0 {
+            // Ranks left from 2^32 objects ago would read as current.
+            self.rank.iter_mut().for_each(|r| *r = (0, 0));
+            self.rank_gen = 1;
+        }
         let mut next_rank = 0;
         let mut sorted = true;
         let mut last_rank = 0;
-        while c != NONE {
-            let name = self.nodes[c as usize].name as usize;
-            if self.rank[name].0 != self.rank_gen {
-                self.rank[name] = (self.rank_gen, next_rank);
-                next_rank += 1;
-            }
-            let r = self.rank[name].1;
+        let mut push = |tree: &mut Tree, key: u32, item: Item| {
+            let r = tree.rank_of(key, &mut next_rank);
             sorted &= r >= last_rank;
             last_rank = r;
-            self.order.push(c);
+            tree.order.push(Slot { key, item });
+        };
+        for a in node.attrs.0..node.attrs.1 {
+            let key = symbols.attr_key_id(self.attrs[a as usize].name);
+            push(self, key, Item::Attr(a));
+        }
+        let mut c = node.first_child;
+        while c != NONE {
+            let key = symbols.elem_key_id(self.nodes[c as usize].name);
+            push(self, key, Item::Child(c));
             c = self.nodes[c as usize].next;
         }
+        if node.text.0 != node.text.1 {
+            push(self, TEXT_KEY, Item::Text);
+        }
         if !sorted {
-            let (nodes, rank) = (&self.nodes, &self.rank);
-            self.order[base..].sort_by_key(|&c| rank[nodes[c as usize].name as usize].1);
+            let rank = &self.rank;
+            self.order[base..].sort_by_key(|s| rank[s.key as usize].1);
         }
 
+        out.extend_from_slice(b"{");
         self.path.push(node.name);
         let mut i = base;
         while i < self.order.len() {
-            let name = self.nodes[self.order[i] as usize].name;
+            let first = self.order[i];
             let mut j = i + 1;
-            while j < self.order.len() && self.nodes[self.order[j] as usize].name == name {
+            while j < self.order.len() && self.order[j].key == first.key {
                 j += 1;
             }
-            sep(out);
-            out.extend_from_slice(symbols.elem_key(name));
-            let array = j - i > 1 || self.always_array(name, symbols, opts);
+            if i > base {
+                out.extend_from_slice(b",");
+            }
+            let array = match first.item {
+                _ if j - i > 1 => true,
+                Item::Child(c) => self.always_array(self.nodes[c as usize].name, symbols, opts),
+                _ => false,
+            };
+            match first.item {
+                Item::Attr(a) => {
+                    out.extend_from_slice(symbols.attr_key(self.attrs[a as usize].name))
+                }
+                Item::Child(c) => {
+                    out.extend_from_slice(symbols.elem_key(self.nodes[c as usize].name))
+                }
+                Item::Text => out.extend_from_slice(&opts.text_key),
+            }
             if array {
                 out.extend_from_slice(b"[");
             }
@@ -397,8 +471,18 @@ impl Tree {
                 if k > i {
                     out.extend_from_slice(b",");
                 }
-                let child = self.order[k];
-                self.write_node(child, out, symbols, opts);
+                match self.order[k].item {
+                    Item::Attr(a) => {
+                        let v = self.attrs[a as usize].value;
+                        let v = &self.arena[v.0 as usize..v.1 as usize];
+                        write_text(out, v, opts.parse_attribute_value);
+                    }
+                    Item::Child(c) => self.write_node(c, out, symbols, opts),
+                    Item::Text => {
+                        let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
+                        write_text(out, text, opts.parse_tag_value && node.typable);
+                    }
+                }
             }
             if array {
                 out.extend_from_slice(b"]");
@@ -407,13 +491,6 @@ impl Tree {
         }
         self.path.pop();
         self.order.truncate(base);
-
-        if node.text.0 != node.text.1 {
-            sep(out);
-            out.extend_from_slice(&opts.text_key);
-            let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
-            write_text(out, text, opts.parse_tag_value && node.typable);
-        }
         out.extend_from_slice(b"}");
     }
 
@@ -543,12 +620,60 @@ mod tests {
     }
 
     fn render(build: impl FnOnce(&mut Tree, &mut Symbols)) -> String {
+        render_with(Symbols::new("@_", false, "#text"), &opts(), build)
+    }
+
+    fn render_with(
+        mut s: Symbols,
+        o: &ShapeOptions,
+        build: impl FnOnce(&mut Tree, &mut Symbols),
+    ) -> String {
         let mut t = Tree::default();
-        let mut s = Symbols::new("@_", false);
         build(&mut t, &mut s);
         let mut out = BytesMut::new();
-        t.write(&mut out, &s, &opts(), &[]);
+        t.write(&mut out, &s, o, &[]);
         String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    fn leaf(t: &mut Tree, name: u32, text: &str) {
+        t.open(name, true);
+        t.text(text.as_bytes(), true);
+        t.close(true);
+    }
+
+    #[test]
+    fn everything_that_lands_on_one_key_is_kept_in_one_array() {
+        // `b:v` and `v` without their prefixes, interleaved with another name.
+        let json = render_with(Symbols::new("@_", true, "#text"), &opts(), |t, s| {
+            let r = s.intern(b"r", |_| false);
+            let (bv, v, w) = (
+                s.intern(b"b:v", |_| false),
+                s.intern(b"v", |_| false),
+                s.intern(b"w", |_| false),
+            );
+            let (bid, id) = (s.intern(b"b:id", |_| false), s.intern(b"id", |_| false));
+            t.open(r, true);
+            t.attr(bid, b"x");
+            t.attr(id, b"y");
+            for (name, text) in [(v, "1"), (w, "w"), (bv, "2"), (v, "3")] {
+                leaf(t, name, text);
+            }
+            t.close(true);
+        });
+        assert_eq!(json, r#"{"@_id":["x","y"],"v":["1","2","3"],"w":"w"}"#);
+
+        // An attribute, a child and the text all named `id`: attributes, children, text.
+        let mut o = opts();
+        o.text_key = b"\"id\":".to_vec();
+        let json = render_with(Symbols::new("", false, "id"), &o, |t, s| {
+            let (r, id) = (s.intern(b"r", |_| false), s.intern(b"id", |_| false));
+            t.open(r, true);
+            t.attr(id, b"a");
+            t.text(b"t", true);
+            leaf(t, id, "c");
+            t.close(true);
+        });
+        assert_eq!(json, r#"{"id":["a","c","t"]}"#);
     }
 
     #[test]

@@ -245,7 +245,18 @@ impl JsonParser {
     }
 
     fn positioned(&self, f: Fail) -> Error {
-        Error::new(f.code, f.message, self.input.position(f.at))
+        // A stray first byte (0xFE or 0xFF) is judged on the byte after it, which may come in
+        // a later chunk, once the first is no longer held: it is the input's first character.
+        let position = if f.at == 0 {
+            Position {
+                offset: 0,
+                line: 1,
+                column: 1,
+            }
+        } else {
+            self.input.position(f.at)
+        };
+        Error::new(f.code, f.message, position)
     }
 
     /// The finished records as a JSON array, or `None` when there are none.

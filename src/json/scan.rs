@@ -50,6 +50,9 @@ enum St {
     Begin,
     Bom1,
     Bom2,
+    /// The input began with this byte, 0xFE or 0xFF: with its pair it is a UTF-16 byte order
+    /// mark, otherwise invalid UTF-8 (the next byte tells which).
+    Utf16Bom(u8),
     /// Top level (JSON format): a value may start (the first, or one after whitespace).
     TopBetween,
     /// Right after a top-level value: only whitespace or the end of input may follow.
@@ -611,17 +614,32 @@ impl Core {
                         i += 1;
                         self.st = St::Bom1;
                     }
-                    0xFE | 0xFF => return Err(fail(
-                        base + i as u64,
-                        ErrorCode::UnsupportedEncoding,
-                        "the input starts with a UTF-16 byte order mark; only UTF-8 is supported",
-                    )),
+                    b @ (0xFE | 0xFF) => {
+                        i += 1;
+                        self.st = St::Utf16Bom(b);
+                    }
                     _ => self.st = self.top(),
                 },
+                St::Utf16Bom(first) => {
+                    let at = (base + i as u64).saturating_sub(1);
+                    if inp[i] == first ^ 0x01 {
+                        return Err(fail(
+                            at,
+                            ErrorCode::UnsupportedEncoding,
+                            "the input starts with a UTF-16 byte order mark; only UTF-8 is supported",
+                        ));
+                    }
+                    // A stray byte on the first line: that line's error, skippable in NDJSON.
+                    self.lines_seen += u64::from(self.ndjson);
+                    return Err(bad_lead(at, first));
+                }
                 St::Bom1 | St::Bom2 => {
                     let want = if self.st == St::Bom1 { 0xBB } else { 0xBF };
                     if inp[i] != want {
                         self.lines_seen += u64::from(self.ndjson);
+                        if !(0x80..=0xBF).contains(&inp[i]) {
+                            return Err(bad_continuation(base + i as u64, inp[i]));
+                        }
                         return Err(fail(
                             base + i as u64,
                             ErrorCode::JsonSyntax,
@@ -728,6 +746,10 @@ impl Core {
             self.value_end(&[], 0, end)?;
         }
         match self.st {
+            St::Utf16Bom(first) => {
+                self.lines_seen += u64::from(self.ndjson);
+                Err(bad_lead(end.saturating_sub(1), first))
+            }
             St::TopAfter => Ok(()),
             St::LineStart | St::SkipLine | St::Begin if self.ndjson => Ok(()),
             St::TopBetween | St::Begin if self.seen_value => Ok(()),
@@ -1049,13 +1071,7 @@ impl Core {
             0xF0 => (3, 0x90, 0xBF, lead & 0x07),
             0xF1..=0xF3 => (3, 0x80, 0xBF, lead & 0x07),
             0xF4 => (3, 0x80, 0x8F, lead & 0x07),
-            _ => {
-                return Err(fail(
-                    base + j as u64,
-                    ErrorCode::JsonInvalidUtf8,
-                    format!("invalid UTF-8: byte 0x{lead:02X} cannot start a character"),
-                ))
-            }
+            _ => return Err(bad_lead(base + j as u64, lead)),
         };
         if self.rec {
             self.flush(inp, j);
@@ -1180,6 +1196,7 @@ impl Core {
                 "a JSON value (object, array, string, number, true, false or null)"
             }
             St::Bom1 | St::Bom2 => "the rest of the UTF-8 byte order mark EF BB BF",
+            St::Utf16Bom(_) => "a JSON value in UTF-8",
             St::TopAfter => "whitespace or the end of the input after a complete JSON value",
             St::LineEnd => "the end of the line after a complete JSON value",
             St::SkipLine => "the end of the line",
@@ -1250,6 +1267,14 @@ fn is_value_start(b: u8) -> bool {
 
 fn is_utf8_lead(b: u8) -> bool {
     matches!(b, 0xC2..=0xF4)
+}
+
+fn bad_lead(at: u64, b: u8) -> Fail {
+    fail(
+        at,
+        ErrorCode::JsonInvalidUtf8,
+        format!("invalid UTF-8: byte 0x{b:02X} cannot start a character"),
+    )
 }
 
 fn bad_continuation(at: u64, b: u8) -> Fail {

@@ -576,13 +576,21 @@ fn sniff(h: &[u8], at_eof: bool) -> Sniff {
     Sniff::Decided(chosen.map_err(|why| {
         let at = label.as_ref().map_or(0, |(_, at)| *at);
         let before = units.get(..at).unwrap_or_default();
-        let line_start = before.iter().rposition(|&u| u == b'\n').map(|i| i + 1);
+        // XML's line breaks: CR, LF or CRLF.
+        let line_start = before
+            .iter()
+            .rposition(|&u| u == b'\n' || u == b'\r')
+            .map(|i| i + 1);
         let bom_column = u64::from(bom > 0 && line_start.is_none());
         // Columns count as everywhere else: every unit but a UTF-8 continuation byte.
         let columns = crate::position::chars(&before[line_start.unwrap_or(0)..]);
         let position = Position {
             offset: (bom + at * unit_len) as u64,
-            line: 1 + before.iter().filter(|&&u| u == b'\n').count() as u64,
+            line: 1 + before
+                .iter()
+                .enumerate()
+                .filter(|&(i, &u)| u == b'\r' || (u == b'\n' && (i == 0 || before[i - 1] != b'\r')))
+                .count() as u64,
             column: 1 + bom_column + columns,
         };
         Error::new(ErrorCode::UnsupportedEncoding, why, position)

@@ -20,6 +20,8 @@ mod resync;
 mod skip;
 mod xml_decl;
 
+use std::collections::HashSet;
+
 use bytes::BytesMut;
 use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
@@ -324,8 +326,8 @@ impl XmlParser {
         escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
         text_key.extend_from_slice(b":");
         let mut input = match &opts.resume {
-            Some(r) => Input::starting_at(r.offset),
-            None => Input::new(),
+            Some(r) => Input::starting_at(r.offset, true),
+            None => Input::starting_at(0, true),
         };
         let out = input.pool.take(opts.limits.batch_bytes);
         let mut parser = XmlParser {
@@ -367,7 +369,11 @@ impl XmlParser {
                 cdata_name: opts.cdata_prop_name.map(String::into_bytes),
                 always_array_names,
                 limits: opts.limits,
-                symbols: Symbols::new(&opts.attribute_name_prefix, opts.remove_ns_prefix),
+                symbols: Symbols::new(
+                    &opts.attribute_name_prefix,
+                    opts.remove_ns_prefix,
+                    &opts.text_node_name,
+                ),
                 tree: Tree::new(opts.parse_tag_value),
                 stack: Vec::new(),
                 names: Vec::new(),
@@ -1230,9 +1236,18 @@ impl State {
             let p = names::prefix(key).filter(|p| *p != b"xmlns")?;
             Some((self.ns.resolve(p, mark)?, names::local_name(key)))
         };
-        for (j, b) in self.spans.iter().enumerate().skip(1) {
+        // Pairwise on small tags; through a set on large ones, so that a tag with thousands
+        // of prefixed attributes costs thousands of lookups rather than millions.
+        let mut seen = HashSet::new();
+        let small = self.spans.len() <= 16;
+        for (j, b) in self.spans.iter().enumerate() {
             let Some(eb) = expanded(b) else { continue };
-            if self.spans[..j].iter().any(|a| expanded(a) == Some(eb)) {
+            let repeated = if small {
+                self.spans[..j].iter().any(|a| expanded(a) == Some(eb))
+            } else {
+                !seen.insert(eb)
+            };
+            if repeated {
                 return Err(fail(
                     tag_base + b.name.0 as u64,
                     ErrorCode::DuplicateAttribute,

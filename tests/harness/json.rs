@@ -6,7 +6,7 @@
 
 use sluice::{ErrorCode, JsonFormat, JsonOptions, JsonParser, Limits};
 
-use super::{assert_same, drive, parse_json, Chunking, Header, Outcome};
+use super::{assert_same, drive, parse_json, Chunking, Header, Outcome, Positions};
 
 pub const HEADER: usize = 5;
 
@@ -38,7 +38,7 @@ pub fn check_with(opts: &JsonOptions, doc: &[u8], chunking: &Chunking) -> Option
 /// One parse; `None` when the options are rejected (which must be as `InvalidOption`).
 pub fn parse(opts: &JsonOptions, doc: &[u8], chunking: &Chunking) -> Option<Outcome> {
     match JsonParser::new(opts.clone()) {
-        Ok(mut p) => Some(drive(&mut p, doc, chunking, true)),
+        Ok(mut p) => Some(drive(&mut p, doc, chunking, Positions::Lf)),
         Err(e) => {
             assert_eq!(e.code, ErrorCode::InvalidOption, "{e:?}");
             None

@@ -97,7 +97,23 @@ pub struct Outcome {
 ///
 /// `utf8`: the input is parsed as UTF-8 as it is, so line and column can be checked against
 /// the byte offset (for other encodings offsets are in the source, columns in characters).
-pub fn drive(engine: &mut dyn Engine, doc: &[u8], chunking: &Chunking, utf8: bool) -> Outcome {
+/// How `drive` checks error positions against offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Positions {
+    /// Not checked (input in another encoding than UTF-8: offsets are not decoded ones).
+    Unchecked,
+    /// Lines end at `\n` (JSON, NDJSON).
+    Lf,
+    /// Lines end at `\n`, `\r` or `\r\n` (XML).
+    Xml,
+}
+
+pub fn drive(
+    engine: &mut dyn Engine,
+    doc: &[u8],
+    chunking: &Chunking,
+    positions: Positions,
+) -> Outcome {
     let mut out = Outcome::default();
     // Every BatchReady hands over at least one record and every record covers at least one
     // input byte, so more BatchReady than input bytes means a loop that makes no progress.
@@ -120,16 +136,20 @@ pub fn drive(engine: &mut dyn Engine, doc: &[u8], chunking: &Chunking, utf8: boo
         let again = engine.finish().expect_err("errors are sticky");
         assert_eq!(&again, e, "a second call repeats the error");
         assert!(engine.take_batch().is_none(), "no batch after the error");
-        if utf8 {
-            check_position(e, doc);
+        if positions != Positions::Unchecked {
+            check_position(e, doc, positions);
         }
     } else {
         assert!(engine.error().is_none());
         assert_eq!(engine.finish(), Ok(Status::Done), "finish after Done");
         assert!(engine.take_batch().is_none(), "no batch after Done");
     }
-    for (e, _) in out.skips.iter().filter(|_| utf8) {
-        check_position(e, doc);
+    for (e, _) in out
+        .skips
+        .iter()
+        .filter(|_| positions != Positions::Unchecked)
+    {
+        check_position(e, doc, positions);
     }
     assert!(
         out.ends.is_empty() || out.ends.len() as u64 == out.count,
@@ -309,9 +329,10 @@ pub fn serde_compatible(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Line and column must be those of the byte offset: lines count `\n`, columns count
-/// characters (UTF-8 lead bytes) since the last `\n`, both 1-based.
-pub fn check_position(e: &Error, doc: &[u8]) {
+/// Line and column must be those of the byte offset: lines count line breaks (`\n`, and
+/// for XML a lone `\r` or `\r\n` as one), columns count characters (UTF-8 lead bytes) since
+/// the last break, both 1-based.
+pub fn check_position(e: &Error, doc: &[u8], positions: Positions) {
     let p = e.position;
     if p.line == 0 {
         assert_eq!(p, Default::default(), "half-positioned error {e:?}");
@@ -320,10 +341,16 @@ pub fn check_position(e: &Error, doc: &[u8]) {
     let off = usize::try_from(p.offset).unwrap_or(usize::MAX);
     assert!(off <= doc.len(), "error beyond the input: {e:?}");
     let before = &doc[..off];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count() as u64;
+    let xml = positions == Positions::Xml;
+    let is_break = |i: usize| match before[i] {
+        b'\n' => !(xml && i > 0 && before[i - 1] == b'\r'),
+        b'\r' => xml,
+        _ => false,
+    };
+    let line = 1 + (0..before.len()).filter(|&i| is_break(i)).count() as u64;
     let line_start = before
         .iter()
-        .rposition(|&b| b == b'\n')
+        .rposition(|&b| b == b'\n' || (xml && b == b'\r'))
         .map_or(0, |i| i + 1);
     let column = 1 + before[line_start..]
         .iter()

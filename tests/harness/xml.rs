@@ -6,7 +6,7 @@
 use sluice::xml::encoding::EncodingErrors;
 use sluice::{ErrorCode, Limits, XmlOptions, XmlParser};
 
-use super::{assert_same, drive, Chunking, Header, Outcome};
+use super::{assert_same, drive, Chunking, Header, Outcome, Positions};
 
 pub const HEADER: usize = 6;
 
@@ -43,7 +43,14 @@ pub fn check_with(opts: &XmlOptions, doc: &[u8], chunking: &Chunking) -> Option<
 /// One parse; `None` when the options are rejected (which must be as `InvalidOption`).
 pub fn parse(opts: &XmlOptions, doc: &[u8], chunking: &Chunking) -> Option<Outcome> {
     match XmlParser::new(opts.clone()) {
-        Ok(mut p) => Some(drive(&mut p, doc, chunking, plain_utf8(doc))),
+        Ok(mut p) => {
+            let positions = if plain_utf8(doc) {
+                Positions::Xml
+            } else {
+                Positions::Unchecked
+            };
+            Some(drive(&mut p, doc, chunking, positions))
+        }
         Err(e) => {
             assert_eq!(e.code, ErrorCode::InvalidOption, "{e:?}");
             None
