@@ -44,11 +44,11 @@ impl Input {
         buf
     }
 
-    /// Drops the consumed bytes, then appends `chunk`. Returns how many bytes were dropped,
-    /// for offsets the caller keeps relative to `buf`.
-    pub(crate) fn append(&mut self, chunk: BytesMut) -> usize {
+    /// Drops the consumed bytes, but none from `keep` on, then appends `chunk`. Returns how
+    /// many bytes were dropped, for offsets the caller keeps relative to `buf`.
+    pub(crate) fn append(&mut self, chunk: BytesMut, keep: usize) -> usize {
         self.fed += chunk.len() as u64;
-        let dropped = self.compact();
+        let dropped = self.compact(keep);
         if self.buf.is_empty() {
             let old = std::mem::replace(&mut self.buf, chunk);
             self.pool.give(old);
@@ -65,12 +65,12 @@ impl Input {
         self.pool.give(chunk);
     }
 
-    fn compact(&mut self) -> usize {
-        let dropped = self.pos;
+    fn compact(&mut self, keep: usize) -> usize {
+        let dropped = self.pos.min(keep);
         if dropped > 0 {
             self.lines.advance(&self.buf[..dropped]);
             self.buf.advance(dropped);
-            self.pos = 0;
+            self.pos -= dropped;
         }
         dropped
     }

@@ -161,7 +161,7 @@ impl JsonParser {
         if self.failed.is_some() || self.done {
             self.input.discard(chunk);
         } else {
-            self.input.append(chunk);
+            self.input.append(chunk, usize::MAX);
         }
     }
 

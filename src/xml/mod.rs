@@ -241,6 +241,13 @@ struct State {
     /// and the depth of its parent. Its name is in `failed_name`.
     failed_tag: Option<(u64, usize)>,
     failed_name: Vec<u8>,
+    /// Skip mode: the offset of the first start tag inside the current record that a selector
+    /// would pick as the record's sibling. Records do not contain such tags when they are
+    /// well-formed, so if the record breaks, that tag begins the next record: parsing resumes
+    /// there, and one missing end tag costs one record instead of the rest of the list. The
+    /// input from it on is held until the record ends.
+    nested_sibling: Option<u64>,
+    track_nested: bool,
 }
 
 struct Open {
@@ -405,6 +412,8 @@ impl XmlParser {
                 emitted_ctx_gen: u64::MAX,
                 failed_tag: None,
                 failed_name: Vec::new(),
+                nested_sibling: None,
+                track_nested: opts.skip_errors,
             },
         };
         if let Some(r) = &opts.resume {
@@ -439,9 +448,15 @@ impl XmlParser {
             self.input.pool.give(utf8);
             return;
         }
-        self.source.dropping(&self.input.buf[..self.input.pos]);
+        // Skip mode may have to resume at a tag inside the record being parsed.
+        let keep = self.st.nested_sibling.map_or(self.input.pos, |at| {
+            usize::try_from(at.saturating_sub(self.input.base()))
+                .unwrap_or(usize::MAX)
+                .min(self.input.pos)
+        });
+        self.source.dropping(&self.input.buf[..keep]);
         // The scan state is relative to the held input, which loses its consumed front.
-        let dropped = self.input.append(utf8);
+        let dropped = self.input.append(utf8, keep);
         self.scanned -= dropped;
         if let Some((b, _)) = &mut self.bad {
             *b -= dropped;
@@ -1077,6 +1092,13 @@ impl State {
                 self.failed_name.extend_from_slice(qname);
                 self.failed_tag = Some((at, depth));
             }
+        } else if let Err(f) = &result {
+            // A broken tag inside a record that would begin a sibling record begins one. Not
+            // a name over maxNameLength: held unfinished, that fails before there is a tag.
+            if f.code != ErrorCode::NameTooLong {
+                let qname = tag.name();
+                self.note_nested_sibling(qname.as_ref().as_bytes(), at);
+            }
         }
         result
     }
@@ -1147,6 +1169,7 @@ impl State {
             }
         }
         if self.record.is_some() {
+            self.note_nested_sibling(qname, at);
             let sym = self.intern(qname);
             self.tree.open(sym, self.trim);
             self.add_attributes(raw, tag_base)?;
@@ -1278,7 +1301,22 @@ impl State {
             .position(|s| s.matches(depth, local, uri))
     }
 
+    /// Skip mode: notes a start tag at `at`, inside the current record, that would begin a
+    /// sibling record (see `nested_sibling`).
+    fn note_nested_sibling(&mut self, qname: &[u8], at: u64) {
+        if !self.track_nested || self.nested_sibling.is_some() {
+            return;
+        }
+        let Some(rec) = &self.record else {
+            return;
+        };
+        if at > rec.start && self.would_select_under(rec.depth - 1, qname).is_some() {
+            self.nested_sibling = Some(at);
+        }
+    }
+
     fn begin_record(&mut self, selector: usize, at: u64) {
+        self.nested_sibling = None;
         self.symbols.reset_if_large();
         self.tree.clear();
         self.ancestors.clear();
@@ -1398,6 +1436,7 @@ impl State {
 
     fn emit(&mut self, selector: usize) {
         self.record = None;
+        self.nested_sibling = None;
         self.out
             .extend_from_slice(if self.out.is_empty() { b"[" } else { b"," });
         if let Some(tag) = self.tags.get(selector) {

@@ -91,7 +91,23 @@ impl XmlParser {
             .map(|o| st.name(o).to_vec())
             .unwrap_or_default();
         let index = st.records + self.skipped;
+        let nested = st
+            .nested_sibling
+            .take()
+            .filter(|&at| st.record.is_some() && at > record_start && at <= f.at && at >= base);
         st.abandon_record(parent_depth);
+        if let Some(at) = nested {
+            // The record's own kind of tag inside it begins the next record: the broken one
+            // ends there, and parsing resumes at that tag.
+            self.skipped += 1;
+            self.skips.push((error, index));
+            self.st.failed_tag = None;
+            self.input.pos = usize::try_from(at - base)
+                .unwrap_or(usize::MAX)
+                .min(self.input.buf.len());
+            self.retry_len = 0;
+            return;
+        }
         // An end tag may itself be where to resume (the parent's, or the record's own);
         // anything else that failed is stepped over, so the scan always moves on.
         let mut from = usize::try_from(f.at.saturating_sub(base)).unwrap_or(usize::MAX);
@@ -191,23 +207,32 @@ impl State {
     /// open element. The tag's own `xmlns` declarations are not seen, so a `{uri}` step
     /// resolves its prefix in the parent's scope.
     pub(super) fn would_select<'a>(&'a self, qname: &'a [u8]) -> Option<usize> {
-        let top = self.stack.len();
+        self.would_select_under(self.stack.len(), qname)
+    }
+
+    /// The selector that a start tag named `qname` would match as a child of the open
+    /// element at depth `top` (its first `top` ancestors, whatever is open inside them), its
+    /// prefix resolved in that element's scope.
+    pub(super) fn would_select_under<'a>(&'a self, top: usize, qname: &'a [u8]) -> Option<usize> {
+        let top = top.min(self.stack.len());
+        let scope = match top.checked_sub(1).and_then(|i| self.stack.get(i)) {
+            Some(o) if top < self.stack.len() => o.ns_end as usize,
+            _ => self.ns.mark(),
+        };
         let local = |i: usize| -> &'a [u8] {
-            match self.stack.get(i) {
+            match self.stack.get(i).filter(|_| i < top) {
                 Some(o) => &self.names[(o.name.0 + o.local) as usize..o.name.1 as usize],
                 None => names::local_name(qname),
             }
         };
         let uri = |i: usize| -> Option<&'a [u8]> {
-            match self.stack.get(i) {
+            match self.stack.get(i).filter(|_| i < top) {
                 Some(o) => {
                     let q = &self.names[o.name.0 as usize..o.name.1 as usize];
                     self.ns
                         .resolve(names::prefix(q).unwrap_or(b""), o.ns_end as usize)
                 }
-                None => self
-                    .ns
-                    .resolve(names::prefix(qname).unwrap_or(b""), self.ns.mark()),
+                None => self.ns.resolve(names::prefix(qname).unwrap_or(b""), scope),
             }
         };
         self.selectors
@@ -224,6 +249,7 @@ impl State {
         }
         self.stack.truncate(parent_depth);
         self.record = None;
+        self.nested_sibling = None;
         self.tree.clear();
     }
 }
