@@ -13,6 +13,9 @@
 //   SLUICE_FUZZ_SECONDS=N    run for N seconds instead
 //   SLUICE_FUZZ_SEED=N       first seed (default 1)
 //   SLUICE_FUZZ_REDUCE=N     failures to shrink and report (default 6)
+//   SLUICE_FUZZ_REDUCE_EVERY=N  shrink one failure in N (spreads the shrunk ones over a long run)
+//   SLUICE_FUZZ_NO_COLLIDE=1 documents and options where no two things can meet under one key,
+//                            to look for anything else (collisions mask it in the same document)
 //   SLUICE_FUZZ_REPORT=file  also write the failure classes as JSON
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -28,6 +31,8 @@ const SECONDS = env('SLUICE_FUZZ_SECONDS', 0);
 const DOCS = env('SLUICE_FUZZ_DOCS', SECONDS ? Infinity : 1500);
 const SEED = env('SLUICE_FUZZ_SEED', 1);
 const REDUCE = env('SLUICE_FUZZ_REDUCE', 6);
+const REDUCE_EVERY = env('SLUICE_FUZZ_REDUCE_EVERY', 1);
+const COLLIDE = !process.env.SLUICE_FUZZ_NO_COLLIDE;
 
 /**
  * One document, one option set, one chunking: null when sluice is right, else
@@ -98,23 +103,25 @@ function classKey(xml, options, signature) {
   return `${signature} ${JSON.stringify(Object.keys(options).sort())} ${shape}`;
 }
 
-async function fuzz({ docs, seconds, seed, reduceAtMost, log = () => {} }) {
+async function fuzz({ docs, seconds, seed, reduceAtMost, reduceEvery = 1, collide = true, log = () => {} }) {
   const started = Date.now();
   const classes = new Map();
+  const bySignature = {};
   let failures = 0;
   let reduced = 0;
   let n = 0;
   for (let i = 0; i < docs; i++) {
     if (seconds && Date.now() - started > seconds * 1000) break;
     const s = seed + i;
-    const options = randomOptions(rng(s * 2 + 1));
-    const { xml } = generate(s, options);
+    const options = randomOptions(rng(s * 2 + 1), { collide });
+    const { xml } = generate(s, options, { collide });
     n++;
     for (const sizes of splitsFor(s, Buffer.byteLength(xml))) {
       const fail = await check(xml, options, sizes);
       if (!fail) continue;
       failures++;
-      if (reduced < reduceAtMost) {
+      bySignature[fail.signature] = (bySignature[fail.signature] ?? 0) + 1;
+      if (reduced < reduceAtMost && (failures - 1) % reduceEvery === 0) {
         reduced++;
         // Shrink whole first (simplest to replay); if the failure needs the chunking, keep it.
         const whole = await check(xml, options, [Buffer.byteLength(xml)]);
@@ -134,7 +141,7 @@ async function fuzz({ docs, seconds, seed, reduceAtMost, log = () => {} }) {
       break; // one failure per document is enough to know it fails
     }
   }
-  return { docs: n, failures, classes: [...classes.values()], seconds: (Date.now() - started) / 1000 };
+  return { docs: n, failures, bySignature, classes: [...classes.values()], seconds: (Date.now() - started) / 1000 };
 }
 
 const describe = (c) =>
@@ -148,6 +155,8 @@ test('collision-heavy documents: sluice equals fast-xml-parser, or loses nothing
     seconds: SECONDS,
     seed: SEED,
     reduceAtMost: REDUCE,
+    reduceEvery: REDUCE_EVERY,
+    collide: COLLIDE,
     log: SECONDS ? (c) => console.error(`${describe(c)}\n`) : undefined,
   });
   if (process.env.SLUICE_FUZZ_REPORT) fs.writeFileSync(process.env.SLUICE_FUZZ_REPORT, JSON.stringify(result, null, 2));
@@ -155,7 +164,7 @@ test('collision-heavy documents: sluice equals fast-xml-parser, or loses nothing
   assert.equal(
     result.failures,
     0,
-    `${result.failures} of ${result.docs} documents fail (seeds from ${SEED}); ` +
+    `${result.failures} of ${result.docs} documents fail (seeds from ${SEED}): ${JSON.stringify(result.bySignature)}; ` +
       `shrunk examples:\n\n${result.classes.map(describe).join('\n\n')}`,
   );
 });

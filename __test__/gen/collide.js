@@ -26,18 +26,22 @@ const ATTR_LOCALS = ['id', 'v', 'k', 'txt', 't'];
 const DECOR = ['', 'é', ' 日本語', '🎵', ' &amp; ', '&lt;x&gt;', '&#233;', '&#x1F600;', '&amp;lt;', '&#38;', ' Ñandú ', '&quot;&apos;', '&#10;'];
 const NUMERIC = ['42', '-0.50', '007', '1e3', '0x1F', 'true', ' 12 ', '+5', '.5', '1.0', '-0', 'false', '12abc'];
 
-/** Option sets over every shape option, with values chosen to meet the generated names. */
-function randomOptions(r) {
+/**
+ * Option sets over every shape option, with values chosen to meet the generated names; with
+ * `collide: false`, values that cannot meet a plain document's names (for long runs after
+ * anything but collisions, which otherwise mask the rest).
+ */
+function randomOptions(r, { collide = true } = {}) {
   const pick = (arr) => arr[Math.floor(r() * arr.length)];
   const o = {};
   if (r() < 0.2) o.ignoreAttributes = true;
-  if (r() < 0.7) o.attributeNamePrefix = pick(['@_', '', '', '$', '_']);
-  if (r() < 0.6) o.textNodeName = pick(['#text', 'txt', '_t', 'v']);
+  if (r() < 0.7) o.attributeNamePrefix = pick(collide ? ['@_', '', '', '$', '_'] : ['@_', '$', '']);
+  if (r() < 0.6) o.textNodeName = pick(collide ? ['#text', 'txt', '_t', 'v'] : ['#text', 'txt', '_t']);
   if (r() < 0.3) o.trimValues = false;
   if (r() < 0.5) o.removeNSPrefix = true;
   if (r() < 0.3) o.parseTagValue = true;
   if (r() < 0.3) o.parseAttributeValue = true;
-  if (r() < 0.4) o.cdataPropName = pick(['__cdata', 'cd', 'w']);
+  if (r() < 0.4) o.cdataPropName = pick(collide ? ['__cdata', 'cd', 'w'] : ['__cdata', 'cd']);
   if (r() < 0.4) o.alwaysArray = ELEMENT_LOCALS.filter(() => r() < 0.35);
   if (r() < 0.15) o.namespaces = false;
   return o;
@@ -49,13 +53,15 @@ function randomOptions(r) {
  * prefixes). Returns { xml, tokens }: tokens[i] lists the tokens of record i as
  * { token, kind: 'text' | 'attr' }.
  */
-function generate(seed, options = {}) {
+function generate(seed, options = {}, { collide = true } = {}) {
   const r = rng(seed);
   const pick = (arr) => arr[Math.floor(r() * arr.length)];
   // A third of the documents keep names apart (no prefixes below the record, element and
   // attribute names disjoint), so failures other than collisions are not always masked.
-  const plain = r() < 0.33;
-  const elementLocals = plain ? ['v', 'w', 'x'] : ELEMENT_LOCALS;
+  const plain = r() < 0.33 || !collide;
+  // An element named `xmlns` meets the default namespace declaration under
+  // attributeNamePrefix ''; under removeNSPrefix fast-xml-parser turns its name into ''.
+  const elementLocals = plain ? ['v', 'w', 'x'] : options.removeNSPrefix ? ELEMENT_LOCALS : [...ELEMENT_LOCALS, 'xmlns'];
   const attrLocals = plain ? ['id', 'k', 't'] : ATTR_LOCALS;
   let next = 0;
   const tokens = [];
@@ -79,7 +85,7 @@ function generate(seed, options = {}) {
   // Prefixes in scope: the root binds a and b; c is bound locally when used.
   const qname = (locals, inScope) => {
     const local = pick(locals);
-    if (plain) return local;
+    if (plain || local === 'xmlns') return local;
     const p = r();
     if (p < 0.45) return local;
     if (p < 0.7) return `a:${local}`;
