@@ -1,0 +1,311 @@
+'use strict';
+// The skip invariant of `onError: 'skip'`, as a property over corrupted documents: every
+// selected element of the clean document is either emitted as a record or accounted for by a
+// 'skip' event, or the stream fails with a positioned error. Never a normal end with records
+// missing. Skips' recordIndex values and the emitted records together number the records
+// 0..n-1 without gaps or repeats, and every record the corruption did not touch is emitted
+// exactly as in the clean document, at its own index.
+//
+// (a) generated lists with random corruptions (deleted end or start tags, deleted bytes, bad
+// entities, mismatched end tags, several at once); (b) DDEX messages from the corpus with one
+// record corrupted.
+//
+//   SLUICE_SKIP_DOCS=N   generated documents (default 400)
+//   SLUICE_SKIP_SEED=N   first seed (default 1)
+//   SLUICE_SKIP_SHOW=N   failures to print (default 12)
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { isDeepStrictEqual } = require('node:util');
+const { Readable } = require('node:stream');
+const { XmlStream } = require('..');
+const { chunks, rng } = require('./helpers');
+const { corpora, haveCorpora, positioned } = require('./gen/oracle');
+
+const DOCS = Number(process.env.SLUICE_SKIP_DOCS || 400);
+const SEED = Number(process.env.SLUICE_SKIP_SEED || 1);
+const SHOW = Number(process.env.SLUICE_SKIP_SHOW || 12);
+
+async function run(pieces, options) {
+  const s = new XmlStream(options);
+  const records = [];
+  const skips = [];
+  s.on('skip', (k) => skips.push(k));
+  let error = null;
+  try {
+    for await (const r of Readable.from(pieces, { objectMode: false }).pipe(s)) records.push(r);
+  } catch (e) {
+    error = e;
+  }
+  return { records, skips, error };
+}
+
+/** How many records one skip accounts for: a count if sluice reports one, else one. */
+const swallowed = (k) => k.records ?? k.swallowed ?? k.count ?? 1;
+
+/**
+ * Null if `got` keeps the invariant for a clean document of records `clean`, where the
+ * records at the indexes in `touched` were corrupted (so their content may differ); else why
+ * not.
+ */
+function violation(got, clean, touched) {
+  const n = clean.length;
+  const covered = new Map();
+  for (const k of got.skips) {
+    if (!Number.isInteger(k.recordIndex) || k.recordIndex < 0) return `skip without a recordIndex: ${JSON.stringify(k)}`;
+    for (let j = 0; j < swallowed(k); j++) {
+      const i = k.recordIndex + j;
+      if (covered.has(i)) return `record ${i} accounted for by two skips (${JSON.stringify(got.skips.map((s) => s.recordIndex))})`;
+      covered.set(i, k);
+    }
+  }
+  const total = got.records.length + covered.size;
+  if (got.error) {
+    if (!positioned(got.error)) return `failed without code and position: ${got.error.message}`;
+    if (total > n) return `${got.records.length} records + ${covered.size} skipped > ${n} in the clean document, then ${got.error.code}`;
+  } else if (total !== n) {
+    return (
+      `normal end with ${got.records.length} records + ${covered.size} skipped (indexes ` +
+      `${JSON.stringify([...covered.keys()])}) for ${n} selected elements: ${n - total} lost silently`
+    );
+  }
+  for (const i of covered.keys()) if (i >= total) return `skip index ${i} beyond the ${total} records accounted for`;
+  let i = 0;
+  for (const [j, r] of got.records.entries()) {
+    while (covered.has(i)) i++;
+    if (!touched.has(i) && !isDeepStrictEqual(r, clean[i])) {
+      return `emitted record ${j} (index ${i}) is ${JSON.stringify(r).slice(0, 200)}, clean record ${i} is ${JSON.stringify(clean[i]).slice(0, 200)}`;
+    }
+    i++;
+  }
+  return null;
+}
+
+// --- (a) generated lists ---------------------------------------------------------------------
+
+const WORDS = ['x', 'é', '日本', '🎵', '&amp;', '&#233;', '42', ' pad '];
+
+/**
+ * A list of `<a>` records (some `p:a`) with nested children, never another `a` inside one
+ * (whether a nested `<a>` in a broken record starts a record is sluice's call, so it is
+ * tested in regressions-11 rather than here). Returns { xml, spans } with each record's
+ * [start, end) in `xml`.
+ */
+function generate(r) {
+  const pick = (arr) => arr[Math.floor(r() * arr.length)];
+  const text = () => pick(WORDS);
+  const child = (depth) => {
+    const name = pick(['b', 'c', 'p:d']);
+    const attrs = r() < 0.3 ? ` k="${pick(['1', 'é', '&lt;'])}"` : '';
+    if (r() < 0.15) return `<${name}${attrs}/>`;
+    let body = '';
+    const n = depth > 2 ? 0 : Math.floor(r() * 3);
+    for (let i = 0; i < n; i++) body += child(depth + 1);
+    if (!n || r() < 0.4) body += r() < 0.1 ? `<![CDATA[${text()}]]>` : r() < 0.1 ? `<!-- ${text()} -->${text()}` : text();
+    return `<${name}${attrs}>${body}</${name}>`;
+  };
+  let xml = '<root xmlns:p="urn:p"><L>';
+  const spans = [];
+  const n = 2 + Math.floor(r() * 9);
+  for (let i = 0; i < n; i++) {
+    xml += r() < 0.5 ? '\n  ' : '';
+    const name = r() < 0.8 ? 'a' : 'p:a';
+    let body = '';
+    const kids = Math.floor(r() * 4);
+    for (let j = 0; j < kids; j++) body += child(1);
+    if (!kids) body = text();
+    const rec = r() < 0.05 ? `<${name} id="${i}"/>` : `<${name} id="${i}">${body}</${name}>`;
+    spans.push([xml.length, xml.length + rec.length]);
+    xml += rec;
+  }
+  return { xml: `${xml}\n</L></root>\n`, spans };
+}
+
+/** Tags in xml[s, e): { s, e, end } for every `<…>` that is a start or end tag. */
+function tags(xml, s, e) {
+  const out = [];
+  const re = /<(\/?)[\w:]+[^>]*>/g;
+  re.lastIndex = s;
+  let m;
+  while ((m = re.exec(xml)) && m.index < e) out.push({ s: m.index, e: m.index + m[0].length, end: m[1] === '/', text: m[0] });
+  return out;
+}
+
+/**
+ * Corruptions, each (xml, [s, e) of the target record, r) -> { xml, at } or null when it
+ * does not apply; `at` is where the damage is (an offset into the clean document).
+ */
+const CORRUPTIONS = {
+  'record end tag deleted': (xml, [s, e]) => {
+    if (xml[e - 2] === '/') return null;
+    const at = xml.lastIndexOf('</', e);
+    return { xml: xml.slice(0, at) + xml.slice(e), at };
+  },
+  'record start tag deleted': (xml, [s]) => {
+    const gt = xml.indexOf('>', s) + 1;
+    // An empty-element record would vanish whole, leaving a well-formed document.
+    if (xml[gt - 2] === '/') return null;
+    return { xml: xml.slice(0, s) + xml.slice(gt), at: s };
+  },
+  'inner end tag deleted': (xml, [s, e], r) => {
+    const inner = tags(xml, s + 1, e).filter((t) => t.end && t.e < e);
+    if (!inner.length) return null;
+    const t = inner[Math.floor(r() * inner.length)];
+    return { xml: xml.slice(0, t.s) + xml.slice(t.e), at: t.s };
+  },
+  'inner end tag renamed': (xml, [s, e], r) => {
+    const inner = tags(xml, s + 1, e).filter((t) => t.end && t.e < e);
+    if (!inner.length) return null;
+    const t = inner[Math.floor(r() * inner.length)];
+    return { xml: `${xml.slice(0, t.e - 1)}Z${xml.slice(t.e - 1)}`, at: t.s };
+  },
+  'record end tag renamed': (xml, [s, e]) => {
+    if (xml[e - 2] === '/') return null;
+    return { xml: `${xml.slice(0, e - 1)}Z${xml.slice(e - 1)}`, at: e - 1 };
+  },
+  'bad entity': (xml, [s, e], r) => {
+    const gts = [];
+    for (let i = xml.indexOf('>', s); i >= 0 && i < e - 1; i = xml.indexOf('>', i + 1)) gts.push(i + 1);
+    const at = gts[Math.floor(r() * gts.length)];
+    return { xml: `${xml.slice(0, at)}&bad;${xml.slice(at)}`, at };
+  },
+  'byte deleted in the record': (xml, [s, e], r) => {
+    const at = s + Math.floor(r() * (e - s));
+    return { xml: xml.slice(0, at) + xml.slice(at + 1), at };
+  },
+  '< inserted in the record': (xml, [s, e], r) => {
+    const at = s + 1 + Math.floor(r() * (e - s - 1));
+    return { xml: `${xml.slice(0, at)}<${xml.slice(at)}`, at };
+  },
+};
+
+/** Start tags of `name` in `xml`, any prefix. */
+const startTags = (xml, name) => (xml.match(new RegExp(`<(\\w+:)?${name}[\\s>/]`, 'g')) ?? []).length;
+
+/**
+ * The corruption, unless it made a new start tag of the record's name (a byte deleted from
+ * `</a>`): the clean document then no longer says how many records there are.
+ */
+function corruptOnce(how, xml, span, r, name) {
+  const out = CORRUPTIONS[how](xml, span, r);
+  return out && startTags(out.xml, name) <= startTags(xml, name) ? out : null;
+}
+
+/** Indexes of the records whose span contains `at`; around a deleted end tag, the next too. */
+function touchedBy(spans, at) {
+  const out = new Set();
+  spans.forEach(([s, e], i) => {
+    if (at >= s && at < e) out.add(i);
+  });
+  return out;
+}
+
+test('(a) generated lists, randomly corrupted: every record emitted or accounted for by a skip', { timeout: 300_000 }, async () => {
+  const failures = [];
+  const names = Object.keys(CORRUPTIONS);
+  for (let d = 0; d < DOCS; d++) {
+    const seed = SEED + d;
+    const r = rng(seed);
+    const { xml, spans } = generate(r);
+    const options = { select: 'a', onError: 'skip' };
+    const clean = await run([Buffer.from(xml)], options);
+    assert.equal(clean.error, null, clean.error?.message);
+    assert.equal(clean.records.length, spans.length);
+    // One to three corruptions in distinct records, applied last first so spans stay put.
+    const hits = new Map();
+    const want = 1 + (r() < 0.3 ? 1 + Math.floor(r() * 2) : 0);
+    for (let t = 0; t < 10 && hits.size < want; t++) hits.set(Math.floor(r() * spans.length), names[Math.floor(r() * names.length)]);
+    let bad = xml;
+    const touched = new Set();
+    const applied = [];
+    for (const k of [...hits.keys()].sort((a, b) => b - a)) {
+      const out = corruptOnce(hits.get(k), bad, spans[k], r, 'a');
+      if (!out) continue;
+      bad = out.xml;
+      for (const i of touchedBy(spans, out.at)) touched.add(i);
+      touched.add(k);
+      applied.push(`${hits.get(k)} in record ${k}`);
+    }
+    if (!applied.length) continue;
+    const buf = Buffer.from(bad);
+    const sizes = [[buf.length], [1 + Math.floor(r() * 9)]];
+    for (const size of sizes) {
+      const got = await run(chunks(buf, size), options);
+      const why = violation(got, clean.records, touched);
+      if (why) {
+        failures.push({ applied, text: `seed ${seed}, ${applied.join(', ')}, chunks ${size}: ${why}\n  ${bad.replace(/\n\s*/g, '')}` });
+        break;
+      }
+    }
+  }
+  // Which corruptions break it, counted over documents with a single one.
+  const byKind = {};
+  for (const f of failures) if (f.applied.length === 1) byKind[f.applied[0].replace(/ in record \d+/, '')] = (byKind[f.applied[0].replace(/ in record \d+/, '')] ?? 0) + 1;
+  assert.deepEqual(
+    failures.slice(0, SHOW).map((f) => f.text),
+    [],
+    `${failures.length} of ${DOCS} corrupted documents break the skip invariant; with one corruption: ${JSON.stringify(byKind)} (first ${SHOW} shown)`,
+  );
+});
+
+// --- (b) DDEX messages ----------------------------------------------------------------------
+
+const DDEX = [
+  ['ern-4.3/6_Ringtone.xml', 'Deal'],
+  ['ern-4.3/1_Audio.xml', 'SoundRecording'],
+  ['ern-3.8.2/dedex_016_utf8_artists.xml', 'Release'],
+  ['ern-3.8.2/dedex_016_utf8_artists.xml', 'Deal'],
+  ['ern-4.3/3_MixedMedia.xml', 'Deal'],
+  ['ern-3.8.2/dedex_001_audioalbum_complete.xml', 'Release'],
+];
+
+/** [start, end) of every top-level `<name>` element of `xml` (DDEX never nests them). */
+function spansOf(xml, name) {
+  const out = [];
+  const open = new RegExp(`<(\\w+:)?${name}[\\s>/]`, 'g');
+  let m;
+  while ((m = open.exec(xml))) {
+    const prefix = m[1] ?? '';
+    const close = `</${prefix}${name}>`;
+    const end = xml.indexOf(close, m.index) + close.length;
+    out.push([m.index, end]);
+    open.lastIndex = end;
+  }
+  return out;
+}
+
+test('(b) DDEX messages with one record corrupted: every record emitted or accounted for', { skip: haveCorpora ? false : 'corpora not found (set SLUICE_CORPORA)', timeout: 300_000 }, async (t) => {
+  for (const [file, name] of DDEX) {
+    const xml = fs.readFileSync(path.join(corpora, 'ddex', file), 'utf8');
+    const options = { select: name, onError: 'skip' };
+    const clean = await run([Buffer.from(xml)], options);
+    const spans = spansOf(xml, name);
+    assert.equal(clean.error, null);
+    assert.equal(clean.records.length, spans.length, `${file}: ${name} records vs <${name}> start tags`);
+    const r = rng(spans.length * 31 + name.length);
+    await t.test(`${file} select ${name} (${spans.length} records)`, async () => {
+      const failures = [];
+      for (const how of Object.keys(CORRUPTIONS)) {
+        const ks = new Set([1, spans.length - 1, Math.floor(r() * spans.length)].filter((k) => k >= 0 && k < spans.length));
+        for (const k of ks) {
+          const out = corruptOnce(how, xml, spans[k], r, name);
+          if (!out) continue;
+          const touched = touchedBy(spans, out.at).add(k);
+          const buf = Buffer.from(out.xml);
+          for (const size of [[buf.length], [4096]]) {
+            const got = await run(chunks(buf, size), options);
+            const why = violation(got, clean.records, touched);
+            if (why) {
+              failures.push(`${how} in ${name} ${k} (${size}-byte chunks): ${why}`);
+              break;
+            }
+          }
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+});
+
+module.exports = { violation, spansOf };
