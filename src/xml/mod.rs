@@ -1310,7 +1310,10 @@ impl State {
         let Some(rec) = &self.record else {
             return;
         };
-        if at > rec.start && self.would_select_under(rec.depth - 1, qname).is_some() {
+        if at > rec.start
+            && self.is_element_name(qname)
+            && self.would_select_under(rec.depth - 1, qname).is_some()
+        {
             self.nested_sibling = Some(at);
         }
     }

@@ -7,7 +7,7 @@
 //! record's own error is reported).
 
 use super::resync::{self, Found};
-use super::{names, Fail, Resync, State, XmlParser};
+use super::{name_chars, names, Fail, Resync, State, XmlParser};
 use crate::error::{Error, ErrorCode};
 
 impl XmlParser {
@@ -38,11 +38,19 @@ impl XmlParser {
     /// A bad character, or a name already over `maxNameLength`, stops parsing before the tag
     /// holding it is read; if that tag is the start tag of a record, the record is what broke.
     fn pending_record_tag(&self, f: &Fail) -> Option<(u64, usize, Vec<u8>)> {
+        if self.st.stack.is_empty() || self.st.root_closed {
+            return None;
+        }
+        let (tag_at, qname) = self.pending_tag(f)?;
+        self.st.would_select(&qname)?;
+        Some((tag_at, self.st.stack.len(), qname))
+    }
+
+    /// The start tag that `f` stopped parsing in before it could be read, if it is one: its
+    /// offset and its name (as far as a selector could tell it, for a long one).
+    fn pending_tag(&self, f: &Fail) -> Option<(u64, Vec<u8>)> {
         let long_name = f.code == ErrorCode::NameTooLong;
-        if !(long_name || f.code == ErrorCode::InvalidChar)
-            || self.st.stack.is_empty()
-            || self.st.root_closed
-        {
+        if !(long_name || f.code == ErrorCode::InvalidChar) {
             return None;
         }
         let base = self.input.base();
@@ -70,10 +78,10 @@ impl XmlParser {
             .unwrap_or(tag.len());
         let qname = &tag[..n];
         let torn = !long_name && qname.contains(&b'<');
-        if n == 0 || torn || self.st.would_select(qname).is_none() {
+        if n == 0 || torn {
             return None;
         }
-        Some((tag_at, self.st.stack.len(), qname.to_vec()))
+        Some((tag_at, qname.to_vec()))
     }
 
     /// Drops the broken record and starts looking for where to resume.
@@ -83,6 +91,12 @@ impl XmlParser {
         (record_start, parent_depth, record): (u64, usize, Vec<u8>),
     ) {
         let base = self.input.base();
+        // A sibling-like start tag that broke before it could be read counts as one too.
+        let pending = match self.st.record {
+            Some(_) if self.st.nested_sibling.is_none() => self.pending_tag(&f),
+            _ => None,
+        };
+        let at = f.at;
         let error = Error::new(f.code, f.message, self.position(f.at));
         let st = &mut self.st;
         let parent = st
@@ -91,10 +105,18 @@ impl XmlParser {
             .map(|o| st.name(o).to_vec())
             .unwrap_or_default();
         let index = st.records + self.skipped;
+        let pending = pending
+            .filter(|(_, q)| {
+                // Judged on what a selector could tell of a long name, however much arrived.
+                let q = &q[..q.len().min(st.limits.max_name_length.saturating_add(1))];
+                st.is_element_name(q) && st.would_select_under(parent_depth, q).is_some()
+            })
+            .map(|(at, _)| at);
         let nested = st
             .nested_sibling
             .take()
-            .filter(|&at| st.record.is_some() && at > record_start && at <= f.at && at >= base);
+            .or(pending)
+            .filter(|&n| st.record.is_some() && n > record_start && n <= at && n >= base);
         st.abandon_record(parent_depth);
         if let Some(at) = nested {
             // The record's own kind of tag inside it begins the next record: the broken one
@@ -110,7 +132,7 @@ impl XmlParser {
         }
         // An end tag may itself be where to resume (the parent's, or the record's own);
         // anything else that failed is stepped over, so the scan always moves on.
-        let mut from = usize::try_from(f.at.saturating_sub(base)).unwrap_or(usize::MAX);
+        let mut from = usize::try_from(at.saturating_sub(base)).unwrap_or(usize::MAX);
         if !self
             .input
             .buf
@@ -143,7 +165,7 @@ impl XmlParser {
         let st = &self.st;
         let names = (r.record.as_slice(), r.parent.as_slice());
         let found = resync::find(held, at_eof, names, st.limits.max_name_length, &mut |q| {
-            st.would_select(q).is_some()
+            st.is_element_name(q) && st.would_select(q).is_some()
         });
         let base = self.input.base();
         // How far the record reaches: to the resume point, or at least as far as any
@@ -238,6 +260,16 @@ impl State {
         self.selectors
             .iter()
             .position(|s| s.matches(top + 1, local, uri))
+    }
+
+    /// Whether `qname` can name an element at all: a malformed tag that a selector would
+    /// match by its local name (`<:a>`) does not begin a record.
+    pub(super) fn is_element_name(&self, qname: &[u8]) -> bool {
+        if self.check_namespaces {
+            name_chars::is_qname(qname)
+        } else {
+            name_chars::is_name(qname)
+        }
     }
 
     /// Forgets the record being built and closes everything inside `parent_depth`.
