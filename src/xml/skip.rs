@@ -35,8 +35,9 @@ impl XmlParser {
         (parent_depth > 0 && parent_depth <= st.stack.len()).then_some((start, parent_depth, name))
     }
 
-    /// A bad character, or a name already over `maxNameLength`, stops parsing before the tag
-    /// holding it is read; if that tag is the start tag of a record, the record is what broke.
+    /// A bad character, a name already over `maxNameLength`, or the end of input stops
+    /// parsing before the tag holding it is read; if that tag is the start tag of a record,
+    /// the record is what broke.
     fn pending_record_tag(&self, f: &Fail) -> Option<(u64, usize, Vec<u8>)> {
         if self.st.stack.is_empty() || self.st.root_closed {
             return None;
@@ -50,7 +51,8 @@ impl XmlParser {
     /// offset and its name (as far as a selector could tell it, for a long one).
     fn pending_tag(&self, f: &Fail) -> Option<(u64, Vec<u8>)> {
         let long_name = f.code == ErrorCode::NameTooLong;
-        if !(long_name || f.code == ErrorCode::InvalidChar) {
+        let eof = f.code == ErrorCode::UnexpectedEof;
+        if !(long_name || eof || f.code == ErrorCode::InvalidChar) {
             return None;
         }
         let base = self.input.base();
@@ -62,9 +64,13 @@ impl XmlParser {
         } else {
             base + self.input.pos as u64
         };
+        // The end of input inside a tag is reported at the tag.
+        if eof && f.at != tag_at {
+            return None;
+        }
         let from = usize::try_from(tag_at.checked_sub(base)?).ok()?;
         let held = self.input.buf.get(from.max(self.input.pos)..)?;
-        let upto = if long_name {
+        let upto = if long_name || eof {
             held.len()
         } else {
             usize::try_from(f.at.checked_sub(tag_at)?).ok()?
