@@ -1,0 +1,54 @@
+//! The boundary report of the XML engine (see `crate::split`).
+
+use super::XmlParser;
+use crate::split::Boundary;
+
+impl XmlParser {
+    /// Where the fed input ends, and whether a parser resumed there with the open path
+    /// reported would continue exactly as this one. It would if and only if:
+    /// - nothing failed and no malformed record is being skipped;
+    /// - every fed byte has been parsed into finished events and checked (characters, UTF-8),
+    ///   so no comment, CDATA section, PI, DOCTYPE, tag, attribute value, reference or `]]>`
+    ///   is open;
+    /// - no record is open, inside the root element (a resumed parser assumes both);
+    /// - the input is UTF-8 (offsets are exact and no decoder holds state);
+    /// - there was no DOCTYPE (its entities change what references mean, and a resumed
+    ///   parser never saw it).
+    ///
+    /// Everything else a parser carries across that point either is in the path (elements
+    /// and namespace bindings in scope) or cannot affect what follows a start tag.
+    pub fn boundary(&self) -> Boundary {
+        let len = self.input.buf.len();
+        let end = self.input.base() + len as u64;
+        let at = self.input.position(end);
+        let st = &self.st;
+        let between = self.failed.is_none()
+            && self.resync.is_none()
+            && self.started
+            && self.source.settled()
+            && self.source.chosen() == super::Chosen::Utf8
+            && self.source.undecodable().is_none()
+            && self.input.pos == len
+            && self.scanned == len
+            && self.bad.is_none()
+            && st.record.is_none()
+            && st.failed_tag.is_none()
+            && st.seen_root
+            && !st.root_closed
+            && !st.stack.is_empty()
+            && !st.seen_doctype
+            && st.entities.dtd.is_none();
+        Boundary {
+            offset: self.source_offset(end),
+            line: at.line,
+            column: at.column,
+            between,
+            path: if between {
+                st.context_json()
+            } else {
+                String::new()
+            },
+            index: st.records + self.skipped,
+        }
+    }
+}
