@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const { Readable } = require('node:stream');
 const { performance } = require('node:perf_hooks');
 const { PartRun, accepts } = require('./split/part');
-const { planOpen, formatOf, partBytesOf, parserOptions } = require('./split/plan');
+const { planOpen, formatOf, partBytesOf, parserOptions, splitNames } = require('./split/plan');
 const { parseError, internalError, optionError } = require('./errors');
 const { NULL } = require('./json');
 const { nativeFor } = require('./split/part');
@@ -81,6 +81,7 @@ function parseFile(path, options = {}) {
   if (options === null || typeof options !== 'object') throw optionError('options must be an object');
   const format = formatOf(path, options);
   partBytesOf(options);
+  splitNames(options);
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw optionError('`threads` must be an integer from 1 to 64');

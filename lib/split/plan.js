@@ -40,6 +40,7 @@ function parserOptions(options) {
   const {
     threads,
     partBytes,
+    splitAt,
     format,
     signal,
     highWaterMark,
@@ -78,6 +79,19 @@ function recordNames(select) {
     names.add(local);
   }
   return names;
+}
+
+/**
+ * `splitAt`: the local names of the start tags parts may start at, when the selectors' own
+ * names are a poor choice (a `*` step); any name is safe, since every start is checked.
+ */
+function splitNames(options) {
+  const v = options.splitAt;
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw optionError('`splitAt` must be a non-empty array of element names');
+  }
+  return new Set(v.map((n) => n.slice(n.lastIndexOf(':') + 1)));
 }
 
 const isSpace = (b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
@@ -177,7 +191,7 @@ async function planOpen(fh, path, options, { split = true } = {}) {
   if (format === 'xml') {
     const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB));
     if (!guess) return parts;
-    const names = recordNames(options.select ?? '/*');
+    const names = splitNames(options) ?? recordNames(options.select ?? '/*');
     next = async (from) => {
       const c = await findStartTag(fh, from, size, names);
       return c && { start: c.offset, guess, name: c.name };
@@ -208,4 +222,4 @@ async function plan(path, options = {}) {
   }
 }
 
-module.exports = { plan, planOpen, formatOf, parserOptions, partBytesOf, recordNames, DEFAULT_PART_BYTES };
+module.exports = { plan, planOpen, formatOf, parserOptions, partBytesOf, recordNames, splitNames, DEFAULT_PART_BYTES };
