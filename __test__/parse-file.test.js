@@ -210,6 +210,10 @@ test('malformed documents: the same records, then the same first error', async (
     select: 'Release',
   });
   assert.equal(want.error.code, 'ERR_SLUICE_XML_UNEXPECTED_EOF');
+  // Truncated between records: the elements left open were opened before the last part.
+  const cut = base.indexOf('</Release>', Math.floor(base.length * 0.8)) + '</Release>'.length;
+  const between = await same(write(base.slice(0, cut)), { select: 'Release' });
+  assert.match(between.want.error.message, /input ended before <\/ReleaseList> \(opened at byte \d+\)/);
   // Invalid UTF-8 inside a record far from the start.
   const bytes = Buffer.from(base);
   bytes[Math.floor(bytes.length * 0.6)] = 0xff;

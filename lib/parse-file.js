@@ -169,6 +169,17 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
           const o = fromOrigin(run.origin, Number(l), Number(c));
           return `(opened at line ${o.line}, column ${o.column})`;
         });
+        // An element open since before this part: name where it was opened, as one stream
+        // does for an element whose start it no longer holds.
+        const open = /^input ended before <\/(.+)> \(opened before the checkpoint resumed from\)$/.exec(message);
+        const guessed = run.part.guess?.path;
+        if (open && guessed && run.opened) {
+          let d = guessed.length - 1;
+          while (d >= 0 && guessed[d].name !== open[1]) d--;
+          if (d >= 0 && run.opened[d] >= 0) {
+            message = `input ended before </${open[1]}> (opened at byte ${run.opened[d]})`;
+          }
+        }
       }
       const offset = format === 'xml' ? e.offset : e.offset + run.part.start;
       return { ...e, message, line: at.line, column: at.column, offset };
@@ -257,6 +268,8 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       if (spec && !spec.fatal && accepts(verdict, spec.part)) {
         spec.origin = fromOrigin(owner.origin, verdict.line, verdict.column);
         spec.indexBase = owner.indexBase + verdict.index;
+        // Where the open elements started, for messages: the owner knows those it saw.
+        spec.opened = (verdict.opened ?? []).map((o, d) => (o >= 0 ? o : (owner.opened?.[d] ?? -1)));
         spec.limit = OWNER_ITEMS;
         drop(owner);
         owner = spec;

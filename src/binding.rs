@@ -120,6 +120,8 @@ pub struct NativeBoundary {
     pub between: bool,
     /// XML: the open path as checkpoint JSON text; empty otherwise.
     pub path: String,
+    /// XML: where each open element's start tag is; -1 where the parser never saw it.
+    pub opened: Vec<f64>,
     pub index: f64,
 }
 
@@ -444,6 +446,11 @@ impl NativeParser {
                 column: b.column as f64,
                 between: b.between,
                 path: b.path,
+                opened: b
+                    .opened
+                    .iter()
+                    .map(|&o| if o == u64::MAX { -1.0 } else { o as f64 })
+                    .collect(),
                 index: b.index as f64,
             })
     }

@@ -22,6 +22,9 @@ pub struct Boundary {
     /// XML: `{"path":[{"name":..,"ns":[[prefix,uri],..]},..]}`, the elements open (the same
     /// text checkpoints carry). Empty for other formats.
     pub path: String,
+    /// XML: offset of each open element's start tag (as `path` lists them), `u64::MAX` for an
+    /// element this parser never saw open (restored from where it started). Empty otherwise.
+    pub opened: Vec<u64>,
     /// Selected records met so far, emitted and dropped alike: the base of the next part's
     /// record indexes.
     pub index: u64,

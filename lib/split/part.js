@@ -141,6 +141,7 @@ class PartRun {
       column: b.column,
       between: b.between,
       path: b.between && b.path ? JSON.parse(b.path).path : null,
+      opened: b.between ? b.opened : null,
       index: b.index,
     };
   }

@@ -22,6 +22,7 @@ impl JsonParser {
                 && self.input.pos == len
                 && self.core.at_line_start(),
             path: String::new(),
+            opened: Vec::new(),
             index: self.core.lines_seen,
         }
     }

@@ -48,6 +48,20 @@ impl XmlParser {
             } else {
                 String::new()
             },
+            opened: if between {
+                st.stack
+                    .iter()
+                    .map(|o| {
+                        if o.at == super::checkpoint::RESTORED {
+                            u64::MAX
+                        } else {
+                            self.source_offset(o.at)
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             index: st.records + self.skipped,
         }
     }
