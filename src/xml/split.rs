@@ -66,3 +66,56 @@ impl XmlParser {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::xml::{Status, XmlOptions, XmlParser};
+
+    fn state_after(doc: &str, upto: usize) -> crate::split::Boundary {
+        let mut p = XmlParser::new(XmlOptions {
+            select: vec!["Release".into()],
+            ..XmlOptions::default()
+        })
+        .expect("valid options");
+        p.feed(&doc.as_bytes()[..upto]);
+        loop {
+            match p.run() {
+                Ok(Status::BatchReady) => {
+                    let _ = p.take_batch();
+                }
+                Ok(_) => break,
+                Err(e) => panic!("unexpected error {e:?}"),
+            }
+        }
+        p.boundary()
+    }
+
+    #[test]
+    fn between_records_only_at_a_clean_point() {
+        let doc = "<m xmlns:e=\"u\"><L>\n<e:Release a=\"x>y\"><T>1</T></e:Release>\n\
+                   <!-- <e:Release> --><e:Release><![CDATA[<e:Release>]]></e:Release></L></m>";
+        // After the first record, in front of the comment.
+        let second = doc.find("<!--").unwrap_or(0);
+        let b = state_after(doc, second);
+        assert!(b.between);
+        assert_eq!(b.offset, second as u64);
+        assert_eq!(
+            b.path,
+            r#"{"path":[{"name":"m","ns":[["e","u"]]},{"name":"L","ns":[]}]}"#
+        );
+        assert_eq!(b.index, 1, "{b:?}");
+        assert_eq!((b.line, b.column), (3, 1));
+        // Inside the record, an attribute value, a comment or a CDATA section: never.
+        for needle in ["<T>", "y\"", "<e:Release> -->", "<e:Release>]]>"] {
+            let at = doc.find(needle).map(|i| i + 1).unwrap_or(0);
+            assert!(!state_after(doc, at).between, "at {needle}");
+        }
+    }
+
+    #[test]
+    fn a_doctype_is_never_a_clean_point() {
+        let doc = "<!DOCTYPE m><m><L>\n<Release/>\n<Release/></L></m>";
+        let at = doc.rfind("<Release").unwrap_or(0);
+        assert!(!state_after(doc, at).between);
+    }
+}
