@@ -11,11 +11,10 @@
 const fs = require('node:fs');
 const { Readable } = require('node:stream');
 const { performance } = require('node:perf_hooks');
-const { PartRun, accepts } = require('./split/part');
+const { PartRun, accepts, nativeFor } = require('./split/part');
 const { planOpen, formatOf, partBytesOf, parserOptions, splitNames } = require('./split/plan');
 const { parseError, internalError, optionError } = require('./errors');
 const { NULL } = require('./json');
-const { nativeFor } = require('./split/part');
 
 // Items (batches) the owner may hold unread before it stops reading: the consumer's
 // backpressure reaches the file through this.
