@@ -149,6 +149,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         return null; // a guess the parser refuses is simply a wrong guess
       }
       runs.add(run);
+      run.holding = part !== first;
       run.feeding = run.feed(part.start, part.end);
       return run;
     };
@@ -270,6 +271,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         // Where the open elements started, for messages: the owner knows those it saw.
         spec.opened = (verdict.opened ?? []).map((o, d) => (o >= 0 ? o : (owner.opened?.[d] ?? -1)));
         spec.limit = OWNER_ITEMS;
+        spec.release();
         drop(owner);
         owner = spec;
         out.split.accepted++;

@@ -53,6 +53,12 @@ class PartRun {
   fedTo;
   /** Most items held before reading pauses (the reader sets it once it consumes them). */
   limit = Infinity;
+  /**
+   * Leave finished batches in the native parser until `release()`: a part parsed ahead may
+   * hold a whole part's records, and held there they are outside the JavaScript heap (as
+   * strings they would be promoted to the old generation and collected in long pauses).
+   */
+  holding = false;
   #waiters = [];
   #disposed = false;
   #fh;
@@ -118,12 +124,23 @@ class PartRun {
 
   #settled(outcome) {
     if (this.#disposed || this.error) return;
+    if (!this.holding) this.#take();
+    if (outcome === FAILED) this.error = this.native.takeError() ?? { internal: true };
+    else if (outcome === PANICKED) this.fatal = internalError();
+    this.poke();
+  }
+
+  #take() {
     let batch;
     while ((batch = this.native.takeBatch()) !== null) this.items.push({ batch });
     const skips = this.native.takeSkips();
     if (skips.length > 0) this.items.push({ skips });
-    if (outcome === FAILED) this.error = this.native.takeError() ?? { internal: true };
-    else if (outcome === PANICKED) this.fatal = internalError();
+  }
+
+  /** Stops holding: what the parser finished so far becomes items, and so does the rest. */
+  release() {
+    this.holding = false;
+    if (!this.#disposed) this.#take();
     this.poke();
   }
 
