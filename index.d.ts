@@ -208,3 +208,71 @@ export declare class XmlStream<T = XmlValue> extends Transform {
   on(event: 'error', listener: (err: SluiceError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
+
+import { Readable } from 'node:stream';
+
+/** Options of `parseFile`: every `XmlStream` / `JsonStream` option, plus how to split. */
+export interface ParseFileOptions extends Omit<XmlStreamOptions, 'select'>, Omit<JsonStreamOptions, 'format' | 'select'> {
+  select?: Selector | Selector[];
+  /** Default from the extension: `.ndjson`/`.jsonl` NDJSON, `.json` JSON, anything else XML. */
+  format?: 'xml' | 'json' | 'ndjson' | 'concatenated';
+  /** Parts parsed at once. Default 1 (one stream). */
+  threads?: number;
+  /** Target bytes per part, at least 4096. Default 16 MiB. */
+  partBytes?: number;
+  /** XML: local names of start tags a part may start at (default: the selectors' last steps). */
+  splitAt?: string[];
+}
+
+/** The records of `parseFile`, in file order, exactly as one stream over the file gives them. */
+export declare class FileRecords<T = any> extends Readable {
+  /** Parts planned, parts whose guessed start was confirmed, parts re-read by the part before. */
+  readonly split: { parts: number; accepted: number; redone: number };
+  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
+  on(event: 'progress', listener: (p: Progress) => void): this;
+  on(event: 'skip', listener: (s: Skip) => void): this;
+  on(event: 'data', listener: (record: T) => void): this;
+  on(event: 'error', listener: (err: SluiceError) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** One part of a file: plain data, so that it can be parsed elsewhere. */
+export interface FilePart {
+  format: 'xml' | 'json' | 'ndjson' | 'concatenated';
+  path: string;
+  start: number;
+  end: number;
+  /** The guessed state at `start`; null for a part whose start is known. */
+  guess: { path?: CheckpointAncestor[] } | null;
+  /** XML: the name of the start tag at `start`. */
+  name: string | null;
+  options: Record<string, unknown>;
+}
+
+/** The state of a part's parser where its range ends. */
+export interface Verdict {
+  offset: number;
+  line: number;
+  column: number;
+  between: boolean;
+  path: CheckpointAncestor[] | null;
+  index: number;
+}
+
+export interface PartResult {
+  /** JSON array texts of the part's records, in order. */
+  batches: string[];
+  skips: { error: { code: string; message: string; line: number; column: number; offset: number }; recordIndex: number }[];
+  error: { code: string; message: string; line: number; column: number; offset: number } | null;
+  /** Null for the last part and for a failed one. */
+  verdict: Verdict | null;
+}
+
+/** One file, parsed in parts on `threads` threads, records exactly as one stream gives them. */
+export declare function parseFile<T = any>(path: string, options?: ParseFileOptions): FileRecords<T>;
+/** The parts of a file, as `runPart` takes them. */
+export declare function plan(path: string, options?: ParseFileOptions): Promise<FilePart[]>;
+/** Parses one part and reports the state where it ends. */
+export declare function runPart(part: FilePart): Promise<PartResult>;
+/** Whether `verdict` (of the part before) confirms `part`'s guessed start. */
+export declare function accepts(verdict: Verdict | null, part: FilePart): boolean;

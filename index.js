@@ -1,5 +1,7 @@
 'use strict';
 const { XmlStream } = require('./lib/xml');
 const { JsonStream, NULL } = require('./lib/json');
+const { parseFile } = require('./lib/parse-file');
+const { plan, runPart, accepts } = require('./lib/split');
 
-module.exports = { XmlStream, JsonStream, NULL };
+module.exports = { XmlStream, JsonStream, NULL, parseFile, plan, runPart, accepts };

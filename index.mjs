@@ -1,4 +1,4 @@
 import sluice from './index.js';
 
-export const { XmlStream, JsonStream, NULL } = sluice;
+export const { XmlStream, JsonStream, NULL, parseFile, plan, runPart, accepts } = sluice;
 export default sluice;

@@ -111,6 +111,20 @@ impl From<&crate::Error> for NativeError {
     }
 }
 
+/// What a parser reports at the end of the input fed so far (see `crate::split`).
+#[napi(object)]
+pub struct NativeBoundary {
+    pub offset: f64,
+    pub line: f64,
+    pub column: f64,
+    pub between: bool,
+    /// XML: the open path as checkpoint JSON text; empty otherwise.
+    pub path: String,
+    /// XML: where each open element's start tag is; -1 where the parser never saw it.
+    pub opened: Vec<f64>,
+    pub index: f64,
+}
+
 #[napi(object)]
 pub struct NativeSkip {
     pub error: NativeError,
@@ -418,6 +432,27 @@ impl NativeParser {
     #[napi]
     pub fn take_error(&self) -> Option<NativeError> {
         lock(&self.shared.parser).error().map(NativeError::from)
+    }
+
+    /// The state at the end of the input fed so far, for splitting one input into parts.
+    /// Only asked between runs (after every queued run has settled), so the lock is free.
+    #[napi]
+    pub fn boundary(&self) -> Option<NativeBoundary> {
+        lock(&self.shared.parser)
+            .boundary()
+            .map(|b| NativeBoundary {
+                offset: b.offset as f64,
+                line: b.line as f64,
+                column: b.column as f64,
+                between: b.between,
+                path: b.path,
+                opened: b
+                    .opened
+                    .iter()
+                    .map(|&o| if o == u64::MAX { -1.0 } else { o as f64 })
+                    .collect(),
+                index: b.index as f64,
+            })
     }
 
     /// Records dropped by skip-and-continue since the last call, oldest first.

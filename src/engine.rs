@@ -6,6 +6,7 @@ use bytes::BytesMut;
 use crate::error::Error;
 use crate::json::JsonParser;
 use crate::pool::Pool;
+use crate::split::Boundary;
 use crate::xml::{BatchMeta, Stats, Status, XmlParser};
 
 pub trait Engine: Send {
@@ -29,6 +30,11 @@ pub trait Engine: Send {
     /// without checkpoints.
     fn take_batch_meta(&mut self) -> BatchMeta {
         BatchMeta::default()
+    }
+    /// Where the fed input ends and what state the parser is in there (see `crate::split`);
+    /// `None` for engines that cannot be split.
+    fn boundary(&self) -> Option<Boundary> {
+        None
     }
 }
 
@@ -64,6 +70,9 @@ impl Engine for XmlParser {
     fn take_batch_meta(&mut self) -> BatchMeta {
         XmlParser::take_batch_meta(self)
     }
+    fn boundary(&self) -> Option<Boundary> {
+        Some(XmlParser::boundary(self))
+    }
 }
 
 impl Engine for JsonParser {
@@ -96,5 +105,8 @@ impl Engine for JsonParser {
             .into_iter()
             .map(|s| (Error::new(s.code, s.message, s.position), s.record_index))
             .collect()
+    }
+    fn boundary(&self) -> Option<Boundary> {
+        Some(JsonParser::boundary(self))
     }
 }

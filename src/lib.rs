@@ -13,6 +13,7 @@ pub mod pool;
 mod position;
 pub mod select;
 pub mod shape;
+pub mod split;
 pub mod workers;
 pub mod xml;
 

@@ -20,6 +20,7 @@
 
 mod path;
 mod scan;
+mod split;
 
 use bytes::BytesMut;
 

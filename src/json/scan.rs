@@ -177,6 +177,11 @@ pub(crate) struct Config {
 }
 
 impl Core {
+    /// NDJSON, waiting at a line start with nothing open (see `crate::split`).
+    pub(crate) fn at_line_start(&self) -> bool {
+        self.ndjson && matches!(self.st, St::LineStart) && !self.rec && self.kinds.is_empty()
+    }
+
     pub(crate) fn new(cfg: Config, out: BytesMut) -> Core {
         let n = cfg.paths.len();
         let all = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };

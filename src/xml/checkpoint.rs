@@ -58,7 +58,7 @@ impl State {
         }
     }
 
-    fn context_json(&self) -> String {
+    pub(super) fn context_json(&self) -> String {
         let mut out = BytesMut::new();
         out.extend_from_slice(b"{\"path\":[");
         for (k, open) in self.stack.iter().enumerate() {

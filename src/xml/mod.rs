@@ -18,6 +18,7 @@ mod namespaces;
 mod oversize;
 mod resync;
 mod skip;
+mod split;
 mod xml_decl;
 
 use std::collections::HashSet;

@@ -1,0 +1,323 @@
+'use strict';
+// parseFile against one stream over the same file, on documents built to trap splitters,
+// cut every 4 KiB or so (so every document is cut many times) and read with 1, 2 and 4
+// threads: the records, skips and first error must be the same.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { pipeline } = require('node:stream/promises');
+const { parseFile, XmlStream, JsonStream, plan, runPart, accepts } = require('..');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-parse-file-'));
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A small seeded generator (mulberry32), so a failing document can be rebuilt. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let fileNo = 0;
+function write(content, ext = 'xml') {
+  const f = path.join(dir, `doc${fileNo++}.${ext}`);
+  fs.writeFileSync(f, content);
+  return f;
+}
+
+const errorOf = (e) =>
+  e && { code: e.code, offset: e.offset, line: e.line, column: e.column, message: e.message };
+
+/** Records, skips and error of one stream reading the whole file. */
+async function oneStream(file, options, format) {
+  const records = [];
+  const skips = [];
+  let error = null;
+  const stream = format === 'xml' ? new XmlStream(options) : new JsonStream({ ...options, format });
+  stream.on('skip', (s) => skips.push(s));
+  try {
+    await pipeline(fs.createReadStream(file), stream, async (src) => {
+      for await (const r of src) records.push(r);
+    });
+  } catch (e) {
+    error = e;
+  }
+  return { records, skips, error: errorOf(error) };
+}
+
+async function split(file, options) {
+  const records = [];
+  const skips = [];
+  let error = null;
+  const stream = parseFile(file, options);
+  stream.on('skip', (s) => skips.push(s));
+  try {
+    for await (const r of stream) records.push(r);
+  } catch (e) {
+    error = e;
+  }
+  return { records, skips, error: errorOf(error), split: stream.split };
+}
+
+/**
+ * Checks every thread count and a few part sizes against one stream; returns the parts
+ * accepted, so callers can check the split did run in parallel where it should.
+ */
+async function same(file, options, { format = 'xml', sizes = [4096, 4099 + 37] } = {}) {
+  const want = await oneStream(file, options, format);
+  let accepted = 0;
+  for (const threads of [1, 2, 4]) {
+    for (const partBytes of sizes) {
+      const got = await split(file, { ...options, format, threads, partBytes });
+      const label = `threads ${threads}, partBytes ${partBytes}`;
+      assert.equal(got.records.length, want.records.length, `${label}: record count`);
+      assert.deepEqual(got.records, want.records, label);
+      assert.deepEqual(got.error, want.error, `${label}: error`);
+      assert.deepEqual(got.skips, want.skips, `${label}: skips`);
+      accepted += got.split.accepted;
+    }
+  }
+  return { want, accepted };
+}
+
+const NS = 'http://ddex.net/xml/ern/43';
+const WORDS = ['é', '𝄞', '中文', 'ß', 'plain', 'ʃ', '€', 'a > b', 'x &amp; y', '&#x1F600;'];
+
+/** One record of many shapes, with traps inside and around it. */
+function release(r, i, prefix) {
+  const word = () => WORDS[Math.floor(r() * WORDS.length)];
+  const tag = prefix ? `${prefix}:Release` : 'Release';
+  const parts = [`<${tag} id="${i}" note="${r() < 0.3 ? 'a>b' : 'ok'}" t='${word()}'>`];
+  parts.push(`<Title>${word()} ${i} ${word()}</Title>`);
+  const traps = Math.floor(r() * 4);
+  for (let k = 0; k < traps; k++) {
+    switch (Math.floor(r() * 7)) {
+      case 0:
+        parts.push(`<!-- <${tag} id="fake"> -->`);
+        break;
+      case 1:
+        parts.push(`<Note><![CDATA[ <${tag} id="cdata"> ]]></Note>`);
+        break;
+      case 2:
+        parts.push(`<?pi <${tag} id="pi"> ?>`);
+        break;
+      case 3:
+        parts.push(`<ReleaseList><x>${word()}</x></ReleaseList><Releases n="1"/>`);
+        break;
+      case 4:
+        // A record nested in a record: `Release` selects both, as one stream sees them.
+        parts.push(`<${tag} id="${i}-inner"><Title>${word()}</Title></${tag}>`);
+        break;
+      case 5:
+        parts.push(`<Text>${word().repeat(200 + Math.floor(r() * 800))}</Text>`);
+        break;
+      default:
+        parts.push(`<Empty a="${word()}"/>`);
+    }
+  }
+  parts.push(`</${tag}>`);
+  return parts.join(r() < 0.5 ? '\n    ' : '');
+}
+
+function trapDocument(seed, n = 600) {
+  const r = rng(seed);
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>\n',
+    `<ern:NewReleaseMessage xmlns:ern="${NS}" xmlns:ernm="${NS}" xmlns="${NS}">\n`,
+    '  <ReleaseList>\n',
+  ];
+  for (let i = 0; i < n; i++) {
+    const roll = r();
+    if (roll < 0.05) out.push(`  <!-- a comment with <Release> in it, and é -->\n`);
+    if (roll > 0.97) out.push(`  <Other><Release id="other-${i}"><Title>not under ReleaseList</Title></Release></Other>\n`);
+    if (roll > 0.5 && roll < 0.52) out.push(`  <?pi <Release> ?>\n`);
+    const prefix = ['ern', 'ernm', ''][Math.floor(r() * 3)];
+    out.push(`  ${release(r, i, prefix)}\n`);
+  }
+  out.push('  </ReleaseList>\n  <DealList><ReleaseDeal><Deal n="1"/></ReleaseDeal></DealList>\n');
+  out.push('</ern:NewReleaseMessage>\n');
+  return out.join('');
+}
+
+test('traps: comments, CDATA, PIs, `>` in attributes, nesting, look-alikes, prefixes, multi-byte', async () => {
+  for (const seed of [1, 2]) {
+    const file = write(trapDocument(seed));
+    const { want, accepted } = await same(file, { select: 'Release' });
+    assert.ok(want.records.length > 600);
+    assert.ok(accepted > 0, 'some parts were accepted, so the split really ran');
+  }
+});
+
+test('anchored and namespace selectors: the same name under other parents', async () => {
+  const file = write(trapDocument(3, 400));
+  await same(file, { select: '/NewReleaseMessage/ReleaseList/Release' });
+  await same(file, { select: `{${NS}}Release` });
+  await same(file, { select: 'ReleaseList/Release', removeNSPrefix: true });
+});
+
+test('tagged selectors over records under different parents', async () => {
+  const r = rng(7);
+  const body = [];
+  body.push(`<NewReleaseMessage xmlns="${NS}"><MessageHeader><Id>1</Id></MessageHeader><ResourceList>`);
+  for (let i = 0; i < 300; i++) body.push(`<SoundRecording><Id>${i}</Id><T>${'é'.repeat(Math.floor(r() * 100))}</T></SoundRecording>\n`);
+  body.push('</ResourceList><ReleaseList>');
+  for (let i = 0; i < 300; i++) body.push(`<Release><Id>${i}</Id><T>${'中'.repeat(Math.floor(r() * 100))}</T></Release>\n`);
+  body.push('</ReleaseList><DealList>');
+  for (let i = 0; i < 300; i++) body.push(`<ReleaseDeal><Deal><N>${i}</N></Deal></ReleaseDeal>\n`);
+  body.push('</DealList></NewReleaseMessage>');
+  const file = write(body.join(''));
+  const { accepted } = await same(file, { select: ['MessageHeader', 'SoundRecording', 'Release', `{${NS}}Deal`] });
+  assert.ok(accepted > 0);
+});
+
+test('a byte order mark, CRLF line ends, UTF-16: still exact', async () => {
+  const doc = trapDocument(23, 200);
+  const { accepted } = await same(write(`\uFEFF${doc.replace(/\n/g, '\r\n')}`), { select: 'Release' });
+  assert.ok(accepted > 0);
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc.replace('encoding="UTF-8"', 'encoding="UTF-16"'), 'utf16le')]);
+  await same(write(utf16), { select: 'Release' }, { sizes: [4096] });
+});
+
+test('records larger than a part', async () => {
+  const r = rng(11);
+  const body = ['<root><list>'];
+  for (let i = 0; i < 40; i++) {
+    body.push(`<item n="${i}"><blob>${'𝄞é'.repeat(500 + Math.floor(r() * 4000))}</blob></item>`);
+  }
+  body.push('</list></root>');
+  await same(write(body.join('')), { select: 'item' });
+});
+
+test('a DOCTYPE (entities a part could not know): still exact', async () => {
+  const doc = trapDocument(5, 200).replace(
+    '<ern:NewReleaseMessage',
+    '<!DOCTYPE ern:NewReleaseMessage [ <!ELEMENT Release ANY> <!-- <Release> --> ]>\n<ern:NewReleaseMessage',
+  );
+  await same(write(doc), { select: 'Release' });
+});
+
+test('malformed documents: the same records, then the same first error', async () => {
+  const base = trapDocument(9, 300);
+  const r = rng(99);
+  const damage = ['&', '<', '</x>', ']]>', '\u0001', '<!-- -- -->', '<a b>', '<Release a="1" a="2">'];
+  for (let k = 0; k < 10; k++) {
+    const at = Math.floor(base.length * (0.2 + 0.7 * r()));
+    const doc = base.slice(0, at) + damage[k % damage.length] + base.slice(at);
+    const { want } = await same(write(doc), { select: 'Release' }, { sizes: [4096] });
+    assert.ok(want.error, `damage ${k} makes an error`);
+  }
+  // Truncated: the error is at the end, with the elements left open.
+  const { want } = await same(write(base.slice(0, base.lastIndexOf('>', Math.floor(base.length * 0.8)) + 1)), {
+    select: 'Release',
+  });
+  assert.equal(want.error.code, 'ERR_SLUICE_XML_UNEXPECTED_EOF');
+  // Truncated between records: the elements left open were opened before the last part.
+  const cut = base.indexOf('</Release>', Math.floor(base.length * 0.8)) + '</Release>'.length;
+  const between = await same(write(base.slice(0, cut)), { select: 'Release' });
+  assert.match(between.want.error.message, /input ended before <\/ReleaseList> \(opened at byte \d+\)/);
+  // Invalid UTF-8 inside a record far from the start.
+  const bytes = Buffer.from(base);
+  bytes[Math.floor(bytes.length * 0.6)] = 0xff;
+  await same(write(bytes), { select: 'Release' }, { sizes: [4096] });
+});
+
+test('skip mode: the same records, skips and record indexes', async () => {
+  const base = trapDocument(13, 300);
+  const r = rng(5);
+  let doc = base;
+  for (let k = 0; k < 6; k++) {
+    const at = doc.indexOf('<Title>', Math.floor(doc.length * r()));
+    if (at > 0) doc = `${doc.slice(0, at)}<Title>&bad</Title>${doc.slice(at)}`;
+  }
+  const { want } = await same(write(doc), { select: 'Release', onError: 'skip' });
+  assert.ok(want.skips.length > 0);
+});
+
+test('NDJSON: line starts, blank lines, CRLF, multi-byte, bad lines', async () => {
+  const r = rng(21);
+  const lines = [];
+  for (let i = 0; i < 3000; i++) {
+    const roll = r();
+    if (roll < 0.05) lines.push('');
+    lines.push(JSON.stringify({ i, s: WORDS[i % WORDS.length].repeat(1 + Math.floor(r() * 30)), n: [1, 2, { x: null }] }));
+  }
+  const good = lines.join(r() < 0.5 ? '\n' : '\r\n');
+  const { accepted } = await same(write(`${good}\n`, 'ndjson'), {}, { format: 'ndjson' });
+  assert.ok(accepted > 0);
+  await same(write(good, 'ndjson'), { select: '$.n[*]' }, { format: 'ndjson' });
+  const bad = lines.map((l, i) => (i % 397 === 5 ? `${l.slice(0, 10)}` : l)).join('\n');
+  await same(write(bad, 'ndjson'), {}, { format: 'ndjson', sizes: [4096] });
+  await same(write(bad, 'ndjson'), { onError: 'skip' }, { format: 'ndjson' });
+  // A line that starts with a byte order mark is never a part start.
+  const bom = lines.map((l, i) => (i % 50 === 7 ? `\uFEFF${l}` : l)).join('\n');
+  await same(write(bom, 'ndjson'), { onError: 'skip' }, { format: 'ndjson', sizes: [4096] });
+});
+
+test('a JSON document is read on one thread, exactly', async () => {
+  const doc = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, s: 'é'.repeat(i % 9) })) });
+  await same(write(doc, 'json'), { select: '$.items[*]' }, { format: 'json', sizes: [4096] });
+});
+
+test('plan and runPart: parts are plain data, verdicts decide', async () => {
+  const file = write(trapDocument(17, 200));
+  const parts = await plan(file, { select: 'Release', partBytes: 4096 });
+  assert.ok(parts.length > 5);
+  assert.deepEqual(JSON.parse(JSON.stringify(parts)), parts);
+  // Joining accepted parts, and redoing rejected ones as part of the one before, gives one
+  // stream's records.
+  const records = [];
+  let k = 0;
+  while (k < parts.length) {
+    let part = parts[k];
+    let result = await runPart(part);
+    let batches = result.batches;
+    while (k + 1 < parts.length && !result.error && !accepts(result.verdict, parts[k + 1])) {
+      part = { ...part, end: parts[k + 1].end };
+      k++;
+      result = await runPart(part);
+      batches = result.batches;
+    }
+    for (const b of batches) records.push(...JSON.parse(b));
+    k++;
+  }
+  const want = await oneStream(file, { select: 'Release' }, 'xml');
+  assert.deepEqual(records, want.records);
+});
+
+test('progress events, backpressure and early destroy', async () => {
+  const file = write(trapDocument(19, 400));
+  const stream = parseFile(file, { select: 'Release', threads: 2, partBytes: 4096, highWaterMark: 4, progressInterval: 0 });
+  const events = [];
+  stream.on('progress', (p) => events.push(p));
+  const { NativeParser } = require('../lib/native');
+  let n = 0;
+  let most = 0;
+  for await (const _ of stream) {
+    if (++n % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // A slow reader holds the parts in flight to `threads`: the owner and one ahead (a
+    // dropped parser may take a moment to let go of its buffers).
+    most = Math.max(most, NativeParser.counts().held);
+  }
+  assert.ok(most <= 4, `parsers holding buffers: ${most}`);
+  assert.ok(events.length > 0);
+  const last = events[events.length - 1];
+  assert.equal(last.records, n);
+  assert.equal(last.bytesRead, fs.statSync(file).size);
+  const early = parseFile(file, { select: 'Release', threads: 4, partBytes: 4096 });
+  for await (const _ of early) break;
+  assert.ok(early.destroyed);
+});
+
+test('options: bad ones throw at once', () => {
+  assert.throws(() => parseFile('x.xml', { threads: 0 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
+  assert.throws(() => parseFile('x.xml', { partBytes: 100 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
+  assert.throws(() => parseFile('x.xml', { select: '' }), { code: 'ERR_SLUICE_INVALID_OPTION' });
+  assert.throws(() => parseFile('x.txt', { format: 'csv' }), { code: 'ERR_SLUICE_INVALID_OPTION' });
+});

@@ -1,0 +1,5 @@
+'use strict';
+const { jsonReleaseChecksum } = require('./common');
+const { runSluiceFile } = require('./sluice-file-common');
+
+runSluiceFile('sluice-file-ndjson-2', { format: 'ndjson', threads: 2 }, jsonReleaseChecksum);

@@ -1,0 +1,291 @@
+'use strict';
+// parseFile: one file, parsed in parts on several threads, with exactly the records (and
+// order, skips and first error) of one stream reading it from start to end.
+//
+// How it stays exact (see docs/parse-file.md): the parts in flight run at once, but output
+// only ever comes from the "owner", a parser whose start state is known. When the owner has
+// read every byte of its part it reports its state at that byte (its verdict). If that is
+// exactly the state the next part guessed, the next part, which parsed the same bytes from
+// the same state, becomes the owner and its records are emitted; otherwise its records are
+// dropped and the owner reads on through that part itself, as one stream would.
+const fs = require('node:fs');
+const { Readable } = require('node:stream');
+const { performance } = require('node:perf_hooks');
+const { PartRun, accepts, nativeFor } = require('./split/part');
+const { planOpen, formatOf, partBytesOf, parserOptions, splitNames } = require('./split/plan');
+const { parseError, internalError, optionError } = require('./errors');
+const { NULL } = require('./json');
+
+// Items (batches) the owner may hold unread before it stops reading: the consumer's
+// backpressure reaches the file through this.
+const OWNER_ITEMS = 4;
+
+/** Maps a position counted from a part's start to one counted from the file's start. */
+function fromOrigin(origin, line, column) {
+  if (line <= 1) return { line: origin.line, column: origin.column + column - 1 };
+  return { line: origin.line + line - 1, column };
+}
+
+class FileRecords extends Readable {
+  #failure = null;
+  #waiting = null;
+  aborted = false;
+  onDestroy = null;
+  /** Parts planned, parts whose guess was confirmed, parts read again by the part before. */
+  split = { parts: 0, accepted: 0, redone: 0 };
+
+  /** Resolves when the reader wants more. */
+  wanted() {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  _read() {
+    const w = this.#waiting;
+    this.#waiting = null;
+    if (w) w();
+  }
+
+  // Records pushed before an error must reach the reader first (as in lib/stream.js).
+  read(n) {
+    const chunk = super.read(n);
+    if (this.#failure && this.readableLength === 0) process.nextTick(() => this.#fail());
+    return chunk;
+  }
+
+  fail(error) {
+    this.#failure = error;
+    if (this.readableLength === 0) this.#fail();
+  }
+
+  #fail() {
+    if (this.destroyed) return;
+    this.destroy(this.#failure);
+  }
+
+  _destroy(err, callback) {
+    this.aborted = true;
+    this._read();
+    if (this.onDestroy) this.onDestroy();
+    callback(err);
+  }
+}
+
+/**
+ * `parseFile(path, options)`: an object-mode Readable of the file's records. Takes every
+ * XmlStream / JsonStream option, plus `format`, `threads` and `partBytes`.
+ */
+function parseFile(path, options = {}) {
+  if (options === null || typeof options !== 'object') throw optionError('options must be an object');
+  const format = formatOf(path, options);
+  partBytesOf(options);
+  splitNames(options);
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw optionError('`threads` must be an integer from 1 to 64');
+  }
+  if (format !== 'xml' && options.nullValue === null) {
+    throw optionError('`nullValue` cannot be null: it would end the stream');
+  }
+  // Bad options fail here, as the stream constructors do, not later on the stream.
+  nativeFor({ format, options: parserOptions(options), start: 0, guess: null }).dispose().catch(() => {});
+  const progressInterval = options.progressInterval ?? 250;
+  if (!(progressInterval >= 0)) throw optionError('`progressInterval` must be a number of milliseconds');
+
+  const out = new FileRecords({
+    objectMode: true,
+    highWaterMark: options.highWaterMark ?? 1024,
+    signal: options.signal,
+  });
+  const nullValue = format === 'xml' ? options.nullValue : 'nullValue' in options ? options.nullValue : NULL;
+  drive(out, path, options, { format, threads, nullValue, progressInterval }).catch((err) => out.destroy(err));
+  return out;
+}
+
+async function drive(out, path, options, { format, threads, nullValue, progressInterval }) {
+  const fh = await fs.promises.open(path, 'r');
+  const runs = new Set();
+  out.onDestroy = () => {
+    for (const r of runs) r.dispose();
+  };
+  try {
+    if (out.aborted) return;
+    const parts = await planOpen(fh, path, options, { split: threads > 1 });
+    if (out.aborted) return;
+    out.split.parts = parts.length;
+    const first = parts[0];
+    const total = parts[parts.length - 1].end - first.start;
+    const started = performance.now();
+    let lastProgress = 0;
+    let emitted = 0;
+
+    const progress = (force) => {
+      if (out.listenerCount('progress') === 0) return;
+      const now = performance.now();
+      if (!force && now - lastProgress < progressInterval) return;
+      lastProgress = now;
+      const bytes = owner.fedTo - first.start;
+      const seconds = Math.max((now - started) / 1000, 1e-9);
+      const mem = process.memoryUsage();
+      const rate = bytes / seconds;
+      out.emit('progress', {
+        bytesRead: bytes,
+        records: emitted,
+        mbPerSec: bytes / 1e6 / seconds,
+        rss: mem.rss,
+        heapUsed: mem.heapUsed,
+        totalBytes: total,
+        percent: total > 0 ? Math.min(100, (bytes / total) * 100) : 100,
+        etaSeconds: rate > 0 ? Math.max(0, (total - bytes) / rate) : null,
+      });
+    };
+
+    const start = (part) => {
+      let run;
+      try {
+        run = new PartRun(part, fh);
+      } catch {
+        return null; // a guess the parser refuses is simply a wrong guess
+      }
+      runs.add(run);
+      run.holding = part !== first;
+      run.feeding = run.feed(part.start, part.end);
+      return run;
+    };
+    const drop = (run) => {
+      if (!run) return;
+      run.dispose();
+      runs.delete(run);
+    };
+
+    // Positions and record indexes of a part count from its own start; `origin` and
+    // `indexBase` are the file's at that start.
+    const fix = (run, e) => {
+      const at = fromOrigin(run.origin, e.line, e.column);
+      let message = e.message;
+      if (run.part.start > first.start) {
+        message = message.replace(/\(opened at line (\d+), column (\d+)\)/, (_, l, c) => {
+          const o = fromOrigin(run.origin, Number(l), Number(c));
+          return `(opened at line ${o.line}, column ${o.column})`;
+        });
+        // An element open since before this part: name where it was opened, as one stream
+        // does for an element whose start it no longer holds.
+        const open = /^input ended before <\/(.+)> \(opened before the checkpoint resumed from\)$/.exec(message);
+        const guessed = run.part.guess?.path;
+        if (open && guessed && run.opened) {
+          let d = guessed.length - 1;
+          while (d >= 0 && guessed[d].name !== open[1]) d--;
+          if (d >= 0 && run.opened[d] >= 0) {
+            message = `input ended before </${open[1]}> (opened at byte ${run.opened[d]})`;
+          }
+        }
+      }
+      const offset = format === 'xml' ? e.offset : e.offset + run.part.start;
+      return { ...e, message, line: at.line, column: at.column, offset };
+    };
+
+    const emit = async (run, item) => {
+      if (item.batch !== undefined) {
+        const records = JSON.parse(item.batch);
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i];
+          emitted++;
+          if (!out.push(r === null ? nullValue : r)) await out.wanted();
+          if (out.aborted) return;
+        }
+      } else {
+        for (const s of item.skips) {
+          out.emit('skip', { ...fix(run, s.error), recordIndex: run.indexBase + s.recordIndex });
+        }
+      }
+      progress(false);
+    };
+
+    // Emits the owner's items until its current feed is over and they are all out.
+    const pump = async (run) => {
+      let over = false;
+      run.feeding.then(() => {
+        over = true;
+        run.poke();
+      });
+      for (;;) {
+        if (out.aborted) return;
+        const item = run.items.shift();
+        if (item) {
+          run.poke();
+          await emit(run, item);
+          continue;
+        }
+        if (over) return;
+        await run.changed();
+      }
+    };
+
+    const learned = new Map(); // start tag name -> the state found before it
+    const guessFor = (part) => {
+      if (part.format !== 'xml' || !learned.has(part.name)) return part;
+      return { ...part, guess: { path: learned.get(part.name) } };
+    };
+
+    const specs = new Map();
+    let i = 0;
+    let owner = start(first);
+    if (!owner) throw internalError();
+    owner.origin = { line: 1, column: 1 };
+    owner.indexBase = 0;
+    owner.limit = OWNER_ITEMS;
+    for (;;) {
+      for (let j = i + 1; j < Math.min(parts.length, i + threads); j++) {
+        if (!specs.has(j)) specs.set(j, start(guessFor(parts[j])));
+      }
+      await pump(owner);
+      if (out.aborted) return;
+      if (owner.fatal) throw owner.fatal;
+      if (owner.error) {
+        out.fail(owner.error.internal ? internalError() : parseError(fix(owner, owner.error)));
+        return;
+      }
+      if (i === parts.length - 1) {
+        owner.feeding = owner.finish();
+        await pump(owner);
+        if (out.aborted) return;
+        if (owner.fatal) throw owner.fatal;
+        if (owner.error) {
+          out.fail(owner.error.internal ? internalError() : parseError(fix(owner, owner.error)));
+          return;
+        }
+        progress(true);
+        out.push(null);
+        return;
+      }
+      const verdict = owner.boundary();
+      const next = parts[i + 1];
+      if (!verdict || verdict.offset !== next.start) throw internalError();
+      if (verdict.between && next.format === 'xml') learned.set(next.name, verdict.path);
+      const spec = specs.get(i + 1);
+      specs.delete(i + 1);
+      if (spec && !spec.fatal && accepts(verdict, spec.part)) {
+        spec.origin = fromOrigin(owner.origin, verdict.line, verdict.column);
+        spec.indexBase = owner.indexBase + verdict.index;
+        // Where the open elements started, for messages: the owner knows those it saw.
+        spec.opened = (verdict.opened ?? []).map((o, d) => (o >= 0 ? o : (owner.opened?.[d] ?? -1)));
+        spec.limit = OWNER_ITEMS;
+        spec.release();
+        drop(owner);
+        owner = spec;
+        out.split.accepted++;
+      } else {
+        drop(spec);
+        out.split.redone++;
+        owner.feeding = owner.feed(next.start, next.end);
+      }
+      i++;
+    }
+  } finally {
+    for (const r of runs) r.dispose();
+    await fh.close().catch(() => {});
+  }
+}
+
+module.exports = { parseFile };

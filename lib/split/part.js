@@ -1,0 +1,189 @@
+'use strict';
+// One part of a file: a byte range parsed by a native parser of its own, started either at a
+// verified state (the file start, or a checkpoint) or at a guessed one. The parser stays open
+// after its range, so that when the part after it turns out to have guessed wrong, the same
+// parser simply reads on through that part's range: the fallback is the single stream itself.
+const { NativeParser } = require('../native');
+const { createNative } = require('../options');
+const xml = require('../xml');
+const json = require('../json');
+const { VERSION } = require('../checkpoint');
+const { internalError } = require('../errors');
+
+// Run outcomes, mirrored in src/binding.rs.
+const FAILED = 3;
+const PANICKED = 4;
+// Bytes per read: large enough that per-run overhead vanishes, small enough that a part's
+// first records arrive soon.
+const CHUNK = 128 * 1024;
+// Chunks queued in the parser at once: the next is read while one is parsed.
+const QUEUED = 2;
+
+/** The native parser for `part`, resumed from its guess when it has one. */
+function nativeFor(part) {
+  const { format, options } = part;
+  if (format === 'xml') {
+    let o = options;
+    if (part.guess) {
+      o = {
+        ...options,
+        resumeFrom: {
+          version: VERSION,
+          select: options.select ?? '/*',
+          encoding: 'UTF-8',
+          offset: part.start,
+          records: 0,
+          path: part.guess.path,
+        },
+      };
+    }
+    return createNative((n) => NativeParser.xml(n), xml.nativeOptions, o);
+  }
+  return createNative((n) => NativeParser.json(n), json.nativeOptions, { ...options, format });
+}
+
+class PartRun {
+  /** Items in file order: `{ batch }` (JSON array text) or `{ skips }`. */
+  items = [];
+  /** The parse error (native record), once the parser failed. */
+  error = null;
+  /** An I/O or internal failure: not a property of the input, so never speculative. */
+  fatal = null;
+  /** Bytes read so far, up to this offset. */
+  fedTo;
+  /** Most items held before reading pauses (the reader sets it once it consumes them). */
+  limit = Infinity;
+  /**
+   * Leave finished batches in the native parser until `release()`: a part parsed ahead may
+   * hold a whole part's records, and held there they are outside the JavaScript heap (as
+   * strings they would be promoted to the old generation and collected in long pauses).
+   */
+  holding = false;
+  #waiters = [];
+  #disposed = false;
+  #fh;
+
+  constructor(part, fh) {
+    this.part = part;
+    this.#fh = fh;
+    this.fedTo = part.start;
+    this.native = nativeFor(part);
+  }
+
+  /** Resolves at the next change: an item added or taken, a feed over. */
+  changed() {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  poke() {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  get stopped() {
+    return this.#disposed || this.error !== null || this.fatal !== null;
+  }
+
+  /** Reads and parses `[from, to)` (which must follow what was fed). Never rejects. */
+  async feed(from, to) {
+    try {
+      if (from !== this.fedTo) throw new Error(`sluice: part fed out of order (${from} after ${this.fedTo})`);
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, to - from)));
+      const queued = [];
+      let pos = from;
+      while (pos < to && !this.stopped) {
+        while (this.items.length >= this.limit && !this.stopped) await this.changed();
+        if (this.stopped) break;
+        const n = Math.min(buf.length, to - pos);
+        const { bytesRead } = await this.#fh.read(buf, 0, n, pos);
+        if (bytesRead === 0) throw new Error('sluice: the file is shorter than when it was planned');
+        if (this.#disposed) break;
+        pos += bytesRead;
+        this.fedTo = pos;
+        // The native side copies the chunk before `push` returns, so `buf` is free again.
+        queued.push(this.native.push(buf.subarray(0, bytesRead)));
+        if (queued.length >= QUEUED) this.#settled(await queued.shift());
+      }
+      while (queued.length) this.#settled(await queued.shift());
+    } catch (err) {
+      if (!this.#disposed) this.fatal = err;
+    }
+    this.poke();
+  }
+
+  /** Ends the input (the part reaches the end of the file). Never rejects. */
+  async finish() {
+    try {
+      if (!this.stopped) this.#settled(await this.native.finish());
+    } catch (err) {
+      if (!this.#disposed) this.fatal = err;
+    }
+    this.poke();
+  }
+
+  #settled(outcome) {
+    if (this.#disposed || this.error) return;
+    if (!this.holding) this.#take();
+    if (outcome === FAILED) this.error = this.native.takeError() ?? { internal: true };
+    else if (outcome === PANICKED) this.fatal = internalError();
+    this.poke();
+  }
+
+  #take() {
+    let batch;
+    while ((batch = this.native.takeBatch()) !== null) this.items.push({ batch });
+    const skips = this.native.takeSkips();
+    if (skips.length > 0) this.items.push({ skips });
+  }
+
+  /** Stops holding: what the parser finished so far becomes items, and so does the rest. */
+  release() {
+    this.holding = false;
+    if (!this.#disposed) this.#take();
+    this.poke();
+  }
+
+  /**
+   * The state where the fed input ends: `{ offset, line, column, between, path, index }`.
+   * Offsets are the file's; line and column count from this part's start.
+   */
+  boundary() {
+    const b = this.native.boundary();
+    if (!b) return null;
+    return {
+      // The JSON engine counts offsets from its first byte, the XML one from the file start.
+      offset: this.part.format === 'xml' ? b.offset : this.part.start + b.offset,
+      line: b.line,
+      column: b.column,
+      between: b.between,
+      path: b.between && b.path ? JSON.parse(b.path).path : null,
+      opened: b.between ? b.opened : null,
+      index: b.index,
+    };
+  }
+
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.items = [];
+    this.native.dispose().catch(() => {});
+    this.poke();
+  }
+}
+
+const canonPath = (path) => JSON.stringify((path ?? []).map((a) => [a.name, a.ns]));
+
+/**
+ * Whether the part that starts where `verdict` was taken may keep what it parsed from its
+ * guess: the parser before it, having read every byte up to there, is in exactly the state
+ * guessed.
+ */
+function accepts(verdict, part) {
+  if (!verdict || !verdict.between || verdict.offset !== part.start) return false;
+  if (part.format === 'ndjson') return true;
+  if (part.format !== 'xml' || !part.guess) return false;
+  return canonPath(verdict.path) === canonPath(part.guess.path);
+}
+
+module.exports = { PartRun, accepts, nativeFor };

@@ -1,0 +1,225 @@
+'use strict';
+// Cutting a file into parts. A cut is only ever a guess: each part after the first starts at
+// a candidate (an XML start tag a selector could match, an NDJSON line start) with a guessed
+// parser state, and parse-file.js keeps a part's output only once the part before it has
+// parsed up to that exact byte and found exactly that state. So nothing here has to be right
+// for the output to be; it only has to be right often for the parts to run in parallel.
+const fs = require('node:fs');
+const { nativeFor } = require('./part');
+const { optionError } = require('../errors');
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const DEFAULT_PART_BYTES = 16 * MiB;
+const MIN_PART_BYTES = 4 * KiB;
+// Bytes read while looking for a candidate, and the longest name considered.
+const SCAN_BLOCK = 64 * KiB;
+const MAX_NAME = 1024;
+const FAILED = 3;
+
+/** `format` given, or from the file's extension. */
+function formatOf(path, options) {
+  const f = options.format;
+  if (f !== undefined) {
+    if (!['xml', 'json', 'ndjson', 'concatenated'].includes(f)) {
+      throw optionError("`format` must be 'xml', 'json' or 'ndjson'");
+    }
+    return f;
+  }
+  const p = String(path).toLowerCase();
+  if (p.endsWith('.ndjson') || p.endsWith('.jsonl')) return 'ndjson';
+  if (p.endsWith('.json')) return 'json';
+  return 'xml';
+}
+
+/**
+ * The options of one part's parser: everything but parseFile's own and the stream's
+ * (`signal` cannot cross to another machine, and the rest do not change records).
+ */
+function parserOptions(options) {
+  const {
+    threads,
+    partBytes,
+    splitAt,
+    format,
+    signal,
+    highWaterMark,
+    progressInterval,
+    totalBytes,
+    nullValue,
+    ...rest
+  } = options;
+  return rest;
+}
+
+function partBytesOf(options) {
+  const v = options.partBytes ?? DEFAULT_PART_BYTES;
+  if (!Number.isSafeInteger(v) || v < MIN_PART_BYTES) {
+    throw optionError(`\`partBytes\` must be an integer of at least ${MIN_PART_BYTES}`);
+  }
+  return v;
+}
+
+/** The local names records can have, or null for any (a `*` last step). */
+function recordNames(select) {
+  const names = new Set();
+  for (const s of Array.isArray(select) ? select : [select]) {
+    // The last step, where `/` inside a `{uri}` does not separate steps.
+    let depth = 0;
+    let cut = -1;
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] === '{') depth++;
+      else if (s[i] === '}') depth--;
+      else if (s[i] === '/' && depth === 0) cut = i;
+    }
+    let step = s.slice(cut + 1).trim();
+    if (step.startsWith('{')) step = step.slice(step.indexOf('}') + 1);
+    const local = step.includes(':') ? step.slice(step.lastIndexOf(':') + 1) : step;
+    if (local === '*') return null;
+    names.add(local);
+  }
+  return names;
+}
+
+/**
+ * `splitAt`: the local names of the start tags parts may start at, when the selectors' own
+ * names are a poor choice (a `*` step); any name is safe, since every start is checked.
+ */
+function splitNames(options) {
+  const v = options.splitAt;
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw optionError('`splitAt` must be a non-empty array of element names');
+  }
+  return new Set(v.map((n) => n.slice(n.lastIndexOf(':') + 1)));
+}
+
+const isSpace = (b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/** Offset of the first `<name` at or after `from` whose local name is in `names`, or -1. */
+async function findStartTag(fh, from, size, names) {
+  const buf = Buffer.allocUnsafe(SCAN_BLOCK + MAX_NAME + 2);
+  for (let at = from; at < size; at += SCAN_BLOCK) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
+    const view = buf.subarray(0, bytesRead);
+    const limit = Math.min(SCAN_BLOCK, bytesRead);
+    for (let i = view.indexOf(0x3c); i !== -1 && i < limit; i = view.indexOf(0x3c, i + 1)) {
+      const first = view[i + 1];
+      if (first === undefined || first === 0x21 || first === 0x3f || first === 0x2f || isSpace(first)) continue;
+      let j = i + 1;
+      while (j < view.length && j - i <= MAX_NAME) {
+        const b = view[j];
+        if (isSpace(b) || b === 0x3e || b === 0x2f || b === 0x3c) break;
+        j++;
+      }
+      // A name running to the end of what was read is only whole at the end of the file.
+      if (j === view.length && at + j < size) continue;
+      if (j - i > MAX_NAME) continue;
+      const qname = view.toString('utf8', i + 1, j);
+      const local = qname.slice(qname.lastIndexOf(':') + 1);
+      if (names === null || names.has(local)) return { offset: at + i, name: qname };
+    }
+  }
+  return null;
+}
+
+/** Offset of the first NDJSON line start at or after `from`, or -1. */
+async function findLineStart(fh, from, size) {
+  const buf = Buffer.allocUnsafe(SCAN_BLOCK);
+  // A line starts after a `\n`: look from the byte before `from`.
+  for (let at = Math.max(0, from - 1); at < size; at += SCAN_BLOCK) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
+    for (let i = buf.indexOf(0x0a); i !== -1 && i < bytesRead; i = buf.indexOf(0x0a, i + 1)) {
+      const start = at + i + 1;
+      if (start < from) continue;
+      if (start >= size) return -1;
+      // A fresh parser reads a byte order mark at its first byte; the one before it would
+      // not: such a line is never a part start.
+      const b = i + 1 < bytesRead ? buf[i + 1] : (await fh.read(Buffer.alloc(1), 0, 1, start)).buffer[0];
+      if (b === 0xef || b === 0xfe || b === 0xff) continue;
+      return start;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The state XML records are found in, from the head of the file: the open path when the
+ * first record ends (its ancestors and their namespace declarations), or null when there is
+ * nothing to guess from (no record early on, a DOCTYPE, another encoding than UTF-8).
+ */
+async function headGuess(fh, part, size, budget) {
+  const native = nativeFor(part);
+  const buf = Buffer.allocUnsafe(64 * KiB);
+  try {
+    for (let pos = part.start; pos < Math.min(size, part.start + budget); ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+      if (bytesRead === 0) return null;
+      pos += bytesRead;
+      const outcome = await native.push(buf.subarray(0, bytesRead));
+      if (native.takeBatch() !== null) {
+        const meta = native.takeBatchMeta();
+        if (meta.encoding !== 'UTF-8' || meta.contexts.length === 0) return null;
+        const { path } = JSON.parse(meta.contexts[0].json);
+        return path.length > 0 ? { path } : null;
+      }
+      if (outcome === FAILED) return null;
+    }
+    return null;
+  } finally {
+    native.dispose().catch(() => {});
+  }
+}
+
+/**
+ * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
+ * options }]`, in file order, each ending where the next starts. The first part's `guess`
+ * is null (its state is known); the others' is the guessed state (`{ path }` for XML,
+ * `{}` for NDJSON) and `name` the start tag's name (XML).
+ */
+async function planOpen(fh, path, options, { split = true } = {}) {
+  const format = formatOf(path, options);
+  const partBytes = partBytesOf(options);
+  const popts = parserOptions(options);
+  const { size } = await fh.stat();
+  const start = format === 'xml' && options.resumeFrom ? options.resumeFrom.offset : 0;
+  const first = { format, path: String(path), start, end: size, guess: null, name: null, options: popts };
+  const parts = [first];
+  if (!split || size - start < 2 * partBytes || (format !== 'xml' && format !== 'ndjson')) return parts;
+
+  let next;
+  if (format === 'xml') {
+    const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB));
+    if (!guess) return parts;
+    const names = splitNames(options) ?? recordNames(options.select ?? '/*');
+    next = async (from) => {
+      const c = await findStartTag(fh, from, size, names);
+      return c && { start: c.offset, guess, name: c.name };
+    };
+  } else {
+    next = async (from) => {
+      const s = await findLineStart(fh, from, size);
+      return s < 0 ? null : { start: s, guess: {}, name: null };
+    };
+  }
+  for (let from = start + partBytes; from < size; ) {
+    const c = await next(from);
+    if (!c || c.start >= size) break;
+    parts[parts.length - 1].end = c.start;
+    parts.push({ format, path: String(path), start: c.start, end: size, guess: c.guess, name: c.name, options: popts });
+    from = c.start + partBytes;
+  }
+  return parts;
+}
+
+/** `plan(path, options)`: the parts of a file, as `runPart` takes them. */
+async function plan(path, options = {}) {
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    return await planOpen(fh, path, options);
+  } finally {
+    await fh.close();
+  }
+}
+
+module.exports = { plan, planOpen, formatOf, parserOptions, partBytesOf, recordNames, splitNames, DEFAULT_PART_BYTES };
