@@ -1,5 +1,6 @@
 'use strict';
 const { XmlStream } = require('./lib/xml');
 const { JsonStream, NULL } = require('./lib/json');
+const { toNdjson, toJsonArray, toXml } = require('./lib/output');
 
-module.exports = { XmlStream, JsonStream, NULL };
+module.exports = { XmlStream, JsonStream, NULL, toNdjson, toJsonArray, toXml };
