@@ -226,4 +226,4 @@ function clean(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-module.exports = { parse, HELP, UsageError, formatOf };
+module.exports = { parse, HELP, FLAGS, UsageError, formatOf };

@@ -39,10 +39,17 @@ function destinations(plan) {
   if (output === undefined) return inputs.map(() => null);
   if (!isDirectoryTarget(output, inputs.length > 1)) return [path.resolve(output)];
   const ext = outputFormat === 'json' ? '.json' : '.ndjson';
+  // Each output keeps its input's path below the inputs' common directory, so that
+  // `feeds/*.xml` gives flat names and `feeds/*/*.xml` cannot collide on a repeated name.
+  const dirs = inputs.filter((i) => i.file !== '-').map((i) => path.dirname(path.resolve(i.file)));
+  const common = dirs.reduce((a, b) => {
+    while (a !== b && !b.startsWith(a.endsWith(path.sep) ? a : a + path.sep)) a = path.dirname(a);
+    return a;
+  }, dirs[0] ?? '');
   const seen = new Map();
   return inputs.map(({ file }) => {
-    const base = file === '-' ? 'stdin' : path.basename(file, path.extname(file));
-    const out = path.resolve(output, base + ext);
+    const rel = file === '-' ? 'stdin' : path.relative(common, path.resolve(file));
+    const out = path.resolve(output, rel.slice(0, rel.length - path.extname(rel).length) + ext);
     if (seen.has(out)) throw new UsageError(`${seen.get(out)} and ${file} would both write ${out}`);
     seen.set(out, file);
     return out;
