@@ -39,8 +39,10 @@ function destinations(plan) {
   if (output === undefined) return inputs.map(() => null);
   if (!isDirectoryTarget(output, inputs.length > 1)) return [path.resolve(output)];
   const ext = outputFormat === 'json' ? '.json' : '.ndjson';
-  // Each output keeps its input's path below the inputs' common directory, so that
-  // `feeds/*.xml` gives flat names and `feeds/*/*.xml` cannot collide on a repeated name.
+  // Outputs are named after their inputs. When two inputs share a name (feeds/a/x.xml,
+  // feeds/b/x.xml), each keeps its path below the inputs' common directory instead.
+  const names = inputs.map(({ file }) => (file === '-' ? 'stdin' : path.basename(file)));
+  const flat = new Set(names).size === names.length;
   const dirs = inputs.filter((i) => i.file !== '-').map((i) => path.dirname(path.resolve(i.file)));
   const common = dirs.reduce((a, b) => {
     while (a !== b && !b.startsWith(a.endsWith(path.sep) ? a : a + path.sep)) a = path.dirname(a);
@@ -48,7 +50,7 @@ function destinations(plan) {
   }, dirs[0] ?? '');
   const seen = new Map();
   return inputs.map(({ file }) => {
-    const rel = file === '-' ? 'stdin' : path.relative(common, path.resolve(file));
+    const rel = file === '-' ? 'stdin' : flat ? path.basename(file) : path.relative(common, path.resolve(file));
     const out = path.resolve(output, rel.slice(0, rel.length - path.extname(rel).length) + ext);
     if (seen.has(out)) throw new UsageError(`${seen.get(out)} and ${file} would both write ${out}`);
     seen.set(out, file);
@@ -113,7 +115,8 @@ async function main(argv, io = { stderr: process.stderr }) {
       return null;
     }
   });
-  const total = sizes.every((s) => s !== null) ? sizes.reduce((a, b) => a + b, 0) : null;
+  // A missing file counts as empty; only stdin of unknown length leaves the total unknown.
+  const total = plan.inputs.some((i, k) => i.file === '-' && sizes[k] === null) ? null : sizes.reduce((a, b) => a + (b ?? 0), 0);
 
   const state = { done: 0, doneBytes: 0, doneRecords: 0, failed: 0, skipped: 0, errors: 0 };
   const running = new Set(); // samplers of conversions in progress
@@ -135,24 +138,33 @@ async function main(argv, io = { stderr: process.stderr }) {
   const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
   // Ctrl-C: stop every conversion, remove what they had written, exit 130. A second one
-  // exits at once (still removing the partial files, which is synchronous).
+  // exits at once (still removing the partial files, which is synchronous), and so does the
+  // first after a grace period: a conversion blocked in a read (a FIFO, a stalled network
+  // disk) only sees the cancel when that read returns.
   let interrupted = false;
+  let brokenPipe = false;
+  let forceExit = null;
+  const exitNow = () => {
+    bar.stop();
+    removePartials();
+    stderr.write('sluice: interrupted; no partial output was left\n');
+    process.exit(EXIT_INTERRUPTED);
+  };
   const onSigint = () => {
-    if (interrupted) {
-      removePartials();
-      process.exit(EXIT_INTERRUPTED);
-    }
+    if (interrupted) exitNow();
     interrupted = true;
     controller.abort();
+    forceExit = setTimeout(exitNow, 3000);
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  // A closed stdout (`sluice x.xml | head`) ends the run quietly, like other filters.
+  // A closed stdout (`sluice x.xml | head`) ends the run quietly, as other filters do.
+  const stopOnBrokenPipe = () => {
+    brokenPipe = true;
+    controller.abort();
+  };
   const onStdoutError = (err) => {
-    if (err.code === 'EPIPE') {
-      interrupted = true;
-      controller.abort();
-    }
+    if (err.code === 'EPIPE') stopOnBrokenPipe();
   };
   process.stdout.on('error', onStdoutError);
 
@@ -204,7 +216,9 @@ async function main(argv, io = { stderr: process.stderr }) {
     running.delete(sample);
     const seconds = Math.max((performance.now() - t0) / 1000, 1e-6);
     const last = sampler();
-    if (failure && failure.name === 'AbortError') {
+    if (failure && failure.name === 'AbortError') return;
+    if (failure && failure.code === 'EPIPE' && out === null) {
+      stopOnBrokenPipe();
       return;
     }
     state.done++;
@@ -249,6 +263,7 @@ async function main(argv, io = { stderr: process.stderr }) {
   try {
     await Promise.all(Array.from({ length: Math.min(jobs, plan.inputs.length) }, worker));
   } finally {
+    clearTimeout(forceExit);
     bar.stop();
     removePartials();
     process.off('SIGINT', onSigint);
@@ -257,9 +272,10 @@ async function main(argv, io = { stderr: process.stderr }) {
   }
 
   if (interrupted) {
-    if (!plan.quiet) stderr.write('sluice: interrupted; no partial output was left\n');
+    stderr.write('sluice: interrupted; no partial output was left\n');
     return EXIT_INTERRUPTED;
   }
+  if (brokenPipe) return state.failed > 0 ? EXIT_FAILED : EXIT_OK;
   const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
   if (perFile) {
     const n = plan.inputs.length;
