@@ -186,6 +186,10 @@ test('exit codes: 0 all good, 1 some file failed, 2 usage', () => {
   const r = sluice([bad, '-s', 'r']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '"1"\n', 'records before the error are written');
+  for (const extra of [[], ['--no-native']]) {
+    const cut = sluice([bad, '-s', 'r', '--format', 'json', ...extra]);
+    assert.equal(cut.stdout, '[\n"1"', 'a cut-off array gets no closing bracket');
+  }
   assert.match(r.stderr, /bad\.xml:1:\d+: .+ \[ERR_SLUICE_XML_[A-Z_]+\]\n$/);
   assert.equal(sluice([path.join(tmp, 'missing.xml')]).status, 1);
   assert.match(sluice([path.join(tmp, 'missing.xml')]).stderr, /missing\.xml: cannot open: .+ \[ENOENT\]/);

@@ -88,11 +88,15 @@ pub fn convert<R: Read, W: Write + Send>(
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
-    let (to_writer, batches) = mpsc::sync_channel::<BytesMut>(WRITE_QUEUE);
+    let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
     let (give_back, returned) = mpsc::channel::<BytesMut>();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_batches(batches, give_back, output, format));
         let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
+        if parsed.is_ok() {
+            // Only a complete input gets the closing `]`: a cut-off array must not look whole.
+            let _ = to_writer.send(ToWriter::End);
+        }
         // Closing the queue lets the writer finish; its result matters only if parsing
         // succeeded (a parse error is the more useful report).
         drop(to_writer);
@@ -108,10 +112,17 @@ pub fn convert<R: Read, W: Write + Send>(
     })
 }
 
+/// What the parsing thread hands the writer thread.
+enum ToWriter {
+    Batch(BytesMut),
+    /// The input ended without error.
+    End,
+}
+
 fn parse_all<R: Read>(
     engine: &mut dyn Engine,
     input: &mut R,
-    to_writer: &mpsc::SyncSender<BytesMut>,
+    to_writer: &mpsc::SyncSender<ToWriter>,
     returned: &mpsc::Receiver<BytesMut>,
     progress: &Progress,
     cancel: &AtomicBool,
@@ -139,7 +150,7 @@ fn parse_all<R: Read>(
             };
             while let Some(batch) = engine.take_batch() {
                 // The writer gone means it failed; its error is reported by the caller.
-                if to_writer.send(batch).is_err() {
+                if to_writer.send(ToWriter::Batch(batch)).is_err() {
                     return Err(ConvertError::Internal("the writer stopped"));
                 }
             }
@@ -183,23 +194,26 @@ fn read_some<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn write_batches<W: Write>(
-    batches: mpsc::Receiver<BytesMut>,
+    batches: mpsc::Receiver<ToWriter>,
     give_back: mpsc::Sender<BytesMut>,
     mut output: W,
     format: OutputFormat,
 ) -> Result<(), ConvertError> {
     let mut records = RecordWriter::new(format);
     let mut out = Vec::with_capacity(256 * 1024);
-    for batch in batches {
+    for message in batches {
         out.clear();
-        records.batch(&batch, &mut out)?;
-        // The parser may be gone already; the buffer is then simply dropped.
-        let _ = give_back.send(batch);
+        match message {
+            ToWriter::Batch(batch) => {
+                records.batch(&batch, &mut out)?;
+                // The parser may be gone already; the buffer is then simply dropped.
+                let _ = give_back.send(batch);
+            }
+            ToWriter::End => records.end(&mut out),
+        }
         output.write_all(&out).map_err(ConvertError::Write)?;
     }
-    out.clear();
-    records.end(&mut out);
-    output.write_all(&out).map_err(ConvertError::Write)?;
+    // The records before an error are written too, as the stream API hands them over.
     output.flush().map_err(ConvertError::Write)
 }
 
@@ -492,6 +506,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConvertError::Parse(_)), "{err}");
+        assert_eq!(out, b"\"1\"\n");
+        let mut out = Vec::new();
+        convert(
+            &mut xml("r"),
+            "<c><r>1</r><r>".as_bytes(),
+            &mut out,
+            OutputFormat::JsonArray,
+            &Progress::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert_eq!(out, b"[\n\"1\"", "no closing bracket after an error");
         let err = convert(
             &mut xml("r"),
             "<c/>".as_bytes(),
@@ -502,6 +528,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConvertError::Cancelled));
+    }
+
+    proptest::proptest! {
+        /// Any string the core writes comes out as serde_json writes it, which for valid
+        /// strings is also JSON.stringify's form (UTF-8, short escapes, lower-case hex).
+        #[test]
+        fn strings_match_serde_json(s in "\\PC*|[\\x00-\\x1f\"\\\\\u{7f}-\u{a0}\u{fffd}\u{10000}-\u{10ffff}]*") {
+            let mut batch = bytes::BytesMut::from(&b"["[..]);
+            crate::escape::write_str(&mut batch, s.as_bytes());
+            batch.extend_from_slice(b"]");
+            let mut out = Vec::new();
+            RecordWriter::new(OutputFormat::Ndjson).batch(&batch, &mut out).unwrap();
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("{}\n", serde_json::to_string(&s).unwrap())
+            );
+        }
     }
 
     struct Broken;
