@@ -58,8 +58,8 @@ Input
                              (.xml; .json; .ndjson or .jsonl)
   --concatenated             JSON values one after another, any whitespace between
   -s, --select <expr>        what a record is: an element name or path for XML
-                             (Release, /Catalog/Release, ern:Release), a JSONPath for
-                             JSON ($.releases[*]). Default: the root element (XML),
+                             (Release, ReleaseList/Release, /Catalog/Release), a
+                             JSONPath for JSON ($.releases[*]). Default: the root element (XML),
                              the whole document or each line (JSON). Repeat it to select
                              several kinds; records then come as {selector, value}.
 
