@@ -277,3 +277,26 @@ test('Ctrl-C stops cleanly: exit 130 and no output file, partial or complete', a
   assert.ok(!fs.existsSync(target) && !fs.existsSync(target + '.partial'));
   assert.match(stderr, /interrupted/);
 });
+
+test('Ctrl-C on the native path: a read blocked on a FIFO still ends in exit 130 and no output', { skip: process.platform === 'win32' }, async () => {
+  const fifo = path.join(tmp, 'pipe.xml');
+  const made = spawnSync('mkfifo', [fifo]);
+  if (made.status !== 0) return;
+  const target = path.join(tmp, 'fifo.ndjson');
+  const child = spawn(process.execPath, [BIN, fifo, '-s', 'r', '-o', target], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  // Opening the FIFO for writing waits for the command's reader; then half a document.
+  const fd = await new Promise((resolve, reject) => fs.open(fifo, 'w', (err, f) => (err ? reject(err) : resolve(f))));
+  fs.writeSync(fd, '<a>' + '<r>x</r>'.repeat(50000));
+  for (let i = 0; i < 500 && !fs.existsSync(target + '.partial'); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(fs.existsSync(target + '.partial'), 'the conversion started');
+  child.kill('SIGINT');
+  // The native reader stays blocked (nothing more is written): the grace period ends it.
+  const code = await exited;
+  fs.closeSync(fd);
+  assert.equal(code, 130, stderr);
+  assert.ok(!fs.existsSync(target) && !fs.existsSync(target + '.partial'));
+  assert.match(stderr, /interrupted/);
+});
