@@ -276,3 +276,44 @@ export declare function plan(path: string, options?: ParseFileOptions): Promise<
 export declare function runPart(part: FilePart): Promise<PartResult>;
 /** Whether `verdict` (of the part before) confirms `part`'s guessed start. */
 export declare function accepts(verdict: Verdict | null, part: FilePart): boolean;
+/** Options of `toNdjson()` and `toJsonArray()`. */
+export interface RecordWriterOptions {
+  /** Records buffered on the writable side before `write()` returns false. Default 1024. */
+  writableHighWaterMark?: number;
+  /** Bytes buffered on the readable side. Default 64 KiB. */
+  readableHighWaterMark?: number;
+}
+
+/** Records in (object mode), NDJSON bytes out: `JSON.stringify(record)` and `\n` each;
+ * `NULL` is written as `null`. */
+export declare function toNdjson(options?: RecordWriterOptions): Transform;
+
+/** Records in, one JSON array out: `[`, the records separated by `,\n`, `]` (`[]` when
+ * there are none). */
+export declare function toJsonArray(options?: RecordWriterOptions): Transform;
+
+/** Options of `toXml()`: the document's names, and the shape options of `XmlStream` that
+ * tell attributes, text and CDATA from child elements. */
+export interface ToXmlOptions extends RecordWriterOptions {
+  /** The document element's name. */
+  root: string;
+  /** Write each record as one `<element>` under the root. Without it each record is the
+   * root's content (the first may carry the root's attributes), the shape `XmlStream` gives
+   * with `select: '/*'`. */
+  element?: string;
+  /** Write `<?xml version="1.0" encoding="UTF-8"?>` first. Default true. */
+  declaration?: boolean;
+  /** Default false: keys starting with `attributeNamePrefix` are attributes. */
+  ignoreAttributes?: boolean;
+  /** Default `'@_'`; must not be empty unless `ignoreAttributes`. */
+  attributeNamePrefix?: string;
+  /** Default `'#text'`. */
+  textNodeName?: string;
+  /** Values under this key are written as CDATA sections. Default false. */
+  cdataPropName?: string | false;
+}
+
+/** Records in, one XML document out: the inverse of `XmlStream`'s object shape with the same
+ * options. Text and attribute values are escaped; a name XML does not allow, or a character
+ * XML 1.0 cannot carry, fails the stream with `ERR_SLUICE_XML_WRITE`. */
+export declare function toXml(options: ToXmlOptions): Transform;

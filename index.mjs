@@ -1,4 +1,4 @@
 import sluice from './index.js';
 
-export const { XmlStream, JsonStream, NULL, parseFile, plan, runPart, accepts } = sluice;
+export const { XmlStream, JsonStream, NULL, parseFile, plan, runPart, accepts, toNdjson, toJsonArray, toXml } = sluice;
 export default sluice;

@@ -4,7 +4,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
-const { Writable } = require('node:stream');
+const { Readable, Writable } = require('node:stream');
+const { spawnSync } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
 const { generate } = require('./generate');
 
@@ -87,6 +88,33 @@ async function main() {
   console.log(`throughput:  ${(size / 1e6 / seconds).toFixed(1)} MB/s`);
   console.log(`peak RSS:    ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   if (typeof xml.stats === 'function') console.log(`stats:       ${JSON.stringify(xml.stats())}`);
+
+  await commandDemo(samples);
+}
+
+// The same file through the `sluice` command (bin/sluice.js): NDJSON written natively, no
+// JS object per record, with its progress bar on stderr; then two records back to XML with
+// toXml().
+async function commandDemo(samples) {
+  const { toXml } = loadSluice();
+  const out = path.join(DATA_DIR, 'releases.ndjson');
+  const args = [path.relative(process.cwd(), FILE), '--select', 'Release', '-o', path.relative(process.cwd(), out), '--progress'];
+  console.log();
+  console.log(`The command line: sluice ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'sluice.js'), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`sluice exited with ${r.status}`);
+  const first = fs.readFileSync(out, 'utf8').slice(0, 4096).split('\n')[0];
+  console.log(`first line of ${path.relative(process.cwd(), out)}: ${first.slice(0, 150)}...`);
+  console.log();
+  console.log('Two records written back as XML with toXml({ root: \'Releases\', element: \'Release\' }):');
+  let xmlText = '';
+  await pipeline(Readable.from(samples.slice(0, 2)), toXml({ root: 'Releases', element: 'Release' }), new Writable({
+    write(chunk, _enc, done) {
+      xmlText += chunk;
+      done();
+    },
+  }));
+  console.log(xmlText.split('\n').map((l) => (l.length > 150 ? l.slice(0, 150) + '...' : l)).join('\n'));
 }
 
 main().catch((err) => {

@@ -49,6 +49,10 @@ const CONTENDERS = [
   { id: 'sluice-file-2', label: "sluice parseFile `threads: 2`", sluice: 'parseFile' },
   { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: 'raw-quickxml' },
   CORE,
+  // The command (lib/cli), in process, writing NDJSON to a file: its native path, and the
+  // same through XmlStream and toNdjson().
+  { id: 'sluice-cli', label: '`sluice --select Release -o file.ndjson` (native, no objects)' },
+  { id: 'sluice-cli-stream', label: '`sluice --no-native` (XmlStream → toNdjson → file)' },
   FLOOR,
 ].map((c) => ({ format: 'xml', ...c })).concat([
   { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },

@@ -2,6 +2,7 @@
 //! `binding.rs` behind the `node` feature and only moves bytes and batches across.
 
 pub mod coerce;
+pub mod convert;
 pub mod engine;
 pub mod error;
 pub mod escape;
@@ -19,6 +20,8 @@ pub mod xml;
 
 #[cfg(feature = "node")]
 mod binding;
+#[cfg(feature = "node")]
+mod binding_file;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Position};

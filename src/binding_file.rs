@@ -1,0 +1,275 @@
+//! The command's fast path as seen from Node: a whole file converted to NDJSON (or a JSON
+//! array) on a thread of its own, with counters JavaScript polls for the progress bar and a
+//! promise that settles with the outcome. No JavaScript object is made per record.
+//!
+//! A plain thread per conversion rather than sluice's worker pool: a conversion holds its
+//! thread for the whole file, and the pool's few threads must stay free for the streams.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsDeferred};
+use napi_derive::napi;
+
+use crate::binding::{invalid_option, xml_options, NativeError, NativeSkip, NativeXmlOptions};
+use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
+use crate::{Engine, XmlParser};
+
+#[napi(object)]
+pub struct NativeConvertProgress {
+    pub bytes: f64,
+    pub records: f64,
+    pub skipped: f64,
+}
+
+/// An I/O failure: `during` is `open`, `read`, `create` or `write`.
+#[napi(object)]
+pub struct NativeIoError {
+    pub during: String,
+    pub message: String,
+    /// The OS error number, when there is one (JS maps it to a name such as `EIO`).
+    pub errno: Option<i32>,
+}
+
+#[napi(object)]
+pub struct NativeConvertResult {
+    pub ok: bool,
+    pub cancelled: bool,
+    /// The input is malformed (positioned).
+    pub error: Option<NativeError>,
+    pub io_error: Option<NativeIoError>,
+    /// A bug in sluice, never the input's fault.
+    pub internal: Option<String>,
+    pub records: f64,
+    pub bytes: f64,
+    pub skipped: f64,
+    pub skips: Vec<NativeSkip>,
+}
+
+struct State {
+    progress: Progress,
+    cancel: AtomicBool,
+    /// The parser until `run` takes it: a converter runs once.
+    engine: Mutex<Option<Box<dyn Engine>>>,
+}
+
+/// One file's conversion.
+#[napi]
+pub struct NativeFileConvert {
+    state: Arc<State>,
+}
+
+type Settle = JsDeferred<NativeConvertResult, Box<dyn FnOnce(Env) -> Result<NativeConvertResult>>>;
+
+fn io_error(during: &str, e: &io::Error) -> NativeIoError {
+    NativeIoError {
+        during: during.to_string(),
+        message: e.to_string(),
+        errno: e.raw_os_error(),
+    }
+}
+
+/// Writes to stdout, waiting out EAGAIN: Node may have made the descriptor non-blocking.
+/// On Unix a duplicate of the descriptor, so that no line buffering sits in between.
+#[cfg(unix)]
+struct Stdout(File);
+
+#[cfg(unix)]
+fn stdout() -> io::Result<Stdout> {
+    use std::os::fd::AsFd;
+    Ok(Stdout(File::from(
+        io::stdout().as_fd().try_clone_to_owned()?,
+    )))
+}
+
+#[cfg(not(unix))]
+struct Stdout(io::Stdout);
+
+#[cfg(not(unix))]
+fn stdout() -> io::Result<Stdout> {
+    Ok(Stdout(io::stdout()))
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.0.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                other => return other,
+            }
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        loop {
+            match self.0.flush() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+fn outcome(
+    state: &State,
+    result: std::result::Result<Summary, ConvertError>,
+) -> NativeConvertResult {
+    let p = &state.progress;
+    let mut r = NativeConvertResult {
+        ok: false,
+        cancelled: false,
+        error: None,
+        io_error: None,
+        internal: None,
+        records: p.records.load(Ordering::Relaxed) as f64,
+        bytes: p.bytes_read.load(Ordering::Relaxed) as f64,
+        skipped: p.skipped.load(Ordering::Relaxed) as f64,
+        skips: Vec::new(),
+    };
+    match result {
+        Ok(s) => {
+            r.ok = true;
+            r.records = s.records as f64;
+            r.bytes = s.bytes as f64;
+            r.skipped = s.skipped as f64;
+            r.skips = s
+                .skips
+                .iter()
+                .map(|(e, i)| NativeSkip {
+                    error: NativeError::from(e),
+                    record_index: *i as f64,
+                })
+                .collect();
+        }
+        Err(ConvertError::Parse(e)) => r.error = Some(NativeError::from(&e)),
+        Err(ConvertError::Read(e)) => r.io_error = Some(io_error("read", &e)),
+        Err(ConvertError::Write(e)) => r.io_error = Some(io_error("write", &e)),
+        Err(ConvertError::Cancelled) => r.cancelled = true,
+        Err(ConvertError::Internal(m)) => r.internal = Some(m.to_string()),
+    }
+    r
+}
+
+/// Opening the input or creating the output failed: nothing was converted.
+fn failed_io(state: &State, during: &str, e: &io::Error) -> NativeConvertResult {
+    let mut r = outcome(state, Ok(Summary::default()));
+    r.ok = false;
+    r.io_error = Some(io_error(during, e));
+    r
+}
+
+fn run_file(
+    state: &State,
+    input: &str,
+    output: Option<&str>,
+    format: OutputFormat,
+) -> NativeConvertResult {
+    let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
+        return outcome(state, Err(ConvertError::Internal("a converter runs once")));
+    };
+    let file = match File::open(input) {
+        Ok(f) => f,
+        Err(e) => return failed_io(state, "open", &e),
+    };
+    let result = match output {
+        Some(path) => match File::create(path) {
+            Ok(out) => convert(
+                engine.as_mut(),
+                file,
+                BufWriter::with_capacity(1 << 20, out),
+                format,
+                &state.progress,
+                &state.cancel,
+            ),
+            Err(e) => return failed_io(state, "create", &e),
+        },
+        None => match stdout() {
+            Ok(out) => convert(
+                engine.as_mut(),
+                file,
+                BufWriter::with_capacity(1 << 20, out),
+                format,
+                &state.progress,
+                &state.cancel,
+            ),
+            Err(e) => return failed_io(state, "write", &e),
+        },
+    };
+    outcome(state, result)
+}
+
+#[napi]
+impl NativeFileConvert {
+    /// A converter for one XML file with these (validated) options.
+    #[napi(factory)]
+    pub fn xml(o: NativeXmlOptions) -> Result<Self> {
+        let parser = XmlParser::new(xml_options(o)).map_err(invalid_option)?;
+        Ok(NativeFileConvert {
+            state: Arc::new(State {
+                progress: Progress::default(),
+                cancel: AtomicBool::new(false),
+                engine: Mutex::new(Some(Box::new(parser))),
+            }),
+        })
+    }
+
+    /// Converts `input` into the file `output` (created or truncated), or into stdout when
+    /// `output` is null; `array` writes one JSON array instead of NDJSON. Resolves when done.
+    #[napi(ts_return_type = "Promise<NativeConvertResult>")]
+    pub fn run<'env>(
+        &self,
+        env: &'env Env,
+        input: String,
+        output: Option<String>,
+        array: bool,
+    ) -> Result<Object<'env>> {
+        let (settle, promise): (Settle, Object<'env>) = env.create_deferred()?;
+        let state = Arc::clone(&self.state);
+        let format = if array {
+            OutputFormat::JsonArray
+        } else {
+            OutputFormat::Ndjson
+        };
+        let spawned = std::thread::Builder::new()
+            .name("sluice-convert".into())
+            .spawn(move || {
+                // A panic must never unwind into Node: it becomes an internal error.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_file(&state, &input, output.as_deref(), format)
+                }))
+                .unwrap_or_else(|_| {
+                    outcome(
+                        &state,
+                        Err(ConvertError::Internal("a panic in the converter")),
+                    )
+                });
+                settle.resolve(Box::new(move |_| Ok(result)));
+            });
+        spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
+        Ok(promise)
+    }
+
+    /// Counters so far (bytes read, records, records skipped).
+    #[napi]
+    pub fn progress(&self) -> NativeConvertProgress {
+        let p = &self.state.progress;
+        NativeConvertProgress {
+            bytes: p.bytes_read.load(Ordering::Relaxed) as f64,
+            records: p.records.load(Ordering::Relaxed) as f64,
+            skipped: p.skipped.load(Ordering::Relaxed) as f64,
+        }
+    }
+
+    /// Stops the conversion at the next chunk; the promise then resolves with `cancelled`.
+    #[napi]
+    pub fn cancel(&self) {
+        self.state.cancel.store(true, Ordering::Relaxed);
+    }
+}

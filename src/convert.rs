@@ -1,0 +1,574 @@
+//! A whole input to NDJSON (or one JSON array) without JavaScript: the command's fast path.
+//!
+//! The core already writes each batch of records as compact JSON array text. This module
+//! splits that text into records and rewrites each one as `JSON.stringify(JSON.parse(record))`
+//! would, so the bytes equal what the stream API gives a JavaScript consumer that
+//! stringifies its records: non-ASCII characters as UTF-8 rather than `\u` escapes, `\b` and
+//! `\f` in their short forms, `-0` as `0`, no whitespace. Parsing runs on the calling thread;
+//! rewriting and writing run on a second one, so the two overlap.
+
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use bytes::BytesMut;
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::xml::Status;
+
+/// How the records are laid out in the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One record per line, each line ended by `\n`.
+    Ndjson,
+    /// `[`, the records separated by `,\n` each on its own line, `]` (`[]` when empty).
+    JsonArray,
+}
+
+/// Counters another thread may read while a conversion runs.
+#[derive(Default, Debug)]
+pub struct Progress {
+    pub bytes_read: AtomicU64,
+    pub records: AtomicU64,
+    pub skipped: AtomicU64,
+}
+
+/// Why a conversion stopped early.
+#[derive(Debug)]
+pub enum ConvertError {
+    Read(io::Error),
+    Write(io::Error),
+    /// The input is malformed (the parser's positioned error).
+    Parse(Error),
+    Cancelled,
+    /// The batch text was not what the core writes: a bug, never the input's fault.
+    Internal(&'static str),
+}
+
+impl std::fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConvertError::Read(e) => write!(f, "read error: {e}"),
+            ConvertError::Write(e) => write!(f, "write error: {e}"),
+            ConvertError::Parse(e) => write!(f, "{e}"),
+            ConvertError::Cancelled => f.write_str("cancelled"),
+            ConvertError::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+/// What a finished conversion did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub records: u64,
+    pub bytes: u64,
+    /// Records dropped by skip-and-continue (all of them counted in `skipped`; the first
+    /// [`MAX_SKIP_REPORTS`] kept with their errors and indexes).
+    pub skips: Vec<(Error, u64)>,
+    pub skipped: u64,
+}
+
+pub const MAX_SKIP_REPORTS: usize = 1000;
+
+/// Read size: large reads cost fewer system calls; the parser takes any chunk size.
+const READ_CHUNK: usize = 256 * 1024;
+/// Batches queued for the writer thread before the parser waits for it.
+const WRITE_QUEUE: usize = 8;
+
+/// Converts everything `input` holds, writing records to `output` as they are parsed.
+/// `cancel` is checked between chunks. On error the output holds a prefix of the records.
+pub fn convert<R: Read, W: Write + Send>(
+    engine: &mut dyn Engine,
+    mut input: R,
+    output: W,
+    format: OutputFormat,
+    progress: &Progress,
+    cancel: &AtomicBool,
+) -> Result<Summary, ConvertError> {
+    let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
+    let (give_back, returned) = mpsc::channel::<BytesMut>();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_batches(batches, give_back, output, format));
+        let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
+        if parsed.is_ok() {
+            // Only a complete input gets the closing `]`: a cut-off array must not look whole.
+            let _ = to_writer.send(ToWriter::End);
+        }
+        // Closing the queue lets the writer finish; its result matters only if parsing
+        // succeeded (a parse error is the more useful report).
+        drop(to_writer);
+        let written = writer
+            .join()
+            .unwrap_or(Err(ConvertError::Internal("the writer thread panicked")));
+        match (parsed, written) {
+            // A parse error explains more than the writer stopping because of it.
+            (Err(ConvertError::Parse(e)), _) => Err(ConvertError::Parse(e)),
+            (_, Err(w)) => Err(w),
+            (parsed, Ok(())) => parsed,
+        }
+    })
+}
+
+/// What the parsing thread hands the writer thread.
+enum ToWriter {
+    Batch(BytesMut),
+    /// The input ended without error.
+    End,
+}
+
+fn parse_all<R: Read>(
+    engine: &mut dyn Engine,
+    input: &mut R,
+    to_writer: &mpsc::SyncSender<ToWriter>,
+    returned: &mpsc::Receiver<BytesMut>,
+    progress: &Progress,
+    cancel: &AtomicBool,
+) -> Result<Summary, ConvertError> {
+    let mut skips = Vec::new();
+    let mut skipped = 0u64;
+    let mut at_end = false;
+    while !at_end {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ConvertError::Cancelled);
+        }
+        let mut chunk = engine.pool().take(READ_CHUNK);
+        chunk.resize(READ_CHUNK, 0);
+        let n = read_some(input, &mut chunk).map_err(ConvertError::Read)?;
+        chunk.truncate(n);
+        at_end = n == 0;
+        if !at_end {
+            engine.feed_owned(chunk);
+        }
+        loop {
+            let status = if at_end {
+                engine.finish()
+            } else {
+                engine.run()
+            };
+            while let Some(batch) = engine.take_batch() {
+                // The writer gone means it failed; its error is reported by the caller.
+                if to_writer.send(ToWriter::Batch(batch)).is_err() {
+                    return Err(ConvertError::Internal("the writer stopped"));
+                }
+            }
+            while let Ok(buf) = returned.try_recv() {
+                engine.recycle(buf);
+            }
+            for skip in engine.take_skips() {
+                skipped += 1;
+                if skips.len() < MAX_SKIP_REPORTS {
+                    skips.push(skip);
+                }
+            }
+            let st = engine.stats();
+            progress.bytes_read.store(st.bytes, Ordering::Relaxed);
+            progress.records.store(st.records, Ordering::Relaxed);
+            progress.skipped.store(skipped, Ordering::Relaxed);
+            match status {
+                Ok(Status::BatchReady) => continue,
+                Ok(_) => break,
+                Err(e) => return Err(ConvertError::Parse(e)),
+            }
+        }
+    }
+    let st = engine.stats();
+    Ok(Summary {
+        records: st.records,
+        bytes: st.bytes,
+        skips,
+        skipped,
+    })
+}
+
+/// One read, retried when a signal interrupted it.
+fn read_some<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn write_batches<W: Write>(
+    batches: mpsc::Receiver<ToWriter>,
+    give_back: mpsc::Sender<BytesMut>,
+    mut output: W,
+    format: OutputFormat,
+) -> Result<(), ConvertError> {
+    let mut records = RecordWriter::new(format);
+    let mut out = Vec::with_capacity(256 * 1024);
+    for message in batches {
+        out.clear();
+        match message {
+            ToWriter::Batch(batch) => {
+                records.batch(&batch, &mut out)?;
+                // The parser may be gone already; the buffer is then simply dropped.
+                let _ = give_back.send(batch);
+            }
+            ToWriter::End => records.end(&mut out),
+        }
+        output.write_all(&out).map_err(ConvertError::Write)?;
+    }
+    // The records before an error are written too, as the stream API hands them over.
+    output.flush().map_err(ConvertError::Write)
+}
+
+/// Rewrites batches of records into the output layout; see the module comment.
+pub struct RecordWriter {
+    format: OutputFormat,
+    first: bool,
+}
+
+impl RecordWriter {
+    pub fn new(format: OutputFormat) -> Self {
+        RecordWriter {
+            format,
+            first: true,
+        }
+    }
+
+    /// Appends the records of one batch (`[r,r,...]`) to `out`; returns how many there were.
+    pub fn batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<u64, ConvertError> {
+        const BAD: ConvertError = ConvertError::Internal("a batch is not a JSON array");
+        let mut i = skip_ws(batch, 0);
+        if batch.get(i) != Some(&b'[') {
+            return Err(BAD);
+        }
+        i = skip_ws(batch, i + 1);
+        if batch.get(i) == Some(&b']') {
+            return Ok(0);
+        }
+        let mut count = 0;
+        loop {
+            match self.format {
+                OutputFormat::Ndjson => {}
+                OutputFormat::JsonArray if self.first => out.extend_from_slice(b"[\n"),
+                OutputFormat::JsonArray => out.extend_from_slice(b",\n"),
+            }
+            self.first = false;
+            let (end, last) = record(batch, i, out)?;
+            count += 1;
+            if self.format == OutputFormat::Ndjson {
+                out.push(b'\n');
+            }
+            if last {
+                return Ok(count);
+            }
+            i = end;
+        }
+    }
+
+    /// What closes the output.
+    pub fn end(&mut self, out: &mut Vec<u8>) {
+        if self.format == OutputFormat::JsonArray {
+            out.extend_from_slice(if self.first { b"[]\n" } else { b"\n]\n" });
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// Copies one record starting at `i`; returns where the next one starts and whether this
+/// was the batch's last (the array's `]` followed it).
+fn record(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<(usize, bool), ConvertError> {
+    const CUT: ConvertError = ConvertError::Internal("a batch ends inside a record");
+    let mut depth = 0usize;
+    loop {
+        let Some(&c) = b.get(i) else { return Err(CUT) };
+        match c {
+            b'"' => i = string(b, i, out)?,
+            b'[' | b'{' => {
+                depth += 1;
+                out.push(c);
+                i += 1;
+            }
+            b']' | b'}' if depth == 0 => return Ok((i + 1, true)),
+            b']' | b'}' => {
+                depth -= 1;
+                out.push(c);
+                i += 1;
+            }
+            b',' if depth == 0 => return Ok((skip_ws(b, i + 1), false)),
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            // JSON.stringify writes negative zero as 0.
+            b'-' if b.get(i + 1) == Some(&b'0')
+                && !matches!(b.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')) =>
+            {
+                i += 1
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let digits = b.get(i..i + 4)?;
+    let mut v = 0u32;
+    for &d in digits {
+        v = v << 4 | (d as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Copies the string literal at `i` (its opening quote) in JSON.stringify's form; returns
+/// the index after its closing quote.
+fn string(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, ConvertError> {
+    const CUT: ConvertError = ConvertError::Internal("a batch ends inside a string");
+    const BAD: ConvertError = ConvertError::Internal("a bad escape in a batch");
+    out.push(b'"');
+    i += 1;
+    loop {
+        let Some(at) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
+            return Err(CUT);
+        };
+        out.extend_from_slice(&b[i..i + at]);
+        i += at;
+        if b[i] == b'"' {
+            out.push(b'"');
+            return Ok(i + 1);
+        }
+        let Some(&e) = b.get(i + 1) else {
+            return Err(CUT);
+        };
+        if e != b'u' {
+            match e {
+                b'/' => out.push(b'/'),
+                b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                    out.extend_from_slice(&b[i..i + 2])
+                }
+                _ => return Err(BAD),
+            }
+            i += 2;
+            continue;
+        }
+        let unit = hex4(b, i + 2).ok_or(BAD)?;
+        i += 6;
+        let scalar = if (0xD800..0xDC00).contains(&unit) {
+            match (b.get(i..i + 2), hex4(b, i + 2)) {
+                (Some(b"\\u"), Some(low)) if (0xDC00..0xE000).contains(&low) => {
+                    i += 6;
+                    Some(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                }
+                _ => None,
+            }
+        } else if (0xDC00..0xE000).contains(&unit) {
+            None
+        } else {
+            Some(unit)
+        };
+        match scalar.and_then(char::from_u32) {
+            Some(ch) => push_char(ch, out),
+            // A lone surrogate: JSON.stringify escapes it, in lower case.
+            None => push_escape(unit, out),
+        }
+    }
+}
+
+fn push_escape(unit: u32, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[(unit >> shift & 0xF) as usize]);
+    }
+}
+
+fn push_char(ch: char, out: &mut Vec<u8>) {
+    match ch {
+        '"' => out.extend_from_slice(b"\\\""),
+        '\\' => out.extend_from_slice(b"\\\\"),
+        '\u{8}' => out.extend_from_slice(b"\\b"),
+        '\u{c}' => out.extend_from_slice(b"\\f"),
+        '\n' => out.extend_from_slice(b"\\n"),
+        '\r' => out.extend_from_slice(b"\\r"),
+        '\t' => out.extend_from_slice(b"\\t"),
+        c if (c as u32) < 0x20 => push_escape(c as u32, out),
+        c => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{XmlOptions, XmlParser};
+
+    fn rewrite(format: OutputFormat, batches: &[&str]) -> String {
+        let mut w = RecordWriter::new(format);
+        let mut out = Vec::new();
+        for b in batches {
+            w.batch(b.as_bytes(), &mut out).unwrap();
+        }
+        w.end(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn splits_batches_into_lines() {
+        let got = rewrite(
+            OutputFormat::Ndjson,
+            &[r#"[{"a":"x,]}"},[1,2]]"#, "[]", r#"["s"]"#],
+        );
+        assert_eq!(got, "{\"a\":\"x,]}\"}\n[1,2]\n\"s\"\n");
+    }
+
+    #[test]
+    fn json_array_layout() {
+        assert_eq!(rewrite(OutputFormat::JsonArray, &["[]"]), "[]\n");
+        assert_eq!(
+            rewrite(OutputFormat::JsonArray, &["[1,2]", "[3]"]),
+            "[\n1,\n2,\n3\n]\n"
+        );
+    }
+
+    #[test]
+    fn strings_as_json_stringify_writes_them() {
+        let got = rewrite(
+            OutputFormat::Ndjson,
+            &[
+                r#"[["\u00e9\u65e5\ud83c\udfb5","\u0008\u000c\u0001\u001F","\/\"\\","\ud800x",-0,-0.5,-10]]"#,
+            ],
+        );
+        assert_eq!(
+            got,
+            "[\"é日🎵\",\"\\b\\f\\u0001\\u001f\",\"/\\\"\\\\\",\"\\ud800x\",0,-0.5,-10]\n"
+        );
+    }
+
+    #[test]
+    fn malformed_batches_are_internal_errors_not_panics() {
+        let mut w = RecordWriter::new(OutputFormat::Ndjson);
+        for bad in ["", "{}", "[\"abc", "[1,", r#"["\u12"]"#, r#"["\q"]"#] {
+            assert!(
+                matches!(
+                    w.batch(bad.as_bytes(), &mut Vec::new()),
+                    Err(ConvertError::Internal(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    fn xml(select: &str) -> XmlParser {
+        XmlParser::new(XmlOptions {
+            select: vec![select.to_string()],
+            ..XmlOptions::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn converts_a_reader() {
+        let doc = "<c><r id=\"1\">caf\u{e9}</r><r id=\"2\"><t>a\u{1F3B5}</t></r></c>";
+        let mut out = Vec::new();
+        let progress = Progress::default();
+        let summary = convert(
+            &mut xml("r"),
+            doc.as_bytes(),
+            &mut out,
+            OutputFormat::Ndjson,
+            &progress,
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(summary.records, 2);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"@_id\":\"1\",\"#text\":\"caf\u{e9}\"}\n{\"@_id\":\"2\",\"t\":\"a\u{1F3B5}\"}\n"
+        );
+        assert_eq!(progress.records.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn parse_errors_and_cancel_stop_it() {
+        let mut out = Vec::new();
+        let err = convert(
+            &mut xml("r"),
+            "<c><r>1</r><r>".as_bytes(),
+            &mut out,
+            OutputFormat::Ndjson,
+            &Progress::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConvertError::Parse(_)), "{err}");
+        assert_eq!(out, b"\"1\"\n");
+        let mut out = Vec::new();
+        convert(
+            &mut xml("r"),
+            "<c><r>1</r><r>".as_bytes(),
+            &mut out,
+            OutputFormat::JsonArray,
+            &Progress::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert_eq!(out, b"[\n\"1\"", "no closing bracket after an error");
+        let err = convert(
+            &mut xml("r"),
+            "<c/>".as_bytes(),
+            Vec::new(),
+            OutputFormat::Ndjson,
+            &Progress::default(),
+            &AtomicBool::new(true),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConvertError::Cancelled));
+    }
+
+    proptest::proptest! {
+        /// Any string the core writes comes out as serde_json writes it, which for valid
+        /// strings is also JSON.stringify's form (UTF-8, short escapes, lower-case hex).
+        #[test]
+        fn strings_match_serde_json(s in "\\PC*|[\\x00-\\x1f\"\\\\\u{7f}-\u{a0}\u{fffd}\u{10000}-\u{10ffff}]*") {
+            let mut batch = bytes::BytesMut::from(&b"["[..]);
+            crate::escape::write_str(&mut batch, s.as_bytes());
+            batch.extend_from_slice(b"]");
+            let mut out = Vec::new();
+            RecordWriter::new(OutputFormat::Ndjson).batch(&batch, &mut out).unwrap();
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("{}\n", serde_json::to_string(&s).unwrap())
+            );
+        }
+    }
+
+    struct Broken;
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn write_errors_are_reported() {
+        let doc = format!("<c>{}</c>", "<r>x</r>".repeat(100_000));
+        let err = convert(
+            &mut xml("r"),
+            doc.as_bytes(),
+            Broken,
+            OutputFormat::Ndjson,
+            &Progress::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConvertError::Write(_)), "{err}");
+    }
+}
