@@ -1,4 +1,4 @@
 import sluice from './index.js';
 
-export const { XmlStream, JsonStream, NULL } = sluice;
+export const { XmlStream, JsonStream, NULL, parse, collect, express, fastify } = sluice;
 export default sluice;

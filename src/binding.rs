@@ -205,7 +205,73 @@ fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
     }
 }
 
-fn invalid_option(e: crate::Error) -> Error {
+/// The core's XML options from the JS ones (shared with the synchronous entry point).
+pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
+    XmlOptions {
+        select: o.select,
+        tagged: o.tagged,
+        ignore_attributes: o.ignore_attributes,
+        attribute_name_prefix: o.attribute_name_prefix,
+        text_node_name: o.text_node_name,
+        trim_values: o.trim_values,
+        remove_ns_prefix: o.remove_ns_prefix,
+        parse_tag_value: o.parse_tag_value,
+        parse_attribute_value: o.parse_attribute_value,
+        cdata_prop_name: o.cdata_prop_name,
+        always_array: o.always_array,
+        namespaces: o.namespaces,
+        skip_errors: o.skip_errors,
+        resume: o.resume.map(|r| Resume {
+            offset: r.offset as u64,
+            encoding: r.encoding,
+            path: r
+                .path
+                .into_iter()
+                .map(|a| Ancestor {
+                    name: a.name,
+                    ns: a
+                        .ns
+                        .into_iter()
+                        .map(|mut pair| {
+                            let uri = pair.pop().unwrap_or_default();
+                            let prefix = pair.pop().unwrap_or_default();
+                            (prefix, uri)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }),
+        encoding_errors: match o.encoding_errors.as_str() {
+            "replace" => EncodingErrors::Replace,
+            _ => EncodingErrors::Fatal,
+        },
+        expand_internal_entities: o.expand_internal_entities,
+        max_entity_expansion: o.max_entity_expansion as u64,
+        limits: Limits {
+            max_name_length: o.max_name_length as usize,
+            max_attributes: o.max_attributes as usize,
+            max_text_length: o.max_text_length as usize,
+            ..limits(o.max_record_bytes, o.max_depth, o.batch_bytes)
+        },
+    }
+}
+
+/// The core's JSON options from the JS ones (shared with the synchronous entry point).
+pub(crate) fn json_options(o: NativeJsonOptions) -> JsonOptions {
+    JsonOptions {
+        select: o.select,
+        tagged: o.tagged,
+        format: match o.format.as_str() {
+            "ndjson" => JsonFormat::Ndjson,
+            "concatenated" => JsonFormat::Concatenated,
+            _ => JsonFormat::Json,
+        },
+        skip_errors: o.skip_errors,
+        limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
+    }
+}
+
+pub(crate) fn invalid_option(e: crate::Error) -> Error {
     Error::new(
         Status::InvalidArg,
         format!("{} [{}]", e.message, e.code.as_str()),
@@ -277,70 +343,14 @@ impl NativeParser {
 
     #[napi(factory)]
     pub fn xml(o: NativeXmlOptions) -> Result<Self> {
-        let opts = XmlOptions {
-            select: o.select,
-            tagged: o.tagged,
-            ignore_attributes: o.ignore_attributes,
-            attribute_name_prefix: o.attribute_name_prefix,
-            text_node_name: o.text_node_name,
-            trim_values: o.trim_values,
-            remove_ns_prefix: o.remove_ns_prefix,
-            parse_tag_value: o.parse_tag_value,
-            parse_attribute_value: o.parse_attribute_value,
-            cdata_prop_name: o.cdata_prop_name,
-            always_array: o.always_array,
-            namespaces: o.namespaces,
-            skip_errors: o.skip_errors,
-            resume: o.resume.map(|r| Resume {
-                offset: r.offset as u64,
-                encoding: r.encoding,
-                path: r
-                    .path
-                    .into_iter()
-                    .map(|a| Ancestor {
-                        name: a.name,
-                        ns: a
-                            .ns
-                            .into_iter()
-                            .map(|mut pair| {
-                                let uri = pair.pop().unwrap_or_default();
-                                let prefix = pair.pop().unwrap_or_default();
-                                (prefix, uri)
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            }),
-            encoding_errors: match o.encoding_errors.as_str() {
-                "replace" => EncodingErrors::Replace,
-                _ => EncodingErrors::Fatal,
-            },
-            expand_internal_entities: o.expand_internal_entities,
-            max_entity_expansion: o.max_entity_expansion as u64,
-            limits: Limits {
-                max_name_length: o.max_name_length as usize,
-                max_attributes: o.max_attributes as usize,
-                max_text_length: o.max_text_length as usize,
-                ..limits(o.max_record_bytes, o.max_depth, o.batch_bytes)
-            },
-        };
+        let opts = xml_options(o);
         let parser = XmlParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))
     }
 
     #[napi(factory)]
     pub fn json(o: NativeJsonOptions) -> Result<Self> {
-        let opts = JsonOptions {
-            select: o.select,
-            tagged: o.tagged,
-            format: match o.format.as_str() {
-                "ndjson" => JsonFormat::Ndjson,
-                "concatenated" => JsonFormat::Concatenated,
-                _ => JsonFormat::Json,
-            },
-            skip_errors: o.skip_errors,
-            limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
-        };
+        let opts = json_options(o);
         let parser = JsonParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))
     }

@@ -18,6 +18,8 @@ pub mod xml;
 
 #[cfg(feature = "node")]
 mod binding;
+#[cfg(feature = "node")]
+mod binding_sync;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Position};
