@@ -241,6 +241,9 @@ function read(req, source, format, config, limit, head, hooks, done) {
   parser.on('close', stop);
   req.on('close', onClose);
   onEnd(() => {
+    // The response is over. If the body is not, the connection may have dropped before the
+    // request's own 'close' says so: whoever still iterates must see an abort, not an end.
+    if (!finished && !req.complete) return fail(aborted(req, raw, length));
     stop();
     if (!parser.destroyed) parser.destroy();
   });
