@@ -1,5 +1,6 @@
 'use strict';
-// HTTP load check (not a test): `node benchmark/http.js [--seconds 8] [--only a,b] [--sizes 2,200]`
+// HTTP load check (not a test):
+//   node benchmark/http.js [--seconds 8] [--rounds 3] [--only a,b] [--sizes 2,200]
 //
 // 50 concurrent keep-alive clients against a server in its own process (benchmark/
 // http-server.js), one contender at a time, one body size at a time. One request in four has
@@ -17,6 +18,7 @@ const arg = (name, fallback) => {
   return i === -1 ? fallback : args[i + 1];
 };
 const SECONDS = Number(arg('seconds', 8));
+const ROUNDS = Number(arg('rounds', 3)); // contenders take turns; the table has the medians
 const WARMUP = 1.5;
 const CLIENTS = 50;
 const SIZES = arg('sizes', '2,200').split(',').map(Number); // KB
@@ -128,24 +130,35 @@ async function cell(contender, kb) {
 (async () => {
   const rows = [];
   for (const kb of SIZES) {
-    for (const c of CONTENDERS) {
-      const r = await cell(c, kb);
+    const runs = new Map(CONTENDERS.map((c) => [c, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of CONTENDERS) {
+        const r = await cell(c, kb);
+        runs.get(c).push(r);
+        console.error(`${kb} KB ${c.id}: ${r.rps.toFixed(0)} req/s, ${r.wrong} wrong${r.example ? ` (${r.example})` : ''}`);
+      }
+    }
+    for (const [c, rs] of runs) {
+      // The median run by req/s, with every run's wrong answers counted.
+      const r = { ...[...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)] };
+      r.wrong = rs.reduce((t, x) => t + x.wrong, 0);
+      r.requests = rs.reduce((t, x) => t + x.requests, 0);
+      r.all = rs.map((x) => x.rps.toFixed(0)).join(', ');
       rows.push({ kb, c, r });
-      console.error(`${kb} KB ${c.id}: ${r.rps.toFixed(0)} req/s, ${r.wrong} wrong${r.example ? ` (${r.example})` : ''}`);
     }
   }
   const base = (kb, id) => rows.find((x) => x.kb === kb && x.c.id === id)?.r.rps;
   const lines = [
-    `${CLIENTS} clients, ${SECONDS} s per cell after ${WARMUP} s warm-up, 1 body in 4 malformed; node ${process.version}, ${require('node:os').cpus().length} CPUs`,
+    `${CLIENTS} clients, ${SECONDS} s per cell after ${WARMUP} s warm-up, median of ${ROUNDS} rounds, 1 body in 4 malformed; node ${process.version}, ${require('node:os').cpus().length} CPUs`,
     '',
-    '| body | server | req/s | vs. the route users write | wrong answers | server RSS MiB (start → peak → end, drift) |',
+    '| body | server | req/s (median; each round) | vs. the route users write | wrong answers | server RSS MiB, median round (start → peak → end, drift) |',
     '|---|---|---:|---:|---:|---|',
   ];
   for (const { kb, c, r } of rows) {
     const ref = c.id === 'sluice-express' ? base(kb, 'express-fxp') : c.id === 'sluice-fastify' ? base(kb, 'fastify-xml-body-parser') : undefined;
     const ratio = ref ? `${(r.rps / ref).toFixed(2)}×` : '';
     lines.push(
-      `| ${r.bodyKb.toFixed(1)} KB | ${c.label} | ${r.rps.toFixed(0)} | ${ratio} | ${r.wrong} of ${r.requests} | ${r.rssStart.toFixed(0)} → ${r.rssPeak.toFixed(0)} → ${r.rssEnd.toFixed(0)} (${r.drift >= 0 ? '+' : ''}${r.drift.toFixed(1)}) |`,
+      `| ${r.bodyKb.toFixed(1)} KB | ${c.label} | ${r.rps.toFixed(0)} (${r.all}) | ${ratio} | ${r.wrong} of ${r.requests} | ${r.rssStart.toFixed(0)} → ${r.rssPeak.toFixed(0)} → ${r.rssEnd.toFixed(0)} (${r.drift >= 0 ? '+' : ''}${r.drift.toFixed(1)}) |`,
     );
   }
   console.log(lines.join('\n'));
