@@ -6,7 +6,7 @@
 // http-server.js), one contender at a time, one body size at a time. One request in four has
 // a malformed body (a mismatched end tag), which must be answered 400; the others must be
 // answered 200 with the right record count. Reports requests/s, wrong answers, and the
-// server's RSS over the measured window (first quarter's median to last quarter's: the drift).
+// server's RSS over the measured window (the median of each quarter of it, and the peak).
 const http = require('node:http');
 const path = require('node:path');
 const { fork } = require('node:child_process');
@@ -114,6 +114,7 @@ async function cell(contender, kb) {
   await once(server, 'exit');
   const q = Math.max(1, Math.floor(samples.length / 4));
   const MiB = 1024 * 1024;
+  const quarters = [0, 1, 2, 3].map((k) => median(samples.slice(k * q, k === 3 ? samples.length : (k + 1) * q)) / MiB);
   return {
     rps: counted / elapsed,
     wrong,
@@ -123,6 +124,7 @@ async function cell(contender, kb) {
     rssPeak: Math.max(...samples) / MiB,
     rssEnd: samples[samples.length - 1] / MiB,
     drift: (median(samples.slice(-q)) - median(samples.slice(0, q))) / MiB,
+    quarters,
     bodyKb: valid.length / 1000,
   };
 }
@@ -151,14 +153,14 @@ async function cell(contender, kb) {
   const lines = [
     `${CLIENTS} clients, ${SECONDS} s per cell after ${WARMUP} s warm-up, median of ${ROUNDS} rounds, 1 body in 4 malformed; node ${process.version}, ${require('node:os').cpus().length} CPUs`,
     '',
-    '| body | server | req/s (median; each round) | vs. the route users write | wrong answers | server RSS MiB, median round (start → peak → end, drift) |',
+    '| body | server | req/s (median; each round) | vs. the route users write | wrong answers | server RSS MiB, median round: each quarter’s median (peak) |',
     '|---|---|---:|---:|---:|---|',
   ];
   for (const { kb, c, r } of rows) {
     const ref = c.id === 'sluice-express' ? base(kb, 'express-fxp') : c.id === 'sluice-fastify' ? base(kb, 'fastify-xml-body-parser') : undefined;
     const ratio = ref ? `${(r.rps / ref).toFixed(2)}×` : '';
     lines.push(
-      `| ${r.bodyKb.toFixed(1)} KB | ${c.label} | ${r.rps.toFixed(0)} (${r.all}) | ${ratio} | ${r.wrong} of ${r.requests} | ${r.rssStart.toFixed(0)} → ${r.rssPeak.toFixed(0)} → ${r.rssEnd.toFixed(0)} (${r.drift >= 0 ? '+' : ''}${r.drift.toFixed(1)}) |`,
+      `| ${r.bodyKb.toFixed(1)} KB | ${c.label} | ${r.rps.toFixed(0)} (${r.all}) | ${ratio} | ${r.wrong} of ${r.requests} | ${r.quarters.map((x) => x.toFixed(0)).join(' → ')} (${r.rssPeak.toFixed(0)}) |`,
     );
   }
   console.log(lines.join('\n'));
