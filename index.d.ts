@@ -317,3 +317,120 @@ export interface ToXmlOptions extends RecordWriterOptions {
  * options. Text and attribute values are escaped; a name XML does not allow, or a character
  * XML 1.0 cannot carry, fails the stream with `ERR_SLUICE_XML_WRITE`. */
 export declare function toXml(options: ToXmlOptions): Transform;
+// ---- sluice.parse, sluice.collect, sluice.express, sluice.fastify (docs/http.md) ----
+
+export interface ParseOptions extends Omit<XmlStreamOptions, 'select'>, Omit<JsonStreamOptions, 'select' | 'format'> {
+  select?: Selector | Selector[] | JsonPath | JsonPath[];
+  /** Default: XML if the first byte past a BOM and whitespace is `<`, else `'json'`. */
+  format?: 'xml' | 'json' | 'concatenated' | 'ndjson';
+}
+
+/** Thrown by `parse`: the parse error, with the records that ended before it. */
+export interface ParseError<T = unknown> extends SluiceError {
+  records: T[];
+}
+
+/** Every record of a whole document, parsed synchronously on the calling thread. For small
+ * inputs; large ones belong in `XmlStream`/`JsonStream`, which keep the main thread free.
+ * Throws a `ParseError`. */
+export declare function parse<T = any>(input: Buffer | Uint8Array | string, options?: ParseOptions): T[];
+
+export interface CollectOptions {
+  /** Records kept in memory up to this many bytes (input bytes parsed, for sluice's streams;
+   * JSON length otherwise); past it they go to a temp file. Default 5 MiB. */
+  memoryThreshold?: number;
+  /** More records than this rejects. Default unlimited. */
+  maxRecords?: number;
+  /** Directory for temp files. Default `os.tmpdir()`. */
+  tmpdir?: string;
+  /** What a spilled JSON `null` record reads back as. Default `NULL`. */
+  nullValue?: unknown;
+}
+
+/** Records spilled to a temp file (NDJSON); iterable more than once until disposed of. */
+export interface SpilledRecords<T = unknown> extends AsyncIterable<T> {
+  readonly spilled: true;
+  readonly path: string;
+  /** How many records. */
+  readonly length: number;
+  /** Removes the temp file (also done at process exit, SIGINT, SIGTERM, uncaught exceptions). */
+  dispose(): void;
+}
+
+/** Reads an async iterable of records to its end: an array if they fit `memoryThreshold`,
+ * else a `SpilledRecords`. */
+export declare function collect<T = unknown>(
+  stream: AsyncIterable<T>,
+  options?: CollectOptions,
+): Promise<T[] | SpilledRecords<T>>;
+
+/** body-parser's `type`: a media type (`'application/*+xml'` allowed), several, or a test. */
+export type HttpType = string | string[] | ((req: any) => boolean);
+
+export interface HttpFormatOptions extends Omit<ParseOptions, 'format'> {
+  type?: HttpType;
+  /** JSON only: `'json'` (default) or `'concatenated'`. */
+  format?: 'json' | 'concatenated';
+}
+
+export interface HttpOptions extends Omit<ParseOptions, 'format'> {
+  /** Largest body (inflated), bytes or `'100kb'`, `'5gb'`. Default `'100kb'` (Express); with
+   * Fastify the route's `bodyLimit` applies instead. */
+  limit?: number | string;
+  /** Media types for the only format enabled. */
+  type?: HttpType;
+  /** Per-format parser options; naming any enables only those. Without them the formats
+   * follow `select` (`$…` JSON and NDJSON, else XML), or all three. */
+  xml?: HttpFormatOptions | boolean;
+  json?: HttpFormatOptions | boolean;
+  ndjson?: HttpFormatOptions | boolean;
+  /** Bodies whose Content-Length is below this are read whole and parsed in one call.
+   * Default 64 KiB. */
+  streamThreshold?: number | string;
+  /** `req.body` / `request.body` becomes every record (an array, or `SpilledRecords` past
+   * `memoryThreshold`) and the handler runs once the body is parsed. Default false. */
+  collect?: boolean;
+  memoryThreshold?: number | string;
+  maxRecords?: number;
+  /** Inflate gzip, deflate and br bodies; false refuses them (415). Default true. */
+  inflate?: boolean;
+  /** Directory for spilled records. Default `os.tmpdir()`. */
+  tmpdir?: string;
+}
+
+/** What `req.records` (Express) or `request.body` (Fastify) is, on either path: the record
+ * stream, or the records of a small body. Iterating it throws the body's error, if any. */
+export interface HttpRecords<T = any> extends AsyncIterable<T> {
+  destroy(error?: Error): this;
+}
+
+/** The errors the middleware reports: http-errors style, body-parser's `type` strings. */
+export interface HttpError extends Error {
+  status: number;
+  statusCode: number;
+  expose: boolean;
+  type:
+    | 'entity.too.large'
+    | 'entity.parse.failed'
+    | 'request.aborted'
+    | 'request.size.invalid'
+    | 'charset.unsupported'
+    | 'encoding.unsupported'
+    | 'records.too.many'
+    | (string & {});
+  code?: string;
+  line?: number;
+  column?: number;
+  offset?: number;
+  limit?: number;
+}
+
+/** Express 4/5 middleware: sets `req.records` (or `req.body` with `collect`). */
+export declare function express(options?: HttpOptions): (req: any, res: any, next: (err?: unknown) => void) => void;
+
+/** Fastify 5 plugin: `request.body` is the records. Register with `fastify.register`. */
+export declare function fastify(
+  instance: any,
+  options: Omit<HttpOptions, 'limit'>,
+  done: (err?: Error) => void,
+): void;

@@ -1,4 +1,19 @@
 import sluice from './index.js';
 
-export const { XmlStream, JsonStream, NULL, parseFile, plan, runPart, accepts, toNdjson, toJsonArray, toXml } = sluice;
+export const {
+  XmlStream,
+  JsonStream,
+  NULL,
+  parse,
+  collect,
+  parseFile,
+  plan,
+  runPart,
+  accepts,
+  toNdjson,
+  toJsonArray,
+  toXml,
+  express,
+  fastify,
+} = sluice;
 export default sluice;

@@ -219,14 +219,7 @@ fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
     }
 }
 
-pub(crate) fn invalid_option(e: crate::Error) -> Error {
-    Error::new(
-        Status::InvalidArg,
-        format!("{} [{}]", e.message, e.code.as_str()),
-    )
-}
-
-/// The core's XML options from the JS ones (shared with `binding_file`).
+/// The core's XML options from the JS ones (shared with `binding_sync` and `binding_file`).
 pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
     XmlOptions {
         select: o.select,
@@ -276,6 +269,29 @@ pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
         },
     }
 }
+
+/// The core's JSON options from the JS ones (shared with the synchronous entry point).
+pub(crate) fn json_options(o: NativeJsonOptions) -> JsonOptions {
+    JsonOptions {
+        select: o.select,
+        tagged: o.tagged,
+        format: match o.format.as_str() {
+            "ndjson" => JsonFormat::Ndjson,
+            "concatenated" => JsonFormat::Concatenated,
+            _ => JsonFormat::Json,
+        },
+        skip_errors: o.skip_errors,
+        limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
+    }
+}
+
+pub(crate) fn invalid_option(e: crate::Error) -> Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("{} [{}]", e.message, e.code.as_str()),
+    )
+}
+
 
 #[napi]
 impl NativeParser {
@@ -349,17 +365,7 @@ impl NativeParser {
 
     #[napi(factory)]
     pub fn json(o: NativeJsonOptions) -> Result<Self> {
-        let opts = JsonOptions {
-            select: o.select,
-            tagged: o.tagged,
-            format: match o.format.as_str() {
-                "ndjson" => JsonFormat::Ndjson,
-                "concatenated" => JsonFormat::Concatenated,
-                _ => JsonFormat::Json,
-            },
-            skip_errors: o.skip_errors,
-            limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
-        };
+        let opts = json_options(o);
         let parser = JsonParser::new(opts).map_err(invalid_option)?;
         Ok(Self::wrap(Box::new(parser)))
     }

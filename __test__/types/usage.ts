@@ -28,3 +28,25 @@ async function main() {
   e.on('error', (err: SluiceError) => console.log(err.code === 'ERR_SLUICE_XML_ENTITY_EXPANSION'));
 }
 main();
+
+import { parse as sluiceParse, collect as sluiceCollect, express as sluiceExpress, fastify as sluiceFastify, HttpError, HttpRecords } from 'sluice';
+async function http() {
+  const records: string[] = sluiceParse<string>('<r><a>1</a></r>', { select: 'a' });
+  const j = sluiceParse('{"a":[1]}', { select: '$.a[*]', format: 'json' });
+  console.log(records.length, j.length);
+  const all = await sluiceCollect(new XmlStream({ select: 'a' }), { memoryThreshold: 1 << 20 });
+  if (Array.isArray(all)) console.log(all.length);
+  else {
+    for await (const r of all) console.log(r);
+    all.dispose();
+  }
+  const mw = sluiceExpress({ select: 'Release', limit: '5gb', streamThreshold: '64kb' });
+  mw({}, {}, (err) => console.log(err));
+  sluiceExpress({ xml: { select: 'Release' }, json: { select: '$.items[*]', type: 'application/json' }, collect: true });
+  sluiceFastify({}, { xml: { select: 'Release' } }, () => {});
+  const e = {} as HttpError;
+  if (e.type === 'entity.parse.failed') console.log(e.line, e.status);
+  const it = {} as HttpRecords<number>;
+  for await (const n of it) console.log(n + 1);
+}
+http();
