@@ -292,7 +292,6 @@ pub(crate) fn invalid_option(e: crate::Error) -> Error {
     )
 }
 
-
 #[napi]
 impl NativeParser {
     fn wrap(engine: Box<dyn Engine>) -> Self {
