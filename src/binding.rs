@@ -205,11 +205,9 @@ fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
     }
 }
 
+// JS turns every error of the constructor into ERR_SLUICE_INVALID_OPTION itself.
 fn invalid_option(e: crate::Error) -> Error {
-    Error::new(
-        Status::InvalidArg,
-        format!("{} [{}]", e.message, e.code.as_str()),
-    )
+    Error::new(Status::InvalidArg, e.message)
 }
 
 #[napi]

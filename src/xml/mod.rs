@@ -13,7 +13,7 @@ mod checkpoint;
 mod dtd;
 pub mod encoding;
 mod expand;
-mod name_chars;
+pub(crate) mod name_chars;
 mod namespaces;
 mod oversize;
 mod resync;
@@ -1086,6 +1086,17 @@ impl State {
         let qname = qname.as_ref().as_bytes();
         self.check_name_length(qname, "an element", at + 1)?;
         if !self.name_cache.check(qname) {
+            // `a < b` reaches here as an element with no name: say what the user must write.
+            let starts_name = qname
+                .first()
+                .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
+            if !starts_name {
+                return Err(fail(
+                    at,
+                    ErrorCode::Syntax,
+                    "`<` not followed by an element name: a `<` in text must be escaped as `&lt;`",
+                ));
+            }
             return Err(bad_name(qname, "element", at + 1));
         }
         if self.root_closed {

@@ -122,6 +122,26 @@ fn positioned_errors() {
 }
 
 #[test]
+fn a_bare_lt_in_text_says_to_escape_it() {
+    for doc in ["<r>a < b</r>", "<r>1<2</r>", "<r>a <= b</r>"] {
+        let e = error(doc);
+        assert_eq!(e.code, ErrorCode::Syntax, "{doc}");
+        assert!(
+            e.message.contains("must be escaped as `&lt;`"),
+            "{doc}: {}",
+            e.message
+        );
+        // Reported at the `<` itself, the second one in the document.
+        let lt = doc.match_indices('<').nth(1).map(|(i, _)| i as u64);
+        assert_eq!(Some(e.position.offset), lt, "{doc}");
+    }
+    // A name that starts well but goes wrong is still reported as a name.
+    assert!(error("<r><a%b/></r>")
+        .message
+        .contains("invalid element name"));
+}
+
+#[test]
 fn errors_come_after_every_earlier_record() {
     let doc = "<r><a>1</a><a>2</a><a>3</b></r>";
     for size in [1, 3, 100] {
