@@ -57,7 +57,7 @@ export interface XmlStreamOptions extends StreamOptions {
    * (`ERR_SLUICE_XML_TEXT_TOO_LONG`). */
   maxTextLength?: number;
   /** `'skip'` drops a malformed record, emits `'skip'` and resumes at the next record (see
-   * the README, "Skip and continue"); errors outside records still fail the stream.
+   * docs/skip.md); errors outside records still fail the stream.
    * Default `'throw'`. */
   onError?: 'throw' | 'skip';
   /** Start just after the record a checkpoint was taken at; feed the input from
