@@ -49,3 +49,28 @@ test('the package has what its install script and entry points need', () => {
   // A consumer's install must not pull in a build toolchain from npm.
   assert.deepEqual(Object.keys(pkg.dependencies ?? {}), []);
 });
+
+test('without cargo, the install says that Rust is needed, how to get it and which version', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  // A PATH with node on it and nothing else.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-nocargo-'));
+  try {
+    const node = path.join(bin, process.platform === 'win32' ? 'node.exe' : 'node');
+    fs.symlinkSync(process.execPath, node);
+    const r = spawnSync(node, [path.join(root, 'scripts', 'install.js')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: bin, Path: bin },
+    });
+    assert.equal(r.status, 1);
+    const rust = /^rust-version = "([\d.]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
+    assert.match(r.stderr, /cargo was not found/);
+    assert.match(r.stderr, /Rust/);
+    assert.match(r.stderr, /rustup \(https:\/\/rustup\.rs\)/);
+    assert.ok(r.stderr.includes(`Rust ${rust} or newer`), r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});

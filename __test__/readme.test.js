@@ -16,37 +16,9 @@ const { spawnSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 const pkg = require('../package.json');
+const { codeBlocks, CATALOG, CATALOG_ICPNS } = require('./markdown');
 
 const JS = new Set(['js', 'javascript', 'mjs', 'cjs']);
-
-/** The fenced code blocks of a markdown file: { line, lang, fragment, code }. */
-function codeBlocks(file) {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const blocks = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(`{3,}|~{3,})\s*(\S*)\s*(.*)$/.exec(lines[i]);
-    if (!open) continue;
-    const end = lines.findIndex((l, j) => j > i && l.startsWith(open[1]));
-    const before = lines.slice(0, i).reverse().find((l) => l.trim() !== '') ?? '';
-    blocks.push({
-      line: i + 1,
-      lang: open[2].toLowerCase(),
-      fragment: /^<!--\s*fragment\b/.test(before.trim()) || /\bfragment\b/.test(open[3]),
-      code: lines.slice(i + 1, end).join('\n'),
-    });
-    i = end;
-  }
-  return blocks;
-}
-
-const CATALOG = `<?xml version="1.0" encoding="UTF-8"?>
-<NewReleaseMessage>
-  <ReleaseList>
-    <Release><ReleaseId><ICPN>0602445790128</ICPN></ReleaseId><Title>First</Title></Release>
-    <Release><ReleaseId><ICPN>0602445790135</ICPN></ReleaseId><Title>Second</Title></Release>
-  </ReleaseList>
-</NewReleaseMessage>
-`;
 
 /** A temporary app that depends on this package, with the files the examples read. */
 function app() {
@@ -104,7 +76,7 @@ for (const file of files) {
           assert.equal(r.stderr, '', where);
           assert.notEqual(r.stdout, '', `${where} printed nothing`);
           if (block.code.includes("'catalog.xml'") && block.code.includes('ICPN')) {
-            assert.deepEqual(r.stdout.trim().split('\n'), ['0602445790128', '0602445790135'], where);
+            assert.deepEqual(r.stdout.trim().split('\n'), CATALOG_ICPNS, where);
           }
         }
       } finally {
