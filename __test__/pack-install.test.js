@@ -1,6 +1,6 @@
 'use strict';
 // A user's first contact, end to end: a new app installs the `npm pack` tarball, with no
-// warning, ends up with a small node_modules and nothing of cargo's output in it, and runs the
+// warning (having allowed sluice's install script, as npm 11 asks), ends up with a small node_modules and nothing of cargo's output in it, and runs the
 // README's example as written. It compiles the addon from scratch, which takes minutes, so it
 // runs only as `npm run test:pack`.
 const test = require('node:test');
@@ -41,7 +41,10 @@ test('a new app installs the tarball without warnings, stays small and runs the 
     const tarball = path.join(dir, packed[0].filename);
     const app = path.join(dir, 'app');
     fs.mkdirSync(app);
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    // npm 11 warns about dependencies' install scripts an app has not allowed; an app that
+    // allows sluice's (as the README says) gets no warning at all.
+    const allowScripts = { [`file:${tarball}`]: true };
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, allowScripts }));
     const install = run(npm, ['install', '--no-audit', '--no-fund', tarball], app);
     const warnings = `${install.stdout}\n${install.stderr}`.split('\n').filter((l) => /warn/i.test(l));
     assert.deepEqual(warnings, []);
