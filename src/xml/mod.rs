@@ -1091,10 +1091,19 @@ impl State {
                 .first()
                 .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
             if !starts_name {
+                // Positioned where the name should start, as other bad names are.
+                let what = if qname.is_empty() {
+                    "`<` not followed by an element name".to_string()
+                } else {
+                    format!(
+                        "`<` followed by `{}`, which is not an element name",
+                        String::from_utf8_lossy(qname)
+                    )
+                };
                 return Err(fail(
-                    at,
+                    at + 1,
                     ErrorCode::Syntax,
-                    "`<` not followed by an element name: a `<` in text must be escaped as `&lt;`",
+                    format!("{what}: a `<` in text must be escaped as `&lt;`"),
                 ));
             }
             return Err(bad_name(qname, "element", at + 1));
