@@ -93,11 +93,12 @@ function positive(options, name, fallback, max = Number.MAX_SAFE_INTEGER) {
 
 /**
  * Validates `options` with `toNative` and builds the native parser; the core's own option
- * errors (bad selectors) come back as ERR_SLUICE_INVALID_OPTION too.
+ * errors (bad selectors) come back as ERR_SLUICE_INVALID_OPTION too. With `kind` (a key of
+ * OPTION_NAMES), an option name not listed there is refused first.
  */
-function createNative(kind, factory, toNative, options) {
+function createNative(factory, toNative, options, kind) {
   if (options === null || typeof options !== 'object') throw optionError('options must be an object');
-  checkNames(kind, options);
+  if (kind) checkNames(kind, options);
   const native = toNative(options);
   try {
     return factory(native);
