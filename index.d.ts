@@ -57,7 +57,7 @@ export interface XmlStreamOptions extends StreamOptions {
    * (`ERR_SLUICE_XML_TEXT_TOO_LONG`). */
   maxTextLength?: number;
   /** `'skip'` drops a malformed record, emits `'skip'` and resumes at the next record (see
-   * the README, "Skip and continue"); errors outside records still fail the stream.
+   * docs/skip.md); errors outside records still fail the stream.
    * Default `'throw'`. */
   onError?: 'throw' | 'skip';
   /** Start just after the record a checkpoint was taken at; feed the input from
@@ -108,10 +108,22 @@ export interface Checkpoint {
   path: CheckpointAncestor[] | null;
 }
 
-/** A record from a stream whose `select` was an array. */
-export interface TaggedRecord<T = XmlValue> {
+/** A record from a stream whose `select` was an array: the selector that matched it, and
+ * the record itself. */
+export interface TaggedRecord<T = XmlRecord> {
   selector: Selector;
   value: T;
+}
+
+/**
+ * A record as sluice emits it by default: loosely typed, so that `r.ReleaseId.ICPN` compiles
+ * without declaring the document's shape. Records are usually objects, but an element with
+ * only text is a string (or a number or boolean with `parseTagValue`). For strict types, give
+ * the stream a type argument: `new XmlStream<Release>(...)`, or `XmlObject` for the exact
+ * shape any document can have.
+ */
+export interface XmlRecord {
+  [key: string]: any;
 }
 
 /** What fast-xml-parser's object shape can hold. */
@@ -183,31 +195,53 @@ export interface Skip {
 /** What `JsonStream` emits for a JSON `null` record unless `nullValue` says otherwise. */
 export declare const NULL: unique symbol;
 
-export declare class JsonStream<T = unknown> extends Transform {
-  static readonly NULL: typeof NULL;
-  constructor(options?: JsonStreamOptions);
+/** What both streams offer: a `Transform`, bytes in, records of type `T` out. */
+export interface RecordStream<T> extends Transform {
   /** Counters kept by the native parser, plus `skipped`. */
   stats(): Stats;
+  on(event: 'data', listener: (record: T) => void): this;
   on(event: 'progress', listener: (p: Progress) => void): this;
   on(event: 'skip', listener: (s: Skip) => void): this;
-  on(event: 'data', listener: (record: T) => void): this;
   on(event: 'error', listener: (err: SluiceError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'data', listener: (record: T) => void): this;
+  once(event: 'progress', listener: (p: Progress) => void): this;
+  once(event: 'skip', listener: (s: Skip) => void): this;
+  once(event: 'error', listener: (err: SluiceError) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** `for await (const r of stream)` yields records of type `T`. (The `any` half keeps the
+   * stream assignable where @types/node expects a byte stream, as in `pipeline`.) */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> & AsyncIterableIterator<any>;
 }
 
-export declare class XmlStream<T = XmlValue> extends Transform {
-  constructor(options?: XmlStreamOptions);
-  /** Counters kept by the native parser, plus `skipped`. */
-  stats(): Stats;
+/** JSON, concatenated JSON or NDJSON bytes in, one value per selected element out. `T` is the
+ * record type; it defaults to `any`, as `JSON.parse`'s result does. */
+export interface JsonStream<T = any> extends RecordStream<T> {}
+
+export interface JsonStreamConstructor {
+  /** An array `select` tags each record: `{ selector, value }`. */
+  new <T = TaggedRecord<any>>(options: JsonStreamOptions & { select: JsonPath[] }): JsonStream<T>;
+  new <T = any>(options?: JsonStreamOptions): JsonStream<T>;
+  readonly prototype: JsonStream<any>;
+  readonly NULL: typeof NULL;
+}
+export declare const JsonStream: JsonStreamConstructor;
+
+/** XML bytes in, one record per selected element out. `T` is the record type: the loose
+ * `XmlRecord` by default, `TaggedRecord<XmlRecord>` when `select` is an array. */
+export interface XmlStream<T = XmlRecord> extends RecordStream<T> {
   /** Where to resume after the records read from this stream so far (not those merely
    * buffered). */
   checkpoint(): Checkpoint;
-  on(event: 'progress', listener: (p: Progress) => void): this;
-  on(event: 'skip', listener: (s: Skip) => void): this;
-  on(event: 'data', listener: (record: T) => void): this;
-  on(event: 'error', listener: (err: SluiceError) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
+
+export interface XmlStreamConstructor {
+  /** An array `select` tags each record: `{ selector, value }`. */
+  new <T = TaggedRecord<XmlRecord>>(options: XmlStreamOptions & { select: Selector[] }): XmlStream<T>;
+  new <T = XmlRecord>(options?: XmlStreamOptions): XmlStream<T>;
+  readonly prototype: XmlStream<any>;
+}
+export declare const XmlStream: XmlStreamConstructor;
 
 import { Readable } from 'node:stream';
 

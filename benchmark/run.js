@@ -14,6 +14,7 @@
 // printed and written to benchmark/results.md.
 
 const fs = require('node:fs');
+const { writeChart } = require('./chart');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -368,6 +369,10 @@ async function main() {
   process.stdout.write('\n' + text);
   fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), text);
   log(`written to ${path.relative(process.cwd(), path.join(BENCH_DIR, 'results.md')) || 'results.md'}`);
+  // The README shows this run as a chart.
+  const svg = path.join(ROOT_DIR, 'docs', 'benchmark.svg');
+  writeChart(path.join(BENCH_DIR, 'results.md'), svg);
+  log(`chart written to ${path.relative(process.cwd(), svg)}`);
 }
 
 main().catch((err) => {

@@ -37,7 +37,7 @@ class JsonStream extends RecordStream {
   static NULL = NULL;
 
   constructor(options = {}) {
-    const native = createNative((o) => NativeParser.json(o), nativeOptions, options);
+    const native = createNative((o) => NativeParser.json(o), nativeOptions, options, 'JsonStream');
     if (options.nullValue === null) throw optionError('`nullValue` cannot be null: it would end the stream');
     super(native, { ...options, nullValue: 'nullValue' in options ? options.nullValue : NULL });
   }

@@ -1,18 +1,17 @@
 'use strict';
-// Loads the addon that `npm install` built from source with `napi build --platform`.
+// Loads the addon that `npm install` built from source (scripts/install.js).
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const file = path.join(__dirname, '..', `sluice.${process.platform}-${process.arch}.node`);
 
 function load() {
-  // `napi build --platform` names the file sluice.<platform>-<arch>[-<abi>].node.
-  const prefix = `sluice.${process.platform}-${process.arch}`;
-  const built = fs.readdirSync(root).filter((f) => f.startsWith(prefix) && f.endsWith('.node'));
-  if (built.length === 1) return require(path.join(root, built[0]));
+  if (fs.existsSync(file)) return require(file);
   const err = new Error(
-    `sluice: no native addon for ${process.platform}-${process.arch} in ${root}. ` +
-      'It is built from source by `npm install`; run `npm run build` (needs Rust and cargo).',
+    `sluice: no native addon at ${file}. It is compiled from source when the package is ` +
+      'installed, which needs Rust and cargo (install them with rustup, https://rustup.rs). If npm ' +
+      'skipped the install script (--ignore-scripts, or scripts not allowed: `npm install-scripts ' +
+      'approve sluice`), build it with `npm rebuild sluice`.',
   );
   err.code = 'ERR_SLUICE_NATIVE_MISSING';
   throw err;

@@ -60,7 +60,7 @@ function nativeOptions(options) {
 /** XML bytes in, one plain object per selected element out. */
 class XmlStream extends RecordStream {
   constructor(options = {}) {
-    const native = createNative((o) => NativeParser.xml(o), nativeOptions, options);
+    const native = createNative((o) => NativeParser.xml(o), nativeOptions, options, 'XmlStream');
     const checkpoints = new Checkpoints(options.select ?? '/*', options.resumeFrom);
     super(native, { ...options, checkpoints });
   }

@@ -285,11 +285,9 @@ pub(crate) fn json_options(o: NativeJsonOptions) -> JsonOptions {
     }
 }
 
+// JS turns every error of the constructor into ERR_SLUICE_INVALID_OPTION itself.
 pub(crate) fn invalid_option(e: crate::Error) -> Error {
-    Error::new(
-        Status::InvalidArg,
-        format!("{} [{}]", e.message, e.code.as_str()),
-    )
+    Error::new(Status::InvalidArg, e.message)
 }
 
 #[napi]

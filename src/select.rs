@@ -3,6 +3,7 @@
 //! Steps match local names, so `ern:Release` and `ernm:Release` both match `Release`.
 
 use crate::error::{Error, ErrorCode};
+use crate::xml::name_chars::is_qname;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
@@ -27,7 +28,7 @@ impl Selector {
         let bad = |why: &str| {
             Error::unpositioned(
                 ErrorCode::InvalidOption,
-                format!("invalid selector {source:?}: {why}"),
+                format!("invalid selector `{source}`: {why}"),
             )
         };
         let trimmed = source.trim();
@@ -50,13 +51,17 @@ impl Selector {
                 let local = match local {
                     "*" => None,
                     "" => return Err(bad("no local name after `}`")),
-                    l => Some(local_of(l).as_bytes().to_vec()),
+                    l => {
+                        check_name(l).map_err(|why| bad(&why))?;
+                        Some(local_of(l).as_bytes().to_vec())
+                    }
                 };
                 Step::Qualified {
                     uri: uri.as_bytes().to_vec(),
                     local,
                 }
             } else {
+                check_name(part).map_err(|why| bad(&why))?;
                 Step::Local(local_of(part).as_bytes().to_vec())
             };
             steps.push(step);
@@ -162,6 +167,22 @@ fn split_steps(s: &str) -> Vec<&str> {
     parts
 }
 
+/// Why a step is not an element name, in terms of the XPath a user may have tried.
+fn check_name(step: &str) -> Result<(), String> {
+    if is_qname(step.as_bytes()) {
+        return Ok(());
+    }
+    Err(if step.contains('[') {
+        "predicates such as `[1]` are not supported, only element names".to_string()
+    } else if step.contains('@') {
+        "attributes cannot be selected, only elements".to_string()
+    } else if step.contains("::") || step.contains('(') {
+        "XPath axes and functions are not supported, only element names".to_string()
+    } else {
+        format!("`{step}` is not an element name")
+    })
+}
+
 /// A step written with a prefix (`ern:Release`) still matches on its local name.
 fn local_of(step: &str) -> &str {
     step.rsplit_once(':').map_or(step, |(_, l)| l)
@@ -223,5 +244,21 @@ mod tests {
         assert!(Selector::parse("").is_err());
         assert!(Selector::parse("a//b").is_err());
         assert!(Selector::parse("{x").is_err());
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_element_name() {
+        for (sel, why) in [
+            ("a[1]", "predicates"),
+            ("ReleaseList/Release[@x]", "predicates"),
+            ("@id", "attributes"),
+            ("child::a", "axes"),
+            ("a b", "`a b` is not an element name"),
+            ("{urn:x}1a", "`1a` is not an element name"),
+        ] {
+            let e = Selector::parse(sel).expect_err(sel);
+            assert!(e.message.contains(why), "{sel}: {}", e.message);
+            assert!(!e.message.contains("ERR_"), "{}", e.message);
+        }
     }
 }

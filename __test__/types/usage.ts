@@ -15,7 +15,7 @@ async function main() {
   const j = new JsonStream({ select: ['$.releases[*]', '$.deals[*]'], format: 'json' });
   const n = new JsonStream({ format: 'ndjson', onError: 'skip', nullValue: NULL });
   n.on('skip', (k: Skip) => console.log(k.recordIndex, k.line, k.code));
-  for await (const r of j) console.log(r === JsonStream.NULL ? 'null' : r);
+  for await (const r of j) console.log(r.value === JsonStream.NULL ? 'null' : r.value);
   console.log(n.stats().skipped);
   const x = new XmlStream({ select: 'Release', onError: 'skip' });
   x.on('skip', (k: Skip) => console.log(k.recordIndex, k.offset));

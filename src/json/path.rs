@@ -26,7 +26,7 @@ impl Path {
         let bad = |why: &str| {
             Error::unpositioned(
                 ErrorCode::InvalidOption,
-                format!("invalid JSON selector {source:?}: {why}"),
+                format!("invalid JSON selector `{source}`: {why}"),
             )
         };
         let s = source.trim().as_bytes();

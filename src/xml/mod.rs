@@ -13,7 +13,7 @@ mod checkpoint;
 mod dtd;
 pub mod encoding;
 mod expand;
-mod name_chars;
+pub(crate) mod name_chars;
 mod namespaces;
 mod oversize;
 mod resync;
@@ -1115,6 +1115,26 @@ impl State {
         let qname = qname.as_ref().as_bytes();
         self.check_name_length(qname, "an element", at + 1)?;
         if !self.name_cache.check(qname) {
+            // `a < b` reaches here as an element with no name: say what the user must write.
+            let starts_name = qname
+                .first()
+                .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
+            if !starts_name {
+                // Positioned where the name should start, as other bad names are.
+                let what = if qname.is_empty() {
+                    "`<` not followed by an element name".to_string()
+                } else {
+                    format!(
+                        "`<` followed by `{}`, which is not an element name",
+                        String::from_utf8_lossy(qname)
+                    )
+                };
+                return Err(fail(
+                    at + 1,
+                    ErrorCode::Syntax,
+                    format!("{what}: a `<` in text must be escaped as `&lt;`"),
+                ));
+            }
             return Err(bad_name(qname, "element", at + 1));
         }
         if self.root_closed {
