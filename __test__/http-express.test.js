@@ -215,7 +215,8 @@ for (const [name, express] of VERSIONS) {
         assert.equal(r.status, 413);
         assert.equal((await r.json()).type, 'entity.too.large');
       }
-      assert.equal(await heldEngines(baseline), baseline);
+      // At most the baseline: an engine of an earlier test may be freed meanwhile.
+      assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
     } finally {
       await s.close();
     }
@@ -278,7 +279,8 @@ for (const [name, express] of VERSIONS) {
         body: Buffer.from('not gzip at all'),
       });
       assert.equal(bad.status, 400);
-      assert.equal(await heldEngines(baseline), baseline);
+      // At most the baseline: an engine of an earlier test may be freed meanwhile.
+      assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
     } finally {
       await s.close();
     }
@@ -321,7 +323,8 @@ for (const [name, express] of VERSIONS) {
       assert.equal(err.type, 'request.aborted');
       assert.equal(err.status, 400);
       assert.ok(out.length < 2000); // however many arrived before the reset
-      assert.equal(await heldEngines(baseline), baseline);
+      // At most the baseline: an engine of an earlier test may be freed meanwhile.
+      assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
     } finally {
       await s.close();
     }
@@ -333,7 +336,8 @@ for (const [name, express] of VERSIONS) {
     try {
       const r = await request(`${s.url}/ignore`, { headers: { 'content-type': 'application/xml' }, body: catalog(3000) });
       assert.equal(r.status, 200);
-      assert.equal(await heldEngines(baseline), baseline);
+      // At most the baseline: an engine of an earlier test may be freed meanwhile.
+      assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
     } finally {
       await s.close();
     }

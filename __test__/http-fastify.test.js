@@ -122,7 +122,8 @@ test("Fastify 5: the route's bodyLimit, from Content-Length before reading and w
       body: zlib.gzipSync(catalog(10)),
     });
     assert.equal(r.json.n, 10);
-    assert.equal(await heldEngines(baseline), baseline);
+    // At most the baseline: an engine of an earlier test may be freed meanwhile.
+    assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
   } finally {
     await app.close();
   }
@@ -146,7 +147,8 @@ test('Fastify 5: an aborted upload reaches the iteration as request.aborted, not
     const { err, out } = await seen.promise;
     assert.equal(err.type, 'request.aborted');
     assert.ok(out.length < 2000); // however many arrived before the reset
-    assert.equal(await heldEngines(baseline), baseline);
+    // At most the baseline: an engine of an earlier test may be freed meanwhile.
+    assert.ok((await heldEngines(baseline)) <= baseline, 'a native parser still holds its buffers');
   } finally {
     await app.close();
   }
