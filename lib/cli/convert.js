@@ -97,7 +97,14 @@ async function convertOne(job) {
     return { bytes: s.bytes, records: s.records, skipped };
   });
   const source = input.file === '-' ? process.stdin : fs.createReadStream(input.file, { highWaterMark: 256 * 1024 });
-  await write(job, [source, parser]);
+  // Not a pipeline stage: a read error reaches write() as the parser's error, and a parser
+  // stopped early (an error, Ctrl-C) closes the file.
+  source.on('error', (err) => parser.destroy(err));
+  parser.once('close', () => {
+    if (source !== process.stdin) source.destroy();
+  });
+  source.pipe(parser);
+  await write(job, parser);
   const s = parser.stats();
   return { records: s.records, bytes: s.bytes, skipped };
 }
@@ -125,26 +132,42 @@ async function viaParseFile(job) {
     skipped++;
     job.onSkip(new FileError(input.file, bare(s.message), { code: s.code, line: s.line, column: s.column }));
   });
-  // Bytes come from the owner's progress (the bytes behind the records emitted so far), not
-  // from what the speculative parts have read ahead: a redone part would make them go back.
+  // Bytes come from parseFile's progress, which counts what the part being emitted has read:
+  // counting the parts parsed ahead would make the bar go back whenever one is redone.
   records.on('progress', (p) => {
     bytes = p.bytesRead;
   });
+  // A second 'data' listener next to the pipe's: the records start flowing on the next tick,
+  // after write() below has attached the pipe, and the pipe's pauses hold both.
   records.on('data', () => {
     count++;
   });
   job.setSampler(() => ({ bytes, records: count, skipped }));
-  await write(job, [records]);
+  await write(job, records);
   return { records: count, bytes, skipped };
 }
 
-/** Pipes `stages` through the output writer into the temporary file or stdout. */
-async function write(job, stages) {
+/** Writes the records through the output writer into the temporary file or stdout. */
+async function write(job, records) {
   const { input, plan } = job;
   const writer = plan.outputFormat === 'json' ? toJsonArray() : toNdjson();
   const dest = job.tmp ? fs.createWriteStream(job.tmp) : stdoutSink();
+  // The records before a parse error must all reach stdout, as the native path writes them:
+  // an error inside pipeline() would destroy the writer with some of them still buffered. So
+  // the error is held back until the writer has ended, without its closing text (a JSON
+  // array's `]`), as the native path leaves it.
+  let failure = null;
+  async function* untilError() {
+    try {
+      for await (const record of records) yield record;
+    } catch (err) {
+      failure = err;
+      writer._flush = (callback) => callback();
+    }
+  }
   try {
-    await pipeline(...stages, writer, dest, { signal: job.signal });
+    await pipeline(untilError, writer, dest, { signal: job.signal });
+    if (failure) throw failure;
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     if (typeof err.code === 'string' && err.code.startsWith('ERR_SLUICE_')) throw fromParseError(input.file, err);
