@@ -105,6 +105,10 @@ test('malformed XML: the same records before the error, the same error line and 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^.*bad\.xml:\d+:\d+: .* \[ERR_SLUICE_XML_[A-Z_]+\]\n$/);
   assert.ok(r.stdout.split('\n').length > 100, 'records before the error are written');
+  // All of them, on the one-thread stream path too (it once lost those still buffered), and
+  // into a JSON array left without its closing bracket.
+  assert.equal(sluice([bad, '--select', 'Release', '--no-native']).stdout, r.stdout);
+  same([bad, '--select', 'Release', '--format', 'json']);
 });
 
 test('malformed NDJSON: the same error line; skip mode the same output and skips', () => {
