@@ -17,6 +17,8 @@ const FLAGS = {
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
   jobs: { type: 'string', short: 'j' },
+  threads: { type: 'string', short: 't' },
+  'part-bytes': { type: 'string' },
   retry: { type: 'string' },
   'on-error': { type: 'string' },
   progress: { type: 'boolean' },
@@ -69,6 +71,11 @@ Output
                              a directory that gets one <name>.ndjson (or .json) per input.
                              Files appear under their name only when complete.
   -j, --jobs <n>             files converted at once (default: number of cores, ${os.availableParallelism()})
+  -t, --threads <n>          threads for each XML or NDJSON file (default 1): the file
+                             is cut into parts parsed at once, through parseFile; the
+                             output is identical. With -j, up to j x n threads
+  --part-bytes <n>           target size of one part with --threads (default 16 MiB,
+                             at least 4096)
   --retry <n>                retry a file up to n times after a transient read error
                              (EAGAIN, EBUSY, EIO, ETIMEDOUT...; default 0)
   --on-error <mode>          throw (default): a malformed file stops with a positioned
@@ -108,6 +115,7 @@ Exit status
 Examples
   sluice catalog.xml --select Release > releases.ndjson
   sluice feeds/*.xml --select Release -j 2 -o out/
+  sluice huge.xml --select Release --threads 2 -o releases.ndjson
   cat export.json | sluice - --json --select '$.releases[*]' --format json
   sluice big.ndjson --ndjson --on-error skip > clean.ndjson
 
@@ -119,9 +127,16 @@ function integer(values, name, { min = 1, fallback } = {}) {
   const v = values[name];
   if (v === undefined) return fallback;
   if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-    throw new UsageError(`--${name} needs a whole number${min > 0 ? ' above 0' : ''}, not ${JSON.stringify(v)}`);
+    throw new UsageError(`--${name} needs a whole number${min > 1 ? ` of at least ${min}` : min > 0 ? ' above 0' : ''}, not ${JSON.stringify(v)}`);
   }
   return Number(v);
+}
+
+// parseFile's own bound: more threads than that only adds parts held in memory.
+function threadsOf(values) {
+  const n = integer(values, 'threads', { fallback: 1 });
+  if (n > 64) throw new UsageError(`--threads is at most 64, not ${n}`);
+  return n;
 }
 
 function oneOf(values, name, allowed, fallback) {
@@ -214,6 +229,8 @@ function parse(argv) {
     outputFormat,
     output: values.output,
     jobs: integer(values, 'jobs', { fallback: os.availableParallelism() }),
+    threads: threadsOf(values),
+    partBytes: integer(values, 'part-bytes', { min: 4096 }),
     retry: integer(values, 'retry', { min: 0, fallback: 0 }),
     progress: values.progress ?? false,
     quiet: values.quiet ?? false,

@@ -10,6 +10,7 @@ const { XmlStream, nativeOptions: xmlNativeOptions } = require('../xml');
 const { JsonStream } = require('../json');
 const { toNdjson, toJsonArray, isXmlName } = require('../output');
 const { NativeFileConvert } = require('../native');
+const { parseFile } = require('../parse-file');
 
 // Read errors worth another try: the file may be readable a moment later (NFS, a busy
 // device, descriptor exhaustion). ENOENT or EACCES will not change by waiting.
@@ -82,6 +83,7 @@ function stdoutSink() {
 async function convertOne(job) {
   const { input, plan } = job;
   if (job.useNative) return viaNative(job);
+  if (job.threads > 1) return viaParseFile(job);
   const isXml = input.format === 'xml';
   const options = isXml ? { ...plan.streamOptions.xml } : { ...plan.streamOptions.json, format: input.format === 'ndjson' ? 'ndjson' : input.format === 'concatenated' ? 'concatenated' : 'json' };
   const parser = isXml ? new XmlStream(options) : new JsonStream(options);
@@ -95,10 +97,77 @@ async function convertOne(job) {
     return { bytes: s.bytes, records: s.records, skipped };
   });
   const source = input.file === '-' ? process.stdin : fs.createReadStream(input.file, { highWaterMark: 256 * 1024 });
+  // Not a pipeline stage: a read error reaches write() as the parser's error, and a parser
+  // stopped early (an error, Ctrl-C) closes the file.
+  source.on('error', (err) => parser.destroy(err));
+  parser.once('close', () => {
+    if (source !== process.stdin) source.destroy();
+  });
+  source.pipe(parser);
+  await write(job, parser);
+  const s = parser.stats();
+  return { records: s.records, bytes: s.bytes, skipped };
+}
+
+/**
+ * One XML or NDJSON file on several threads: parseFile gives exactly the stream's records,
+ * skips and first error, so the same writers make the same bytes. Not the native converter,
+ * which reads one file on one thread.
+ */
+async function viaParseFile(job) {
+  const { input, plan } = job;
+  const isXml = input.format === 'xml';
+  const options = {
+    ...(isXml ? plan.streamOptions.xml : plan.streamOptions.json),
+    format: input.format,
+    threads: job.threads,
+    progressInterval: 100,
+  };
+  if (plan.partBytes !== undefined) options.partBytes = plan.partBytes;
+  const records = parseFile(input.file, options);
+  let skipped = 0;
+  let count = 0;
+  let bytes = 0;
+  records.on('skip', (s) => {
+    skipped++;
+    job.onSkip(new FileError(input.file, bare(s.message), { code: s.code, line: s.line, column: s.column }));
+  });
+  // Bytes come from parseFile's progress, which counts what the part being emitted has read:
+  // counting the parts parsed ahead would make the bar go back whenever one is redone.
+  records.on('progress', (p) => {
+    bytes = p.bytesRead;
+  });
+  // A second 'data' listener next to the pipe's: the records start flowing on the next tick,
+  // after write() below has attached the pipe, and the pipe's pauses hold both.
+  records.on('data', () => {
+    count++;
+  });
+  job.setSampler(() => ({ bytes, records: count, skipped }));
+  await write(job, records);
+  return { records: count, bytes, skipped };
+}
+
+/** Writes the records through the output writer into the temporary file or stdout. */
+async function write(job, records) {
+  const { input, plan } = job;
   const writer = plan.outputFormat === 'json' ? toJsonArray() : toNdjson();
   const dest = job.tmp ? fs.createWriteStream(job.tmp) : stdoutSink();
+  // The records before a parse error must all reach stdout, as the native path writes them:
+  // an error inside pipeline() would destroy the writer with some of them still buffered. So
+  // the error is held back until the writer has ended, without its closing text (a JSON
+  // array's `]`), as the native path leaves it.
+  let failure = null;
+  async function* untilError() {
+    try {
+      for await (const record of records) yield record;
+    } catch (err) {
+      failure = err;
+      writer._flush = (callback) => callback();
+    }
+  }
   try {
-    await pipeline(source, parser, writer, dest, { signal: job.signal });
+    await pipeline(untilError, writer, dest, { signal: job.signal });
+    if (failure) throw failure;
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     if (typeof err.code === 'string' && err.code.startsWith('ERR_SLUICE_')) throw fromParseError(input.file, err);
@@ -108,8 +177,6 @@ async function convertOne(job) {
     if (err.syscall) throw fromIoError(input.file, err.syscall === 'open' ? 'open' : 'read', err);
     throw new FileError(input.file, err.message, { code: err.code });
   }
-  const s = parser.stats();
-  return { records: s.records, bytes: s.bytes, skipped };
 }
 
 async function viaNative(job) {

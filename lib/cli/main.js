@@ -177,7 +177,10 @@ async function main(argv, io = { stderr: process.stderr }) {
     const input = plan.inputs[i];
     const out = outs[i];
     const tmp = out === null ? null : `${out}.partial`;
-    const useNative = plan.native && input.format === 'xml' && input.file !== '-' && nativeIsExact(plan.streamOptions.xml);
+    // --threads takes a file through parseFile, which cuts XML and NDJSON only; JSON documents
+    // and stdin (which cannot be read at several offsets) stay on one thread.
+    const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || input.format === 'ndjson') ? plan.threads : 1;
+    const useNative = threads === 1 && plan.native && input.format === 'xml' && input.file !== '-' && nativeIsExact(plan.streamOptions.xml);
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);
@@ -196,6 +199,7 @@ async function main(argv, io = { stderr: process.stderr }) {
           plan,
           tmp,
           useNative,
+          threads,
           signal: controller.signal,
           setSampler: (fn) => {
             sampler = fn;
@@ -250,7 +254,7 @@ async function main(argv, io = { stderr: process.stderr }) {
       const target = out === null ? '' : `  -> ${path.relative(process.cwd(), out) || out}`;
       bar.print(
         `${paint('32', 'ok')}  ${input.file}  ${count(result.records)} records  ${count(skips.length)} errors  ` +
-          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${useNative ? '' : ' (stream)'}${target}`,
+          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${useNative ? '' : threads > 1 ? ` (${threads} threads)` : ' (stream)'}${target}`,
       );
     }
   }
