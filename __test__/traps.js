@@ -4,17 +4,7 @@
 // names, several prefixes for one namespace, multi-byte characters everywhere. Shared by the
 // parseFile tests and the command's --threads tests.
 
-/** A small seeded generator (mulberry32), so a failing document can be rebuilt. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { rng } = require('./helpers');
 
 const NS = 'http://ddex.net/xml/ern/43';
 const WORDS = ['é', '𝄞', '中文', 'ß', 'plain', 'ʃ', '€', 'a > b', 'x &amp; y', '&#x1F600;'];
