@@ -41,21 +41,22 @@ impl Lines {
                 last_end: memchr::memrchr(b'\n', s).map(|i| i + 1),
             };
         }
-        let mut b = Breaks {
-            count: 0,
-            last_end: None,
-        };
-        for i in memchr::memchr2_iter(b'\r', b'\n', s) {
-            let crlf = s[i] == b'\n'
-                && if i == 0 {
-                    self.after_cr
-                } else {
-                    s[i - 1] == b'\r'
-                };
-            b.count += u64::from(!crlf);
-            b.last_end = Some(i + 1);
+        // Counted in vectorised passes rather than break by break (all input goes through
+        // here): every CR and every LF is a break, less the LFs that end a CRLF.
+        let lf = memchr::memchr_iter(b'\n', s).count() as u64;
+        let continued = u64::from(self.after_cr && s.first() == Some(&b'\n'));
+        if memchr::memchr(b'\r', s).is_none() {
+            return Breaks {
+                count: lf - continued,
+                last_end: memchr::memrchr(b'\n', s).map(|i| i + 1),
+            };
         }
-        b
+        let cr = memchr::memchr_iter(b'\r', s).count() as u64;
+        let crlf = memchr::memmem::find_iter(s, b"\r\n").count() as u64;
+        Breaks {
+            count: cr + lf - crlf - continued,
+            last_end: memchr::memrchr2(b'\r', b'\n', s).map(|i| i + 1),
+        }
     }
 
     /// Accounts for bytes about to be dropped from the front of the input.

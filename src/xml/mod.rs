@@ -1282,14 +1282,16 @@ impl State {
         };
         // Pairwise on small tags; through a set on large ones, so that a tag with thousands
         // of prefixed attributes costs thousands of lookups rather than millions.
-        let mut seen = HashSet::new();
         let small = self.spans.len() <= 16;
+        let mut seen = None;
         for (j, b) in self.spans.iter().enumerate() {
             let Some(eb) = expanded(b) else { continue };
             let repeated = if small {
                 self.spans[..j].iter().any(|a| expanded(a) == Some(eb))
             } else {
-                !seen.insert(eb)
+                !seen
+                    .get_or_insert_with(|| HashSet::with_capacity(self.spans.len()))
+                    .insert(eb)
             };
             if repeated {
                 return Err(fail(
