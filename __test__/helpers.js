@@ -42,6 +42,20 @@ async function collect(pieces, options) {
   return { records, error };
 }
 
+/** Streams `pieces` through `stream` (an XmlStream or JsonStream); records, skip events, error. */
+async function drain(stream, pieces) {
+  const records = [];
+  const skips = [];
+  stream.on('skip', (k) => skips.push(k));
+  let error = null;
+  try {
+    for await (const r of Readable.from(pieces, { objectMode: false }).pipe(stream)) records.push(r);
+  } catch (e) {
+    error = e;
+  }
+  return { records, skips, error };
+}
+
 /** The oracle: fast-xml-parser with sluice's defaults. */
 function oracle(xml, options = {}) {
   const { alwaysArray = [], cdataPropName = false, ...rest } = options;
@@ -100,4 +114,4 @@ function rng(seed) {
   };
 }
 
-module.exports = { corpora, manifest, chunks, collect, oracle, pick, canonical, rng };
+module.exports = { corpora, manifest, chunks, collect, drain, oracle, pick, canonical, rng };

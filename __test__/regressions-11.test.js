@@ -5,24 +5,11 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Readable } = require('node:stream');
 const { XmlStream, JsonStream } = require('..');
-const { chunks, oracle } = require('./helpers');
+const { chunks, drain, oracle } = require('./helpers');
 const { corpora, haveCorpora, strings, positioned } = require('./gen/oracle');
 
-/** Streams `pieces` through `stream`; records, skip events and the error. */
-async function run(stream, pieces) {
-  const records = [];
-  const skips = [];
-  stream.on('skip', (k) => skips.push(k));
-  let error = null;
-  try {
-    for await (const r of Readable.from(pieces, { objectMode: false }).pipe(stream)) records.push(r);
-  } catch (e) {
-    error = e;
-  }
-  return { records, skips, error };
-}
+const run = drain;
 
 const xml = (text, options, size) => run(new XmlStream(options), chunks(Buffer.from(text), [size ?? text.length]));
 const sizes = (text) => [Buffer.byteLength(text), 1];

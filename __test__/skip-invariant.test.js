@@ -18,28 +18,15 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
-const { Readable } = require('node:stream');
 const { XmlStream } = require('..');
-const { chunks, rng } = require('./helpers');
+const { chunks, drain, rng } = require('./helpers');
 const { corpora, haveCorpora, positioned } = require('./gen/oracle');
 
 const DOCS = Number(process.env.SLUICE_SKIP_DOCS || 400);
 const SEED = Number(process.env.SLUICE_SKIP_SEED || 1);
 const SHOW = Number(process.env.SLUICE_SKIP_SHOW || 12);
 
-async function run(pieces, options) {
-  const s = new XmlStream(options);
-  const records = [];
-  const skips = [];
-  s.on('skip', (k) => skips.push(k));
-  let error = null;
-  try {
-    for await (const r of Readable.from(pieces, { objectMode: false }).pipe(s)) records.push(r);
-  } catch (e) {
-    error = e;
-  }
-  return { records, skips, error };
-}
+const run = (pieces, options) => drain(new XmlStream(options), pieces);
 
 /**
  * Selected elements inside an emitted record. Deleting one record's start tag and another's

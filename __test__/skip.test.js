@@ -6,9 +6,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Readable } = require('node:stream');
 const { XmlStream } = require('..');
-const { corpora, manifest, chunks } = require('./helpers');
+const { corpora, manifest, chunks, drain } = require('./helpers');
 
 const rows = manifest('ddex');
 const skip = rows ? false : 'shared/corpora not found';
@@ -17,16 +16,7 @@ const read = (file) => fs.readFileSync(path.join(corpora, 'ddex', file), 'utf8')
 /** Streams `pieces` through an XmlStream; records, skip events, stats and the error. */
 async function run(pieces, options) {
   const s = new XmlStream(options);
-  const records = [];
-  const skips = [];
-  s.on('skip', (k) => skips.push(k));
-  let error = null;
-  try {
-    for await (const r of Readable.from(pieces, { objectMode: false }).pipe(s)) records.push(r);
-  } catch (e) {
-    error = e;
-  }
-  return { records, skips, skipped: s.stats().skipped, error };
+  return { ...(await drain(s, pieces)), skipped: s.stats().skipped };
 }
 
 /** Start and end (after `</name>`) of the `k`-th `<name>` element of `xml`. */

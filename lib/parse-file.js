@@ -228,6 +228,19 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       return { ...part, guess: { path: learned.get(part.name) } };
     };
 
+    // Pumps the owner through its current feed; false once the stream is over (aborted, or
+    // failed with the owner's error, the first error one stream would give).
+    const drained = async () => {
+      await pump(owner);
+      if (out.aborted) return false;
+      if (owner.fatal) throw owner.fatal;
+      if (owner.error) {
+        out.fail(owner.error.internal ? internalError() : parseError(fix(owner, owner.error)));
+        return false;
+      }
+      return true;
+    };
+
     const specs = new Map();
     let i = 0;
     let owner = start(first);
@@ -239,22 +252,10 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       for (let j = i + 1; j < Math.min(parts.length, i + threads); j++) {
         if (!specs.has(j)) specs.set(j, start(guessFor(parts[j])));
       }
-      await pump(owner);
-      if (out.aborted) return;
-      if (owner.fatal) throw owner.fatal;
-      if (owner.error) {
-        out.fail(owner.error.internal ? internalError() : parseError(fix(owner, owner.error)));
-        return;
-      }
+      if (!(await drained())) return;
       if (i === parts.length - 1) {
         owner.feeding = owner.finish();
-        await pump(owner);
-        if (out.aborted) return;
-        if (owner.fatal) throw owner.fatal;
-        if (owner.error) {
-          out.fail(owner.error.internal ? internalError() : parseError(fix(owner, owner.error)));
-          return;
-        }
+        if (!(await drained())) return;
         progress(true);
         out.push(null);
         return;

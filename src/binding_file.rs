@@ -178,30 +178,25 @@ fn run_file(
         Ok(f) => f,
         Err(e) => return failed_io(state, "open", &e),
     };
-    let result = match output {
+    // Boxed: the buffer calls through it only when a megabyte is full.
+    let out: Box<dyn Write + Send> = match output {
         Some(path) => match File::create(path) {
-            Ok(out) => convert(
-                engine.as_mut(),
-                file,
-                BufWriter::with_capacity(1 << 20, out),
-                format,
-                &state.progress,
-                &state.cancel,
-            ),
+            Ok(f) => Box::new(f),
             Err(e) => return failed_io(state, "create", &e),
         },
         None => match stdout() {
-            Ok(out) => convert(
-                engine.as_mut(),
-                file,
-                BufWriter::with_capacity(1 << 20, out),
-                format,
-                &state.progress,
-                &state.cancel,
-            ),
+            Ok(f) => Box::new(f),
             Err(e) => return failed_io(state, "write", &e),
         },
     };
+    let result = convert(
+        engine.as_mut(),
+        file,
+        BufWriter::with_capacity(1 << 20, out),
+        format,
+        &state.progress,
+        &state.cancel,
+    );
     outcome(state, result)
 }
 

@@ -1,11 +1,14 @@
 'use strict';
-// The three sluice contenders differ only in the stream they build and the record shape.
+// The sluice contenders differ only in where their records come from and the record shape.
 const { pipeline } = require('node:stream/promises');
 const { Writable } = require('node:stream');
 const { runContender } = require('./common');
 
-/** `makeStream(sluice)` builds the parser; `checksum(record)` is the shared work measure. */
-function runSluice(name, makeStream, checksum) {
+/**
+ * `build(sluice, ctx)` returns the streams records flow through (`streams`) and what the run
+ * reports besides its counts (`extra()`); `checksum(record)` is the shared work measure.
+ */
+function measure(name, checksum, build) {
   // Loaded before the clock starts, as the other contenders load their packages; a load
   // failure (an unbuilt addon) is still reported as this contender's error.
   let sluice;
@@ -17,7 +20,7 @@ function runSluice(name, makeStream, checksum) {
   }
   runContender(name, async (ctx) => {
     if (loadError) throw loadError;
-    const stream = makeStream(sluice);
+    const { streams, extra } = build(sluice, ctx);
     let records = 0;
     let sum = 0;
     const sink = new Writable({
@@ -28,9 +31,26 @@ function runSluice(name, makeStream, checksum) {
         done();
       },
     });
-    await pipeline(ctx.open(), stream, sink);
-    return { records, checksum: sum, extra: { stats: stream.stats() } };
+    await pipeline(...streams, sink);
+    return { records, checksum: sum, extra: extra() };
   });
 }
 
-module.exports = { runSluice };
+/** A read stream piped into `makeStream(sluice)`. */
+function runSluice(name, makeStream, checksum) {
+  measure(name, checksum, (sluice, ctx) => {
+    const stream = makeStream(sluice);
+    return { streams: [ctx.open(), stream], extra: () => ({ stats: stream.stats() }) };
+  });
+}
+
+/** parseFile: the file itself rather than a read stream, in parts on `options.threads`. */
+function runSluiceFile(name, options, checksum) {
+  measure(name, checksum, (sluice, ctx) => {
+    ctx.startMonitor();
+    const stream = sluice.parseFile(ctx.file, options);
+    return { streams: [stream], extra: () => ({ split: stream.split }) };
+  });
+}
+
+module.exports = { runSluice, runSluiceFile };
