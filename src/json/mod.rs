@@ -24,11 +24,11 @@ mod split;
 
 use bytes::BytesMut;
 
+use crate::engine::{Stats, Status};
 use crate::error::{Error, ErrorCode, Position, Result};
 use crate::input::Input;
 use crate::limits::Limits;
 use crate::pool::Pool;
-use crate::xml::{Stats, Status};
 use path::Path;
 use scan::{Config, Core, Fail, Scan};
 
