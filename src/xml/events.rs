@@ -25,7 +25,7 @@ impl State {
         let result = self.start_element(tag, empty, at);
         if result.is_err() && self.record.is_none() && self.stack.len() == depth {
             let qname = tag.name();
-            let qname = qname.as_ref().as_bytes();
+            let qname = qname.as_ref();
             if depth > 0 && !self.root_closed && self.would_select(qname).is_some() {
                 self.failed_name.clear();
                 self.failed_name.extend_from_slice(qname);
@@ -36,7 +36,7 @@ impl State {
             // a name over maxNameLength: held unfinished, that fails before there is a tag.
             if f.code != ErrorCode::NameTooLong {
                 let qname = tag.name();
-                self.note_nested_sibling(qname.as_ref().as_bytes(), at);
+                self.note_nested_sibling(qname.as_ref(), at);
             }
         }
         result
@@ -48,9 +48,9 @@ impl State {
         empty: bool,
         at: u64,
     ) -> std::result::Result<(), Fail> {
-        let raw: &[u8] = tag.as_bytes();
+        let raw: &[u8] = tag;
         let qname = tag.name();
-        let qname = qname.as_ref().as_bytes();
+        let qname = qname.as_ref();
         self.check_name_length(qname, "an element", at + 1)?;
         if !self.name_cache.check(qname) {
             // `a < b` reaches here as an element with no name: say what the user must write.
@@ -570,18 +570,21 @@ impl State {
             .version()
             .map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
         let ok_version = version.len() > 2
-            && version.starts_with("1.")
-            && version[2..].bytes().all(|b| b.is_ascii_digit());
+            && version.starts_with(b"1.")
+            && version[2..].iter().all(|b| b.is_ascii_digit());
         if !ok_version {
             return Err(fail(
                 at,
                 ErrorCode::InvalidDeclaration,
-                format!("unsupported XML version {:?}", version),
+                format!(
+                    "unsupported XML version {:?}",
+                    String::from_utf8_lossy(&version)
+                ),
             ));
         }
         if let Some(enc) = d.encoding() {
             let enc = enc.map_err(|e| fail(at, ErrorCode::InvalidDeclaration, e.to_string()))?;
-            encoding::check_declared(&enc, self.encoding)
+            encoding::check_declared(&String::from_utf8_lossy(&enc), self.encoding)
                 .map_err(|why| fail(at, ErrorCode::UnsupportedEncoding, why))?;
         }
         Ok(())

@@ -327,30 +327,30 @@ impl XmlParser {
                 Event::Empty(e) => self.st.start(&e, true, ev_start)?,
                 Event::End(e) => {
                     let name = e.name();
-                    let name = name.as_ref().as_bytes();
+                    let name = name.as_ref();
                     self.st
                         .check_name_length(name, "an element", ev_start + 2)?;
                     self.st.end(name, ev_start)?
                 }
                 Event::Text(t) => {
-                    self.st.outside_root_first(t.as_bytes(), ev_start)?;
+                    self.st.outside_root_first(&t, ev_start)?;
                     self.st.count_text(ev_start, ev_end)?;
-                    self.st.text(t.as_bytes(), ev_start)?
+                    self.st.text(&t, ev_start)?
                 }
                 Event::GeneralRef(r) => {
                     self.st.count_text(ev_start, ev_end)?;
-                    self.st.reference(r.as_bytes(), ev_start)?
+                    self.st.reference(&r, ev_start)?
                 }
                 Event::CData(c) => {
                     self.st
                         .check_text_length(c.len(), "a CDATA section", ev_start + 9)?;
-                    self.st.cdata(c.as_bytes(), ev_start)?
+                    self.st.cdata(&c, ev_start)?
                 }
                 Event::Comment(c) => {
                     self.st
                         .check_text_length(c.len(), "a comment", ev_start + 4)?
                 }
-                Event::PI(pi) => self.st.pi(pi.as_bytes(), ev_start)?,
+                Event::PI(pi) => self.st.pi(&pi, ev_start)?,
                 Event::Decl(d) => {
                     // Measured like a processing instruction, as it is before it ends.
                     let what = "a processing instruction";
@@ -501,9 +501,9 @@ pub(super) fn quick_xml_fail(e: &QError, at: u64) -> Fail {
             "`--` is not allowed inside a comment",
         ),
         QError::IllFormed(IllFormedError::UnclosedReference) => unclosed_reference(at),
-        QError::IllFormed(
-            IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion,
-        ) => fail(at, ErrorCode::InvalidDeclaration, e.to_string()),
+        QError::IllFormed(IllFormedError::MissingDeclVersion(_)) => {
+            fail(at, ErrorCode::InvalidDeclaration, e.to_string())
+        }
         QError::IllFormed(IllFormedError::MissingDoctypeName) => {
             fail(at, ErrorCode::InvalidDoctype, e.to_string())
         }
