@@ -115,11 +115,13 @@ impl State {
                 ),
             ));
         }
+        // The name is split at its colon once, for both the namespace check and the stack.
+        let colon = qname.iter().position(|&b| b == b':');
         let ns_mark = self.ns.mark();
         if self.check_namespaces {
-            self.bind_namespaces(raw, qname, tag_base)?;
+            self.bind_namespaces(raw, qname, colon.map(|i| &qname[..i]), tag_base)?;
         }
-        self.push_open(qname, ns_mark, at);
+        self.push_open_at(qname, colon.map_or(0, |i| i + 1), ns_mark, at);
         self.seen_root = true;
 
         if self.record.is_none() {
@@ -146,6 +148,7 @@ impl State {
         &mut self,
         raw: &[u8],
         qname: &[u8],
+        qname_prefix: Option<&[u8]>,
         tag_base: u64,
     ) -> std::result::Result<(), Fail> {
         for i in 0..self.spans.len() {
@@ -188,7 +191,7 @@ impl State {
             ));
         }
         let mark = self.ns.mark();
-        if let Some(p) = names::prefix(qname) {
+        if let Some(p) = qname_prefix {
             if p == b"xmlns" || self.ns.resolve(p, mark).is_none() {
                 return Err(unbound(tag_base, p, qname));
             }

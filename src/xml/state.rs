@@ -101,11 +101,17 @@ pub(super) struct Record {
 impl State {
     /// Opens an element whose namespace bindings were declared after `ns_mark`.
     pub(super) fn push_open(&mut self, qname: &[u8], ns_mark: usize, at: u64) {
+        let local = qname.len() - names::local_name(qname).len();
+        self.push_open_at(qname, local, ns_mark, at);
+    }
+
+    /// [`State::push_open`] with the local name's offset in `qname` already known.
+    pub(super) fn push_open_at(&mut self, qname: &[u8], local: usize, ns_mark: usize, at: u64) {
         let name_start = self.names.len() as u32;
         self.names.extend_from_slice(qname);
         self.stack.push(Open {
             name: (name_start, self.names.len() as u32),
-            local: (qname.len() - names::local_name(qname).len()) as u32,
+            local: local as u32,
             ns_end: self.ns.mark() as u32,
             ns_mark: ns_mark as u32,
             at,
@@ -114,6 +120,13 @@ impl State {
 
     pub(super) fn name(&self, open: &Open) -> &[u8] {
         &self.names[open.name.0 as usize..open.name.1 as usize]
+    }
+
+    /// Whether [`State::span_check`] passes.
+    #[inline]
+    pub(super) fn span_fits(&self, start: u64, end: u64) -> bool {
+        let from = self.record.as_ref().map_or(start, |rec| rec.start);
+        end.saturating_sub(from) <= self.limits.max_record_bytes as u64
     }
 
     /// `maxRecordBytes` bounds a record from its start, or a piece of markup outside records

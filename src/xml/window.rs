@@ -378,7 +378,18 @@ impl XmlParser {
     /// held input). When it is over, the early limit checks get the part of it within the
     /// limit first: arriving byte by byte, that is all of it ever held before the size limit
     /// was passed, so whichever limit breaks first wins however the input was chunked.
+    /// Checked for every event: the common case stays inline.
+    #[inline]
     pub(super) fn span_first(&self, start: u64, end: u64) -> std::result::Result<(), Fail> {
+        if self.st.span_fits(start, end) {
+            return Ok(());
+        }
+        self.span_over(start, end)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn span_over(&self, start: u64, end: u64) -> std::result::Result<(), Fail> {
         let Err(over) = self.st.span_check(start, end) else {
             return Ok(());
         };
