@@ -329,7 +329,7 @@ impl State {
                 ),
             ));
         };
-        if self.name(open) != qname {
+        if !names::same_name(self.name(open), qname) {
             return Err(fail(
                 at,
                 ErrorCode::MismatchedTag,
