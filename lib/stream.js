@@ -19,7 +19,7 @@ const MAX_IN_FLIGHT = 3;
 
 // The main thread turns batches into records in slices of about this long, then lets the event
 // loop run other callbacks before the next slice: several runs often finish together, and
-// emitting all their records in one turn held the loop for longer than anything else does.
+// emitting all their records in one turn held the loop for all their parses at once.
 const SLICE_MS = 1;
 
 class RecordStream extends Transform {
