@@ -203,6 +203,10 @@ impl JsonParser {
                     self.input.pos = p;
                     return Ok(Status::BatchReady);
                 }
+                Ok(Scan::Wait(p)) => {
+                    self.input.pos = p;
+                    break;
+                }
                 Ok(Scan::Consumed) => {
                     self.input.pos = self.input.buf.len();
                     break;
