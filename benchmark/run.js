@@ -96,7 +96,6 @@ const SECTIONS = [
   { format: 'ndjson', shape: 'plain', title: 'NDJSON', reference: 'readline-ndjson', raw: CEILING.id, rawLabel: 'ceiling' },
   { format: 'ndjson', shape: 'xml', title: 'NDJSON, XML-shaped records', reference: 'readline-ndjson', raw: CEILING.id, rawLabel: 'ceiling' },
 ];
-];
 const SHAPES = ['plain', 'xml'];
 
 function parseArgs(argv) {
