@@ -4,9 +4,9 @@
 // parser state, and parse-file.js keeps a part's output only once the part before it has
 // parsed up to that exact byte and found exactly that state. So nothing here has to be right
 // for the output to be; it only has to be right often for the parts to run in parallel.
-const fs = require('node:fs');
 const { nativeFor } = require('./part');
 const { optionError } = require('../errors');
+const { openSource, sourcePath } = require('./source');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,7 +26,7 @@ function formatOf(path, options) {
     }
     return f;
   }
-  const p = String(path).toLowerCase();
+  const p = sourcePath(path).toLowerCase();
   if (p.endsWith('.ndjson') || p.endsWith('.jsonl')) return 'ndjson';
   if (p.endsWith('.json')) return 'json';
   return 'xml';
@@ -212,9 +212,9 @@ async function planOpen(fh, path, options, { split = true } = {}) {
   return parts;
 }
 
-/** `plan(path, options)`: the parts of a file, as `runPart` takes them. */
+/** `plan(source, options)`: the parts of a file (a path or an http(s) URL), as `runPart` takes them. */
 async function plan(path, options = {}) {
-  const fh = await fs.promises.open(path, 'r');
+  const fh = await openSource(path);
   try {
     return await planOpen(fh, path, options);
   } finally {

@@ -1,0 +1,96 @@
+'use strict';
+// Where a part's bytes come from: a local file, or an http(s) URL that serves byte ranges (as
+// object stores do), so that a worker on another machine reads only its range and what its
+// boundary check needs. Both look like a FileHandle to the parts (`stat`, `read`, `close`),
+// and count the bytes they read.
+const fs = require('node:fs');
+
+const isUrl = (source) => /^https?:\/\//i.test(String(source));
+
+/** The path part of a source, for telling its format from its extension. */
+function sourcePath(source) {
+  const s = String(source);
+  return isUrl(s) ? new URL(s).pathname : s;
+}
+
+class FileSource {
+  bytesRead = 0;
+  #fh;
+
+  constructor(fh) {
+    this.#fh = fh;
+  }
+
+  stat() {
+    return this.#fh.stat();
+  }
+
+  async read(buf, offset, length, position) {
+    const r = await this.#fh.read(buf, offset, length, position);
+    this.bytesRead += r.bytesRead;
+    return r;
+  }
+
+  close() {
+    return this.#fh.close();
+  }
+}
+
+function rangeError(url, message) {
+  const err = new Error(`sluice: ${url}: ${message}`);
+  err.code = 'ERR_SLUICE_SOURCE';
+  return err;
+}
+
+class HttpSource {
+  bytesRead = 0;
+  #url;
+  #size = null;
+
+  constructor(url) {
+    this.#url = String(url);
+  }
+
+  /** GET of `bytes=from-to`, which must be answered with exactly that range (206). */
+  async #range(from, to) {
+    const res = await fetch(this.#url, { headers: { range: `bytes=${from}-${to}` } });
+    if (res.status !== 206) {
+      await res.body?.cancel().catch(() => {});
+      throw rangeError(this.#url, `expected 206 Partial Content for a Range request, got ${res.status}`);
+    }
+    const body = Buffer.from(await res.arrayBuffer());
+    this.bytesRead += body.length;
+    return { res, body };
+  }
+
+  // The size comes from the Content-Range of a one-byte GET, not a HEAD: URLs signed for
+  // GET (object stores' presigned URLs) refuse HEAD.
+  async stat() {
+    if (this.#size === null) {
+      const { res } = await this.#range(0, 0);
+      const m = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
+      if (!m) throw rangeError(this.#url, 'no total size in Content-Range');
+      this.#size = Number(m[1]);
+    }
+    return { size: this.#size };
+  }
+
+  async read(buf, offset, length, position) {
+    const { size } = await this.stat();
+    const to = Math.min(position + length, size) - 1;
+    if (to < position) return { bytesRead: 0, buffer: buf };
+    const { body } = await this.#range(position, to);
+    const n = body.copy(buf, offset, 0, Math.min(body.length, length));
+    return { bytesRead: n, buffer: buf };
+  }
+
+  async close() {}
+}
+
+/** Opens a local path or an http(s) URL for reading ranges. */
+async function openSource(source) {
+  if (isUrl(source)) return new HttpSource(source);
+  return new FileSource(await fs.promises.open(source, 'r'));
+}
+
+module.exports = { openSource, sourcePath, isUrl };
