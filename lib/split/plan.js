@@ -175,9 +175,10 @@ async function headGuess(fh, part, size, budget) {
  * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
  * is null (its state is known); the others' is the guessed state (`{ path }` for XML,
- * `{}` for NDJSON) and `name` the start tag's name (XML).
+ * `{}` for NDJSON) and `name` the start tag's name (XML). The first record is looked for in
+ * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes.
  */
-async function planOpen(fh, path, options, { split = true } = {}) {
+async function planOpen(fh, path, options, { split = true, guessBytes = 0 } = {}) {
   const format = formatOf(path, options);
   const partBytes = partBytesOf(options);
   const popts = parserOptions(options);
@@ -189,7 +190,7 @@ async function planOpen(fh, path, options, { split = true } = {}) {
 
   let next;
   if (format === 'xml') {
-    const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB));
+    const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes));
     if (!guess) return parts;
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
     next = async (from) => {
@@ -213,10 +214,10 @@ async function planOpen(fh, path, options, { split = true } = {}) {
 }
 
 /** `plan(source, options)`: the parts of a file (a path or an http(s) URL), as `runPart` takes them. */
-async function plan(path, options = {}) {
+async function plan(path, options = {}, how = {}) {
   const fh = await openSource(path);
   try {
-    return await planOpen(fh, path, options);
+    return await planOpen(fh, path, options, how);
   } finally {
     await fh.close();
   }

@@ -87,10 +87,66 @@ class HttpSource {
   async close() {}
 }
 
+/**
+ * Remembers what was read, in aligned blocks, up to a budget: planning a file again with
+ * another part size reads the same head and the same stretches at the cuts.
+ */
+class CachedSource {
+  static BLOCK = 64 * 1024;
+  #src;
+  #blocks = new Map();
+  #budget;
+
+  constructor(src, budget = 64 * 1024 * 1024) {
+    this.#src = src;
+    this.#budget = budget;
+  }
+
+  get bytesRead() {
+    return this.#src.bytesRead;
+  }
+
+  stat() {
+    return this.#src.stat();
+  }
+
+  async #block(i, size) {
+    let b = this.#blocks.get(i);
+    if (b) return b;
+    const at = i * CachedSource.BLOCK;
+    b = Buffer.allocUnsafe(Math.min(CachedSource.BLOCK, size - at));
+    const { bytesRead } = await this.#src.read(b, 0, b.length, at);
+    b = b.subarray(0, bytesRead);
+    if (this.#budget >= b.length) {
+      this.#budget -= b.length;
+      this.#blocks.set(i, b);
+    }
+    return b;
+  }
+
+  async read(buf, offset, length, position) {
+    const { size } = await this.stat();
+    let n = 0;
+    while (n < length && position + n < size) {
+      const at = position + n;
+      const b = await this.#block(Math.floor(at / CachedSource.BLOCK), size);
+      const from = at % CachedSource.BLOCK;
+      if (from >= b.length) break;
+      n += b.copy(buf, offset + n, from, Math.min(b.length, from + length - n));
+    }
+    return { bytesRead: n, buffer: buf };
+  }
+
+  close() {
+    this.#blocks.clear();
+    return this.#src.close();
+  }
+}
+
 /** Opens a local path or an http(s) URL for reading ranges. */
 async function openSource(source) {
   if (isUrl(source)) return new HttpSource(source);
   return new FileSource(await fs.promises.open(source, 'r'));
 }
 
-module.exports = { openSource, sourcePath, isUrl };
+module.exports = { openSource, sourcePath, isUrl, CachedSource };
