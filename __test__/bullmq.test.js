@@ -329,3 +329,29 @@ test('a malformed file: the job fails with one stream\'s first error, code and o
     await Promise.all(workers.map((w) => w.close()));
   }
 });
+
+test('examples/bullmq: a worker process and the enqueue script', { skip }, async () => {
+  const { generate } = require('../benchmark/generate');
+  const file = path.join(dir, 'example.xml');
+  await generate(file, 2 * 1024 * 1024);
+  const want = await oneStream(file, { select: 'Release' });
+  const env = { ...process.env, REDIS_HOST: '127.0.0.1', REDIS_PORT: String(port) };
+  const examples = path.join(__dirname, '..', 'examples', 'bullmq');
+  const w = spawn(process.execPath, [path.join(examples, 'worker.js')], { env, stdio: 'inherit' });
+  try {
+    const output = path.join(dir, 'out-example');
+    const e = spawn(process.execPath, [path.join(examples, 'enqueue.js'), file, output], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    e.stdout.on('data', (d) => (stdout += d));
+    e.stderr.resume();
+    const [code] = await once(e, 'exit');
+    assert.equal(code, 0);
+    const lines = stdout.trim().split('\n');
+    assert.match(lines[0], new RegExp(`^${want.records} records in \\d+ files$`));
+    const manifest = { parts: lines.slice(1).map((l) => ({ path: l.split(' ')[0] })) };
+    assert.equal(await manifestSha(manifest), want.sha);
+  } finally {
+    w.kill('SIGTERM');
+    await once(w, 'exit');
+  }
+});
