@@ -19,7 +19,13 @@ if (mode === 'block') {
   };
 }
 
+// With SLUICE_RECORDS, the records of each file this worker checks go to `<that>.<pid>`.
+const fs = require('node:fs');
+const recordsTo = process.env.SLUICE_RECORDS && `${process.env.SLUICE_RECORDS}.${process.pid}`;
+const onRecord = recordsTo && ((record) => fs.appendFileSync(recordsTo, `${JSON.stringify(record)}\n`));
+
 const worker = createPartWorker({
+  onRecord,
   connection: { host: '127.0.0.1', port: Number(port), maxRetriesPerRequest: null },
   queueName,
   concurrency: 1,

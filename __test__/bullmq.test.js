@@ -69,9 +69,10 @@ let conn = null;
 const connection = () => (conn ??= { host: '127.0.0.1', port, maxRetriesPerRequest: null });
 
 /** A worker process; `block` freezes it in the middle of its first part. */
-async function worker(queueName, mode) {
+async function worker(queueName, mode, env) {
   const child = fork(path.join(__dirname, 'bullmq-worker.js'), [String(port), queueName, ...(mode ? [mode] : [])], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   const messages = [];
   child.messages = messages;
@@ -136,10 +137,11 @@ async function manifestSha(manifest) {
 }
 
 /** Enqueues `source` and waits for its file job: `{ job, manifest }` or `{ job, error }`. */
-async function run(queueName, source, options) {
+async function run(queueName, source, options, progress) {
   const { enqueueFile } = require('../lib/bullmq');
   const events = new bullmq.QueueEvents(queueName, { connection: connection() });
   await events.waitUntilReady();
+  if (progress) events.on('progress', (p) => progress.push(p));
   try {
     const job = await enqueueFile({ connection: connection(), queueName }, source, options);
     try {
@@ -172,17 +174,26 @@ test('a 100 MiB catalog in 32 parts over 3 worker processes: one XmlStream\'s re
   const workers = await Promise.all([worker(queueName), worker(queueName), worker(queueName)]);
   try {
     const output = path.join(dir, 'out-100');
+    const progress = [];
     const [want, got] = await Promise.all([
       oneStream(file, { select: 'Release' }),
-      run(queueName, file, { select: 'Release', parts: 32, output }),
+      run(queueName, file, { select: 'Release', parts: 32, output }, progress),
     ]);
     assert.ifError(got.error);
+    // The file job's progress, from its parts' reports, then its own final figure.
+    const fromParts = progress.filter((p) => p.jobId === got.job.id && p.data.parts);
+    assert.ok(fromParts.length >= 32, `${fromParts.length} progress reports from the parts`);
+    assert.ok(fromParts.every((p) => p.data.totalBytes === got.job.data.total && p.data.bytes <= p.data.totalBytes));
+    const queue = new bullmq.Queue(queueName, { connection: connection() });
+    const done = await bullmq.Job.fromId(queue, got.job.id);
+    await queue.close();
+    assert.deepEqual(done.progress, { bytes: got.job.data.total, totalBytes: got.job.data.total, records: want.records, percent: 100 });
     assert.equal(got.manifest.parts.length, 32);
     assert.equal(got.manifest.records, want.records);
     assert.equal(await manifestSha(got.manifest), want.sha);
-    const done = await Promise.all(workers.map((w) => w.close()));
-    assert.equal(done.flat().length, 32, 'every part ran once');
-    assert.ok(done.filter((d) => d.length > 0).length >= 2, `parts ran on several workers: ${JSON.stringify(done)}`);
+    const ran = await Promise.all(workers.map((w) => w.close()));
+    assert.equal(ran.flat().length, 32, 'every part ran once');
+    assert.ok(ran.filter((d) => d.length > 0).length >= 2, `parts ran on several workers: ${JSON.stringify(ran)}`);
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     fs.rmSync(file, { force: true });
@@ -213,6 +224,25 @@ test('trap documents, where guesses fail: still one stream\'s records', { skip }
       assert.equal(got.manifest.records, want.records);
       assert.equal(await manifestSha(got.manifest), want.sha, `document ${k}`);
     }
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+});
+
+test('onRecord: every record, in file order, from the worker that checks the file', { skip }, async () => {
+  const queueName = newQueue();
+  const sink = path.join(dir, 'on-record');
+  const workers = await Promise.all([worker(queueName, null, { SLUICE_RECORDS: sink }), worker(queueName, null, { SLUICE_RECORDS: sink })]);
+  try {
+    const file = path.join(dir, 'on-record.xml');
+    fs.writeFileSync(file, trapDocument(6, 500));
+    const want = await oneStream(file, { select: 'Release' });
+    const got = await run(queueName, file, { select: 'Release', parts: 10, output: path.join(dir, 'out-on-record') });
+    assert.ifError(got.error);
+    const written = fs.readdirSync(dir).filter((f) => f.startsWith('on-record.') && !f.endsWith('.xml'));
+    assert.equal(written.length, 1, 'one worker checked the file and called the handler');
+    const text = fs.readFileSync(path.join(dir, written[0]), 'utf8');
+    assert.equal(crypto.createHash('sha256').update(text).digest('hex'), want.sha);
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
