@@ -53,7 +53,7 @@ async function planParts(source, options, parts, partBytes) {
     // Parts are many and small: the first record may well be further in than a few parts.
     const { size } = await src.stat();
     const how = { guessBytes: size };
-    const plan = (o) => planOpen(src, source, o, how);
+    const plan = (o, guessed) => planOpen(src, source, o, { ...how, guessed });
     return await planCount(plan, options, size, parts, partBytes);
   } finally {
     await src.close();
@@ -64,9 +64,11 @@ async function planCount(plan, options, size, parts, partBytes) {
   if (partBytes !== undefined) return plan({ ...options, partBytes });
   let pb = Math.max(4096, Math.floor(size / parts));
   let tasks = await plan({ ...options, partBytes: pb });
+  // Planning again with a smaller part size finds the same first record: reuse its state.
+  const guessed = tasks.length > 1 && tasks[0].format === 'xml' ? tasks[1].guess : null;
   for (let tries = 0; tries < 4 && tasks.length > 1 && tasks.length < parts && pb > 4096; tries++) {
     pb = Math.max(4096, Math.floor((pb * (tasks.length - 0.5)) / parts));
-    const next = await plan({ ...options, partBytes: pb });
+    const next = await plan({ ...options, partBytes: pb }, guessed);
     if (next.length > parts) break;
     tasks = next;
   }

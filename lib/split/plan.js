@@ -176,9 +176,10 @@ async function headGuess(fh, part, size, budget) {
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
  * is null (its state is known); the others' is the guessed state (`{ path }` for XML,
  * `{}` for NDJSON) and `name` the start tag's name (XML). The first record is looked for in
- * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes.
+ * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes, unless `guessed` (an XML part's
+ * `guess` from an earlier plan of the same file and options) says what it found.
  */
-async function planOpen(fh, path, options, { split = true, guessBytes = 0 } = {}) {
+async function planOpen(fh, path, options, { split = true, guessBytes = 0, guessed = null } = {}) {
   const format = formatOf(path, options);
   const partBytes = partBytesOf(options);
   const popts = parserOptions(options);
@@ -190,7 +191,7 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0 } = {}
 
   let next;
   if (format === 'xml') {
-    const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes));
+    const guess = guessed ?? (await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes)));
     if (!guess) return parts;
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
     next = async (from) => {
