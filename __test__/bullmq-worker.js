@@ -6,13 +6,15 @@ const { Job } = require('bullmq');
 const { createPartWorker } = require('../lib/bullmq');
 
 const [port, queueName, mode] = process.argv.slice(2);
+const parts = [];
 
 if (mode === 'block') {
   const updateProgress = Job.prototype.updateProgress;
   Job.prototype.updateProgress = function (progress) {
     const task = this.data?.task;
     if (task && progress.bytes < task.end - task.start) {
-      process.send({ blocked: this.id, index: this.data.index });
+      // What it finished before travels with this message (nothing sent later gets out).
+      process.send({ blocked: this.id, index: this.data.index, completed: parts.slice() });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     }
     return updateProgress.call(this, progress);
@@ -33,12 +35,8 @@ const worker = createPartWorker({
   lockDuration: 2000,
   stalledInterval: 1000,
 });
-const parts = [];
 worker.on('completed', (job) => {
-  if (job.name === 'sluice:part') {
-    parts.push(job.data.index);
-    process.send({ completed: job.data.index });
-  }
+  if (job.name === 'sluice:part') parts.push(job.data.index);
 });
 worker.on('ready', () => process.send({ ready: true }));
 process.on('message', async (m) => {
