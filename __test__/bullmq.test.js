@@ -164,6 +164,18 @@ async function childValues(queueName, job) {
   }
 }
 
+test('the core never loads bullmq; sluice/bullmq is an export with typings', () => {
+  const r = spawnSync(
+    process.execPath,
+    ['-e', "const s = require('.'); s.parse('<a/>'); s.plan; console.log(Object.keys(require.cache).filter((f) => /node_modules[\\\\/](bullmq|ioredis)[\\\\/]/.test(f)).length)"],
+    { cwd: path.join(__dirname, '..'), encoding: 'utf8' },
+  );
+  assert.equal(r.stdout.trim(), '0', r.stderr);
+  const pkg = require('../package.json');
+  assert.deepEqual(pkg.exports['./bullmq'], { types: './lib/bullmq.d.ts', default: './lib/bullmq.js' });
+  assert.ok(pkg.peerDependenciesMeta.bullmq.optional);
+});
+
 const newQueue = () => `sluice-test-${process.pid}-${queues++}`;
 
 test('a 100 MiB catalog in 32 parts over 3 worker processes: one XmlStream\'s records, in order', { skip }, async () => {
