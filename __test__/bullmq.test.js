@@ -107,8 +107,11 @@ async function oneStream(file, options) {
   const hash = crypto.createHash('sha256');
   let records = 0;
   let error = null;
+  const skips = [];
+  const stream = new XmlStream(options);
+  stream.on('skip', (s) => skips.push(s));
   try {
-    await pipeline(fs.createReadStream(file), new XmlStream(options), async (src) => {
+    await pipeline(fs.createReadStream(file), stream, async (src) => {
       let text = '';
       for await (const r of src) {
         text += `${JSON.stringify(r)}\n`;
@@ -123,7 +126,7 @@ async function oneStream(file, options) {
   } catch (e) {
     error = e;
   }
-  return { sha: hash.digest('hex'), records, error };
+  return { sha: hash.digest('hex'), records, error, skips };
 }
 
 async function manifestSha(manifest) {
@@ -221,19 +224,25 @@ test('trap documents, where guesses fail: still one stream\'s records', { skip }
     mixed.push('</a><b><c>');
     for (let i = 0; i < 300; i++) mixed.push(`<item n="b${i}">${'y'.repeat(40)}</item>`);
     mixed.push('</c></b></root>');
+    const items = Array.from({ length: 1500 }, (_, i) => `<Release id="${i}"><Title>${i % 97 === 5 ? '&bad' : 'é'.repeat(i % 13)}</Title></Release>`);
+    const skipped = `<?xml version="1.0"?>\n<root><list>\n${items.join('\n')}\n</list></root>\n`;
     const docs = [
+      [skipped, 'Release', { onError: 'skip' }],
       [trapDocument(1), 'Release'],
       [trapDocument(2).replace('<ern:NewReleaseMessage', '<!DOCTYPE x [ <!-- <Release> --> ]>\n<ern:NewReleaseMessage'), 'Release'],
       [mixed.join(''), 'item'],
     ];
     let k = 0;
-    for (const [doc, select] of docs) {
+    for (const [doc, select, more] of docs) {
       const file = path.join(dir, `trap-${k++}.xml`);
       fs.writeFileSync(file, doc);
-      const want = await oneStream(file, { select });
-      const got = await run(queueName, file, { select, parts: 16, output: path.join(dir, `out-trap-${k}`) });
+      const want = await oneStream(file, { select, ...more });
+      const got = await run(queueName, file, { select, ...more, parts: 16, output: path.join(dir, `out-trap-${k}`) });
+      assert.ifError(want.error);
       assert.ifError(got.error);
       assert.equal(got.manifest.records, want.records);
+      assert.deepEqual(got.manifest.skips, want.skips);
+      if (more) assert.ok(want.skips.length > 10);
       assert.equal(await manifestSha(got.manifest), want.sha, `document ${k}`);
     }
   } finally {

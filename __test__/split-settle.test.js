@@ -24,11 +24,13 @@ function write(content, ext = 'xml') {
   return f;
 }
 
-/** One stream's records as NDJSON text, and its error. */
+/** One stream's records as NDJSON text, its skips and its error. */
 async function oneStream(file, options, format) {
   let text = '';
   let error = null;
+  const skips = [];
   const stream = format === 'xml' ? new XmlStream(options) : new JsonStream({ ...options, format });
+  stream.on('skip', (s) => skips.push(s));
   try {
     await pipeline(fs.createReadStream(file), stream, async (src) => {
       for await (const r of src) text += `${JSON.stringify(r)}\n`;
@@ -36,7 +38,7 @@ async function oneStream(file, options, format) {
   } catch (e) {
     error = { code: e.code, offset: e.offset, line: e.line, column: e.column };
   }
-  return { text, error };
+  return { text, error, skips };
 }
 
 async function distributed(file, options, format) {
@@ -69,6 +71,7 @@ async function same(file, options, { format = 'xml', partBytes = [4096, 4099 + 3
       assert.equal(got.error, null);
       assert.equal(got.manifest.records, want.text.split('\n').length - 1);
       assert.ok(got.text === want.text, `partBytes ${pb}: the same records in the same order`);
+      assert.deepEqual(got.manifest.skips, want.skips, `partBytes ${pb}: skips`);
       redone += got.manifest.redone.length;
     }
   }
@@ -115,6 +118,20 @@ test('malformed: the first error, with the code, offset, line and column of one 
   }
   const { want } = await same(write(base.slice(0, base.lastIndexOf('>', Math.floor(base.length * 0.8)) + 1)), { select: 'Release' }, { partBytes: [4096] });
   assert.equal(want.error.code, 'ERR_SLUICE_XML_UNEXPECTED_EOF');
+});
+
+test('skip mode: the same skips, positions and record indexes', async () => {
+  const items = Array.from({ length: 1500 }, (_, i) => `<Release id="${i}"><Title>${i % 97 === 5 ? '&bad' : 'é'.repeat(i % 13)}</Title></Release>`);
+  const { want } = await same(write(`<?xml version="1.0"?>\n<root><list>\n${items.join('\n')}\n</list></root>\n`), {
+    select: 'Release',
+    onError: 'skip',
+  });
+  assert.equal(want.error, null);
+  assert.ok(want.skips.length > 10);
+  const lines = Array.from({ length: 2000 }, (_, i) => (i % 301 === 7 ? '{"bad":' : JSON.stringify({ i })));
+  const nd = await same(write(lines.join('\n'), 'ndjson'), { onError: 'skip' }, { format: 'ndjson' });
+  assert.equal(nd.want.error, null);
+  assert.ok(nd.want.skips.length > 0);
 });
 
 test('NDJSON parts', async () => {

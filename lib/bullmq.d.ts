@@ -23,6 +23,8 @@ export interface EnqueueFileOptions extends Omit<ParseFileOptions, 'threads'> {
 export interface FileManifest {
   records: number;
   parts: { path: string; records: number }[];
+  /** Skip mode (`onError: 'skip'`): the records dropped, as one stream's 'skip' events. */
+  skips: { code: string; message: string; line: number; column: number; offset: number; recordIndex: number }[];
 }
 
 /** A file job's progress: bytes parsed of `totalBytes` and records, over all its parts. */

@@ -175,6 +175,7 @@ async function runFileJob(job, onRecord) {
   return {
     records: manifest.records,
     parts: manifest.parts.map((p) => ({ path: p.path, records: p.records })),
+    skips: manifest.skips,
   };
 }
 

@@ -126,6 +126,7 @@ class PartWriter {
       bytes: task.end - task.start,
       bytesRead: this.#src.bytesRead,
       error: this.#run.error,
+      skips: this.skips,
       verdict,
     };
     await this.dispose();
@@ -145,7 +146,8 @@ class PartWriter {
 
 /**
  * Runs `task` and writes its records to `dir` as NDJSON: `{ task, path, records, bytes,
- * bytesRead, error, verdict }`, the verdict being `runPart`'s.
+ * bytesRead, error, skips, verdict }`, the verdict being `runPart`'s (positions in `error` and
+ * `skips` count from the part's start, as runPart's do).
  */
 async function writePart(task, dir, options) {
   const w = await PartWriter.open(task, dir, options);

@@ -16,19 +16,29 @@ function fromOrigin(origin, line, column) {
   return { line: origin.line + line - 1, column };
 }
 
+/** An error record of a kept part, with the file's positions (as one stream gives them). */
+function inFile(kept, e) {
+  const at = fromOrigin(kept.origin, e.line, e.column);
+  const offset = kept.task.format === 'xml' ? e.offset : e.offset + kept.task.start;
+  const message = e.message.replace(/\(opened at line (\d+), column (\d+)\)/, (_, l, c) => {
+    const o = fromOrigin(kept.origin, Number(l), Number(c));
+    return `(opened at line ${o.line}, column ${o.column})`;
+  });
+  return { ...e, message, line: at.line, column: at.column, offset };
+}
+
 /** The first error one stream would give, from a kept part's error record. */
 function fileError(kept, e) {
   if (e.internal) return internalError();
-  const at = fromOrigin(kept.origin, e.line, e.column);
-  const offset = kept.task.format === 'xml' ? e.offset : e.offset + kept.task.start;
-  return parseError({ ...e, line: at.line, column: at.column, offset });
+  return parseError(inFile(kept, e));
 }
 
 const unlink = (file) => fs.promises.rm(file, { force: true });
 
 /**
- * `results[i]` is `writePart(tasks[i], dir)`'s. Resolves to the manifest `{ records, parts:
- * [{ path, records, start, end }] }` in file order, or rejects with the first parse error.
+ * `results[i]` is `writePart(tasks[i], dir)`'s. Resolves to the manifest `{ records, skips,
+ * parts: [{ path, records, start, end }] }` in file order (`skips`: skip mode's dropped records,
+ * as one stream's 'skip' events), or rejects with the first parse error.
  * `onProgress({ bytes, records })` follows re-reads.
  */
 async function settle(tasks, results, dir, { onProgress } = {}) {
@@ -39,9 +49,13 @@ async function settle(tasks, results, dir, { onProgress } = {}) {
     throw fileError(k, e);
   };
   let origin = { line: 1, column: 1 };
+  let indexBase = 0;
   const keep = (result) => {
-    kept.push({ ...result, origin });
-    if (result.verdict) origin = fromOrigin(origin, result.verdict.line, result.verdict.column);
+    kept.push({ ...result, origin, indexBase });
+    if (result.verdict) {
+      origin = fromOrigin(origin, result.verdict.line, result.verdict.column);
+      indexBase += result.verdict.index;
+    }
   };
   const redone = [];
   for (let i = 0; i < tasks.length; ) {
@@ -63,6 +77,7 @@ async function settle(tasks, results, dir, { onProgress } = {}) {
       // No state to resume from at that byte: the previous part is read again and on.
       kept.pop();
       origin = prev.origin;
+      indexBase = prev.indexBase;
       await unlink(prev.path);
       from = prev.task;
     }
@@ -88,8 +103,13 @@ async function settle(tasks, results, dir, { onProgress } = {}) {
       await w.dispose();
     }
   }
+  const skips = [];
+  for (const k of kept) {
+    for (const s of k.skips ?? []) skips.push({ ...inFile(k, s.error), recordIndex: k.indexBase + s.recordIndex });
+  }
   return {
     records: kept.reduce((n, p) => n + p.records, 0),
+    skips,
     parts: kept.map((p) => ({ path: p.path, records: p.records, start: p.task.start, end: p.task.end })),
     redone,
   };
