@@ -304,8 +304,8 @@ export interface PartResult {
 
 /** One file, parsed in parts on `threads` threads, records exactly as one stream gives them. */
 export declare function parseFile<T = any>(path: string, options?: ParseFileOptions): FileRecords<T>;
-/** The parts of a file, as `runPart` takes them. */
-export declare function plan(path: string, options?: ParseFileOptions): Promise<FilePart[]>;
+/** The parts of a file (a local path, or an http(s) URL serving byte ranges), as `runPart` takes them. */
+export declare function plan(source: string, options?: ParseFileOptions): Promise<FilePart[]>;
 /** Parses one part and reports the state where it ends. */
 export declare function runPart(part: FilePart): Promise<PartResult>;
 /** Whether `verdict` (of the part before) confirms `part`'s guessed start. */

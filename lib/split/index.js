@@ -2,7 +2,7 @@
 // The building blocks parseFile is made of, for running parts elsewhere: `plan` cuts a file
 // into parts (plain data), `runPart` parses one and reports its verdict, and `accepts` tells
 // whether a verdict confirms the part after it.
-const fs = require('node:fs');
+const { openSource } = require('./source');
 const { PartRun, accepts } = require('./part');
 const { plan } = require('./plan');
 
@@ -11,10 +11,11 @@ const { plan } = require('./plan');
  * its records in order; `error` the native error record if it failed (positions counted
  * from the part's start); `verdict` the state where it ended (null for the last part, which
  * is read to the end of the file). A part whose guess the previous verdict does not accept
- * must be parsed again as part of the previous one (its start joined to it).
+ * must be parsed again as part of the previous one (its start joined to it). `part.path` may
+ * be an http(s) URL serving byte ranges: only the part's range is read.
  */
 async function runPart(part) {
-  const fh = await fs.promises.open(part.path, 'r');
+  const fh = await openSource(part.path);
   let run;
   try {
     const { size } = await fh.stat();

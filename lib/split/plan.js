@@ -4,9 +4,9 @@
 // parser state, and parse-file.js keeps a part's output only once the part before it has
 // parsed up to that exact byte and found exactly that state. So nothing here has to be right
 // for the output to be; it only has to be right often for the parts to run in parallel.
-const fs = require('node:fs');
 const { nativeFor } = require('./part');
 const { optionError } = require('../errors');
+const { openSource, sourcePath } = require('./source');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,7 +26,7 @@ function formatOf(path, options) {
     }
     return f;
   }
-  const p = String(path).toLowerCase();
+  const p = sourcePath(path).toLowerCase();
   if (p.endsWith('.ndjson') || p.endsWith('.jsonl')) return 'ndjson';
   if (p.endsWith('.json')) return 'json';
   return 'xml';
@@ -175,9 +175,11 @@ async function headGuess(fh, part, size, budget) {
  * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
  * is null (its state is known); the others' is the guessed state (`{ path }` for XML,
- * `{}` for NDJSON) and `name` the start tag's name (XML).
+ * `{}` for NDJSON) and `name` the start tag's name (XML). The first record is looked for in
+ * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes, unless `guessed` (an XML part's
+ * `guess` from an earlier plan of the same file and options) says what it found.
  */
-async function planOpen(fh, path, options, { split = true } = {}) {
+async function planOpen(fh, path, options, { split = true, guessBytes = 0, guessed = null } = {}) {
   const format = formatOf(path, options);
   const partBytes = partBytesOf(options);
   const popts = parserOptions(options);
@@ -189,7 +191,7 @@ async function planOpen(fh, path, options, { split = true } = {}) {
 
   let next;
   if (format === 'xml') {
-    const guess = await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB));
+    const guess = guessed ?? (await headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes)));
     if (!guess) return parts;
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
     next = async (from) => {
@@ -212,11 +214,11 @@ async function planOpen(fh, path, options, { split = true } = {}) {
   return parts;
 }
 
-/** `plan(path, options)`: the parts of a file, as `runPart` takes them. */
-async function plan(path, options = {}) {
-  const fh = await fs.promises.open(path, 'r');
+/** `plan(source, options)`: the parts of a file (a path or an http(s) URL), as `runPart` takes them. */
+async function plan(path, options = {}, how = {}) {
+  const fh = await openSource(path);
   try {
-    return await planOpen(fh, path, options);
+    return await planOpen(fh, path, options, how);
   } finally {
     await fh.close();
   }
