@@ -231,6 +231,15 @@ impl RecordWriter {
         }
     }
 
+    /// A writer for records that follow others already written (a part after the first):
+    /// in a JSON array, its first record too is preceded by `,\n`.
+    pub fn continuing(format: OutputFormat) -> Self {
+        RecordWriter {
+            format,
+            first: false,
+        }
+    }
+
     /// Appends the records of one batch (`[r,r,...]`) to `out`; returns how many there were.
     pub fn batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<u64, ConvertError> {
         const BAD: ConvertError = ConvertError::Internal("a batch is not a JSON array");
