@@ -195,3 +195,19 @@ test('XML on the native converter with parts: part sizes, 3 threads, wrong guess
   same([off, '--select', 'Release']);
   same([off, '--select', '/NewReleaseMessage/ReleaseList/Release', '--remove-ns-prefix']);
 });
+
+test('XML skip mode then a fatal error: the skips before it are reported, as the stream path does', () => {
+  const doc = trapDocument(9, 300)
+    .replace(/<((?:\w+:)?)Release id="\d+-inner">[\s\S]*?<\/\1Release>/g, '')
+    .replace(/<ReleaseList><x>[^<]*<\/x><\/ReleaseList>/g, '');
+  let n = 0;
+  const bad = doc.replace(/<Title>([^<]*)<\/Title>/g, (m, t) => (++n % 41 === 0 ? `<Title>${t} &nope;</Title>` : m));
+  const f = file('skip-fatal.xml', bad.slice(0, bad.lastIndexOf('</Title>')));
+  const args = [f, '--select', 'Release', '--on-error', 'skip'];
+  const r = same(args);
+  assert.equal(r.status, 1);
+  assert.ok((r.stderr.match(/\(record skipped\)/g) ?? []).length >= 3, r.stderr);
+  const stream = sluice([...args, '--no-native']);
+  assert.equal(essence(stream.stderr), essence(r.stderr));
+  assert.equal(stream.stdout, r.stdout);
+});

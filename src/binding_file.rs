@@ -155,22 +155,31 @@ fn outcome(
             r.records = s.records as f64;
             r.bytes = s.bytes as f64;
             r.skipped = s.skipped as f64;
-            r.skips = s
-                .skips
-                .iter()
-                .map(|(e, i)| NativeSkip {
-                    error: NativeError::from(e),
-                    record_index: *i as f64,
-                })
-                .collect();
+            r.skips = skip_reports(&s.skips);
         }
-        Err(ConvertError::Parse(e)) => r.error = Some(NativeError::from(&e)),
+        Err(ConvertError::Parse(e)) => {
+            r.error = Some(NativeError::from(&e));
+            // The records skipped before the error are reported too.
+            if let Ok(mut kept) = p.skips_before_error.lock() {
+                r.skips = skip_reports(&std::mem::take(&mut *kept));
+            }
+        }
         Err(ConvertError::Read(e)) => r.io_error = Some(io_error("read", &e)),
         Err(ConvertError::Write(e)) => r.io_error = Some(io_error("write", &e)),
         Err(ConvertError::Cancelled) => r.cancelled = true,
         Err(ConvertError::Internal(m)) => r.internal = Some(m.to_string()),
     }
     r
+}
+
+fn skip_reports(skips: &[(crate::Error, u64)]) -> Vec<NativeSkip> {
+    skips
+        .iter()
+        .map(|(e, i)| NativeSkip {
+            error: NativeError::from(e),
+            record_index: *i as f64,
+        })
+        .collect()
 }
 
 /// Opening the input or creating the output failed: nothing was converted.

@@ -18,7 +18,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use crate::convert::{
-    ConvertError, OutputFormat, Progress, RecordWriter, Summary, MAX_SKIP_REPORTS,
+    keep_skips, ConvertError, OutputFormat, Progress, RecordWriter, Summary, MAX_SKIP_REPORTS,
 };
 use crate::engine::Engine;
 use crate::error::Error;
@@ -377,7 +377,7 @@ pub fn convert_parts<W: Write>(
                     .store(parts[i].end - parts[0].start, Ordering::Relaxed);
                 if let Some(e) = owner.error.take() {
                     output.flush().map_err(ConvertError::Write)?;
-                    summary.records = written_records;
+                    keep_skips(progress, std::mem::take(&mut summary.skips));
                     return Err(ConvertError::Parse(origin.fix(e, owner_guess)));
                 }
                 if i + 1 == parts.len() {
@@ -540,15 +540,16 @@ mod tests {
     fn one(doc: &str, o: &XmlOptions, format: OutputFormat) -> Run {
         let mut out = Vec::new();
         let mut p = XmlParser::new(o.clone()).unwrap();
+        let progress = Progress::default();
         let r = convert(
             &mut p,
             doc.as_bytes(),
             &mut out,
             format,
-            &Progress::default(),
+            &progress,
             &AtomicBool::new(false),
         );
-        (out, r.map_err(|e| format!("{e:?}")))
+        (out, r.map_err(|e| failed(e, &progress)))
     }
 
     fn many(doc: &str, o: &XmlOptions, parts: &[Part], format: OutputFormat) -> Run {
@@ -560,6 +561,7 @@ mod tests {
         std::fs::write(&dir, doc).unwrap();
         let file = File::open(&dir).unwrap();
         let mut out = Vec::new();
+        let progress = Progress::default();
         let r = convert_parts(
             &make(o.clone()),
             &file,
@@ -567,11 +569,16 @@ mod tests {
             2,
             &mut out,
             format,
-            &Progress::default(),
+            &progress,
             &AtomicBool::new(false),
         );
         let _ = std::fs::remove_file(&dir);
-        (out, r.map_err(|e| format!("{e:?}")))
+        (out, r.map_err(|e| failed(e, &progress)))
+    }
+
+    /// The error, and the skips reported before it.
+    fn failed(e: ConvertError, progress: &Progress) -> String {
+        format!("{e:?} after {:?}", progress.skips_before_error.lock().unwrap())
     }
 
     fn same(a: &Run, b: &Run) {
