@@ -8,7 +8,7 @@
 //! part's start, reports exactly the guessed state there (its [`Boundary`]). Otherwise the
 //! part's speculative output is dropped and the parser before it reads on through the part
 //! itself, as one stream would. Only a few parts are in flight at once: a worker does not
-//! start a part more than `threads` parts ahead of the last one written.
+//! start a part more than [`AHEAD`] parts per thread ahead of the last one written.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -36,6 +36,11 @@ pub struct Part {
 
 /// Makes the parser of a part: started from its guess, or from the beginning for the first.
 pub type MakeEngine<'a> = dyn Fn(&Part) -> Result<Box<dyn Engine>, Error> + Sync + 'a;
+
+/// Parts per thread that may be read ahead of the one being written: one would leave a
+/// thread idle whenever the part to write next is late (its thread descheduled on a busy
+/// machine, or a longer part); each part held costs only its NDJSON bytes.
+const AHEAD: usize = 2;
 
 /// Bytes per read of a part.
 const READ_CHUNK: usize = 256 * 1024;
@@ -260,7 +265,7 @@ impl Origin {
 struct Schedule {
     /// The next part a worker may start.
     next: usize,
-    /// The part whose output was written last: workers stay within `threads` parts of it.
+    /// The part whose output was written last: workers stay within `ahead` parts of it.
     written: usize,
     done: BTreeMap<usize, Option<Outcome>>,
     stop: bool,
@@ -284,6 +289,7 @@ pub fn convert_parts<W: Write>(
         return Err(ConvertError::Internal("no parts to convert"));
     }
     let threads = threads.max(1);
+    let ahead = threads * AHEAD;
     let sched = Mutex::new(Schedule {
         next: 0,
         written: 0,
@@ -302,7 +308,7 @@ pub fn convert_parts<W: Write>(
             scope.spawn(|| loop {
                 let i = {
                     let Ok(mut s) = sched.lock() else { return };
-                    while !s.stop && s.next < parts.len() && s.next > s.written + threads {
+                    while !s.stop && s.next < parts.len() && s.next > s.written + ahead {
                         s = match changed.wait(s) {
                             Ok(s) => s,
                             Err(_) => return,
@@ -578,7 +584,10 @@ mod tests {
 
     /// The error, and the skips reported before it.
     fn failed(e: ConvertError, progress: &Progress) -> String {
-        format!("{e:?} after {:?}", progress.skips_before_error.lock().unwrap())
+        format!(
+            "{e:?} after {:?}",
+            progress.skips_before_error.lock().unwrap()
+        )
     }
 
     fn same(a: &Run, b: &Run) {
