@@ -242,29 +242,38 @@ async function planOpen(fh, path, options, { split = true } = {}) {
   const parts = [first];
   if (!split || size - start < 2 * partBytes || (format !== 'xml' && format !== 'ndjson')) return parts;
 
-  let next;
+  // The cuts: each about `partBytes` after the last, at a candidate.
+  const cut = async (find) => {
+    const starts = [];
+    for (let from = start + partBytes; from < size; ) {
+      const c = await find(from);
+      if (!c || c.offset >= size) break;
+      starts.push(c);
+      from = c.offset + partBytes;
+    }
+    return starts;
+  };
+  let guess = {};
+  let starts;
   if (format === 'xml') {
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
-    // The scan runs at several hundred MB/s, so it may look far: records may come after tens of
-    // megabytes of other lists.
-    const guess = await quickGuess(path, start, names, Math.max(4 * partBytes, 64 * MiB));
+    // The guess is made on a native thread while the cuts are looked for here. The scan runs
+    // at several hundred MB/s, so it may look far: records may come after tens of megabytes
+    // of other lists.
+    [guess, starts] = await Promise.all([
+      quickGuess(path, start, names, Math.max(4 * partBytes, 64 * MiB)),
+      cut((from) => findStartTag(fh, from, size, names)),
+    ]);
     if (!guess) return parts;
-    next = async (from) => {
-      const c = await findStartTag(fh, from, size, names);
-      return c && { start: c.offset, guess, name: c.name };
-    };
   } else {
-    next = async (from) => {
+    starts = await cut(async (from) => {
       const s = await findLineStart(fh, from, size);
-      return s < 0 ? null : { start: s, guess: {}, name: null };
-    };
+      return s < 0 ? null : { offset: s, name: null };
+    });
   }
-  for (let from = start + partBytes; from < size; ) {
-    const c = await next(from);
-    if (!c || c.start >= size) break;
-    parts[parts.length - 1].end = c.start;
-    parts.push({ format, path: String(path), start: c.start, end: size, guess: c.guess, name: c.name, options: popts });
-    from = c.start + partBytes;
+  for (const c of starts) {
+    parts[parts.length - 1].end = c.offset;
+    parts.push({ format, path: String(path), start: c.offset, end: size, guess, name: c.name, options: popts });
   }
   return parts;
 }
