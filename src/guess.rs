@@ -185,7 +185,9 @@ impl PathGuess {
                     }
                     let attrs = &tag[name_end..];
                     // Most tags declare nothing: no allocation for them.
-                    let ns = if memmem::find(attrs, b"xmlns").is_some() {
+                    // Tags are short: a one-shot memmem searcher costs more to set up than
+                    // this look at each `x`.
+                    let ns = if declares(attrs) {
                         declarations(attrs)
                     } else {
                         Vec::new()
@@ -204,6 +206,18 @@ enum Markup {
     Stop(Option<Vec<Ancestor>>),
     /// The offset after it.
     Next(usize),
+}
+
+/// Whether a start tag's attribute text may declare a namespace.
+fn declares(attrs: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(k) = memchr(b'x', &attrs[i..]) {
+        if attrs[i + k..].starts_with(b"xmlns") {
+            return true;
+        }
+        i += k + 1;
+    }
+    false
 }
 
 /// Index of the `>` ending the start tag at the start of `b`, skipping quoted values.

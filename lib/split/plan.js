@@ -16,6 +16,7 @@ const MIN_PART_BYTES = 4 * KiB;
 // Bytes read while looking for a candidate, and the longest name considered.
 const SCAN_BLOCK = 64 * KiB;
 const MAX_NAME = 1024;
+const MAX_SCAN_BLOCK = 4 * MiB;
 const FAILED = 3;
 
 /** `format` given, or from the file's extension. */
@@ -137,11 +138,14 @@ function findNamed(view, limit, at, size, names) {
 
 /** Offset of the first `<name` at or after `from` whose local name is in `names`, or -1. */
 async function findStartTag(fh, from, size, names) {
-  const buf = Buffer.allocUnsafe(SCAN_BLOCK + MAX_NAME + 2);
-  for (let at = from; at < size; at += SCAN_BLOCK) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
+  let buf = Buffer.allocUnsafe(SCAN_BLOCK + MAX_NAME + 2);
+  // Blocks grow while nothing is found: the first record may come after megabytes of other
+  // elements, and a read per 64 KiB of those cost more than the search.
+  for (let at = from, block = SCAN_BLOCK; at < size; at += block, block = Math.min(2 * block, MAX_SCAN_BLOCK)) {
+    if (buf.length < block + MAX_NAME + 2) buf = Buffer.allocUnsafe(block + MAX_NAME + 2);
+    const { bytesRead } = await fh.read(buf, 0, Math.min(block + MAX_NAME + 2, size - at), at);
     const view = buf.subarray(0, bytesRead);
-    const limit = Math.min(SCAN_BLOCK, bytesRead);
+    const limit = Math.min(block, bytesRead);
     if (names !== null) {
       const found = findNamed(view, limit, at, size, names);
       if (found) return found;
