@@ -180,3 +180,33 @@ test('bad options are rejected with ERR_SLUICE_INVALID_OPTION', () => {
     assert.throws(() => new XmlStream(bad), { code: 'ERR_SLUICE_INVALID_OPTION' }, JSON.stringify(bad));
   }
 });
+
+test('records of one big chunk reach the reader over several event-loop turns, in order', async () => {
+  // One chunk of 8 MiB is one native run; its records are turned into objects in slices, so
+  // timers and I/O get turns in between instead of waiting for the whole run.
+  const line = (i) => JSON.stringify({ i, name: `release ${i}`, tags: ['a', 'b', 'c'], note: 'x'.repeat(40) }) + '\n';
+  const lines = [];
+  for (let i = 0, bytes = 0; bytes < 8 * 1024 * 1024; i++) {
+    lines.push(line(i));
+    bytes += lines[i].length;
+  }
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const turns = new Set();
+  const s = new sluice.JsonStream({ format: 'ndjson', highWaterMark: lines.length });
+  let next = 0;
+  s.on('data', (r) => {
+    assert.equal(r.i, next++);
+    turns.add(turn);
+  });
+  s.end(Buffer.from(lines.join('')));
+  await once(s, 'end');
+  ticking = false;
+  assert.equal(next, lines.length);
+  assert.ok(turns.size > 1, `all ${lines.length} records in one turn`);
+});

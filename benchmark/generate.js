@@ -1,9 +1,9 @@
 'use strict';
 // Deterministic generator of a DDEX-ERN-4.3-like catalog, and of the same releases as JSON.
 //
-//   node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB>
+//   node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB> [--shape plain|xml]
 //   require('./generate').generate(file, targetBytes) -> Promise<{bytes, releases}>
-//   require('./generate').generateJson(file, targetBytes, 'json' | 'ndjson') -> same
+//   require('./generate').generateJson(file, targetBytes, 'json' | 'ndjson', 'plain' | 'xml') -> same
 //
 // The output is exactly `targetBytes` long (for targets above a few hundred KiB) and
 // byte-identical for the same target, so callers can reuse a file by checking its size.
@@ -275,6 +275,54 @@ function releaseJson(r) {
   return rel;
 }
 
+// The same release in the shape XmlStream gives the XML element (fast-xml-parser's
+// conventions with `@` for attributes): every value a string, text beside attributes under
+// `#text`, repeated elements as arrays, comments dropped. It is the JSON an XML catalog
+// becomes, with many short values and long keys; contenders/common.js jsonReleaseChecksum
+// gives it the same number as releaseJson's object.
+function releaseXmlShaped(r) {
+  const one = (list) => (list.length === 1 ? list[0] : list);
+  const titles = [{ '@LanguageAndScriptCode': r.titleLanguage, '#text': r.title }];
+  if (r.altTitle) {
+    titles.push({ '@LanguageAndScriptCode': r.altTitle.language, '@IsDefault': 'false', '#text': r.altTitle.text });
+  }
+  const displayTitle = { '@ApplicableTerritoryCode': 'Worldwide', '@IsDefault': 'true', TitleText: r.title };
+  if (r.subtitle) displayTitle.SubTitle = { '@SubTitleType': 'Version', '#text': r.subtitle };
+  return {
+    ReleaseReference: `R${r.i}`,
+    ReleaseType: r.type,
+    ReleaseId: {
+      ICPN: r.icpn,
+      ProprietaryId: { '@Namespace': 'DPID:PADPIDA2014120301U', '#text': `CAT-${pad(r.i, 8)}` },
+    },
+    DisplayTitleText: one(titles),
+    DisplayTitle: displayTitle,
+    DisplayArtistName: r.displayArtistName,
+    DisplayArtist: one(r.artists.map((a, n) => ({
+      '@SequenceNumber': String(n + 1),
+      ArtistPartyReference: a.partyReference,
+      DisplayArtistRole: a.role,
+    }))),
+    ReleaseLabelReference: r.labelReference,
+    PLine: { Year: String(r.year), PLineText: `(P) ${r.year} ${r.label}` },
+    Duration: r.duration,
+    Genre: { '@ApplicableTerritoryCode': 'Worldwide', GenreText: r.genre[0], SubGenre: r.genre[1] },
+    ReleaseDate: { '@IsApproximate': 'false', '@ApplicableTerritoryCode': 'Worldwide', '#text': r.releaseDate },
+    ParentalWarningType: r.parentalWarning,
+    ResourceGroup: {
+      ResourceGroup: {
+        SequenceNumber: '1',
+        ResourceGroupContentItem: one(r.tracks.map((ref, n) => ({
+          SequenceNumber: String(n + 1),
+          ReleaseResourceReference: ref,
+        }))),
+      },
+    },
+    Keywords: r.keywords.join(', '),
+    Synopsis: r.synopsisCdata ? `${r.synopsis} <b>&</b> ${r.synopsisTail}` : `${r.synopsis} & ${r.synopsisTail}`,
+  };
+}
+
 function deal(i, rng) {
   const uses = rng.pick(USES);
   let x = '    <ReleaseDeal>\n' +
@@ -377,10 +425,14 @@ const discard = async () => {};
  *   format 'json':   {"releases":[\n{...},\n{...}\n]}\n   (compact, one release per line)
  *   format 'ndjson': {...}\n{...}\n                         (one release per line)
  * The padding that makes the size exact is spaces after the last release, which is
- * insignificant whitespace in both formats (no blank lines). Resolves to {bytes, releases}.
+ * insignificant whitespace in both formats (no blank lines). `shape` is 'plain' (releaseJson,
+ * natural JSON types) or 'xml' (releaseXmlShaped, the XML element's strings).
+ * Resolves to {bytes, releases}.
  */
-async function generateJson(filePath, targetBytes, format = 'json') {
+async function generateJson(filePath, targetBytes, format = 'json', shape = 'plain') {
   if (format !== 'json' && format !== 'ndjson') throw new Error(`unknown format ${format}`);
+  if (shape !== 'plain' && shape !== 'xml') throw new Error(`unknown shape ${shape}`);
+  const render = shape === 'xml' ? releaseXmlShaped : releaseJson;
   targetBytes = Math.floor(targetBytes);
   const ndjson = format === 'ndjson';
   const out = writer(filePath);
@@ -395,7 +447,7 @@ async function generateJson(filePath, targetBytes, format = 'json') {
   let releases = 0;
   for (;;) {
     const line = (releases > 0 ? sep : '') +
-      JSON.stringify(releaseJson(drawRelease(releases + 1, partyCount, resources, rng)));
+      JSON.stringify(render(drawRelease(releases + 1, partyCount, resources, rng)));
     if (releases > 0 && out.bytes + Buffer.byteLength(line) + reserved > targetBytes) break;
     releases++;
     await out.write(line);
@@ -412,15 +464,16 @@ async function generateJson(filePath, targetBytes, format = 'json') {
 module.exports = { generate, generateJson };
 
 if (require.main === module) {
-  const [file, sizeMiB] = process.argv.slice(2);
+  const [file, sizeMiB, shapeFlag, shape = 'plain'] = process.argv.slice(2);
   const format = file && path.extname(file).slice(1);
-  if (!file || !(Number(sizeMiB) > 0) || !['xml', 'json', 'ndjson'].includes(format)) {
-    console.error('usage: node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB>');
+  if (!file || !(Number(sizeMiB) > 0) || !['xml', 'json', 'ndjson'].includes(format) ||
+    (shapeFlag !== undefined && shapeFlag !== '--shape')) {
+    console.error('usage: node benchmark/generate.js <out.xml|out.json|out.ndjson> <sizeMiB> [--shape plain|xml]');
     process.exit(2);
   }
   const t0 = process.hrtime.bigint();
   const target = Number(sizeMiB) * 1024 * 1024;
-  const done = format === 'xml' ? generate(file, target) : generateJson(file, target, format);
+  const done = format === 'xml' ? generate(file, target) : generateJson(file, target, format, shape);
   done.then(({ bytes, releases }) => {
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`${file}: ${bytes} bytes, ${releases} releases, ${s.toFixed(1)} s`);

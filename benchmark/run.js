@@ -7,6 +7,8 @@
 //   --sizes a,b    file sizes in MiB (default 100,1024)
 //   --formats a,b  sections to run: xml, json, ndjson (default all, in that order)
 //   --json         same as --formats json,ndjson
+//   --shapes a,b   JSON record shapes: plain (natural JSON types), xml (the XML catalog's
+//                  records as XmlStream gives them, `@` attributes, all strings); default both
 //
 // Each format is a section with its own input files and tables: the XML catalog, then the
 // same releases as one JSON document and as NDJSON. Every contender runs in a fresh
@@ -34,6 +36,10 @@ const FLOOR = { id: 'read-only', label: 'floor: read stream → no-op Writable (
 // text but never parsing them. The stream cannot beat it.
 const CORE = { id: 'sluice-core', label: 'sluice core alone (Rust, no objects)', native: 'core-only' };
 
+// The bound for building JSON records on the main thread: JSON.parse of each record's text
+// alone, the records split and decoded beforehand and not timed (contenders/json-parse-records.js).
+const CEILING = { id: 'json-parse-records', label: 'ceiling: JSON.parse per record, pre-split (parse time only)' };
+
 // `pkg` is what must be installed in benchmark/node_modules for the contender to run;
 // `sluice` is the export of the addon it needs. `format` picks the section (SECTIONS).
 const CONTENDERS = [
@@ -49,6 +55,8 @@ const CONTENDERS = [
   { id: 'sluice-file-1', label: "sluice parseFile `threads: 1`", sluice: 'parseFile' },
   { id: 'sluice-file-2', label: "sluice parseFile `threads: 2`", sluice: 'parseFile' },
   { id: 'quick-xml', label: 'quick-xml raw (Rust, events only)', native: 'raw-quickxml' },
+  // The tokeniser's ceiling: the fastest quick-xml on the file already in memory.
+  { id: 'quick-xml-memory', label: 'quick-xml 0.39 in memory (Rust, events only, no reading)', native: 'quickxml-memory' },
   CORE,
   // The command (lib/cli), in process, writing NDJSON to a file: its native path, and the
   // same through XmlStream and toNdjson().
@@ -62,11 +70,15 @@ const CONTENDERS = [
   { id: 'JSONStream', label: "JSONStream `parse('releases.*')`", pkg: 'JSONStream', format: 'json' },
   { id: 'streamparser-json', label: '@streamparser/json `$.releases.*`', pkg: '@streamparser/json', format: 'json' },
   { id: 'json-parse-whole', label: 'JSON.parse (whole file)', format: 'json' },
+  { id: 'sluice-json-await', label: 'sluice JsonStream, `for await` instead of a pipeline', sluice: 'JsonStream', format: 'json' },
+  { ...CEILING, format: 'json' },
   { id: 'sluice-ndjson', label: "sluice JsonStream `format: 'ndjson'`", sluice: 'JsonStream', format: 'ndjson' },
   { id: 'sluice-file-ndjson-1', label: "sluice parseFile `threads: 1`", sluice: 'parseFile', format: 'ndjson' },
   { id: 'sluice-file-ndjson-2', label: "sluice parseFile `threads: 2`", sluice: 'parseFile', format: 'ndjson' },
   { id: 'readline-ndjson', label: 'readline + JSON.parse', format: 'ndjson' },
   { id: 'streamparser-ndjson', label: "@streamparser/json `separator: '\\n'`", pkg: '@streamparser/json', format: 'ndjson' },
+  { id: 'sluice-ndjson-await', label: "sluice JsonStream `format: 'ndjson'`, `for await`", sluice: 'JsonStream', format: 'ndjson' },
+  { ...CEILING, format: 'ndjson' },
   { ...CORE, format: 'json' },
   { ...FLOOR, format: 'json' },
   { ...CORE, format: 'ndjson' },
@@ -74,15 +86,21 @@ const CONTENDERS = [
 ]);
 
 // One section per input format. `reference` is the contender the "vs" ratio and the
-// checksum column are relative to; `raw` adds a column against a native baseline.
+// checksum column are relative to; `raw` and `bound` add a column each against a baseline:
+// for XML quick-xml reading the file (`raw`) and quick-xml on the file in memory (`bound`),
+// for JSON the JSON.parse-per-record ceiling (`raw`, labelled `rawLabel`).
+// `shape` picks the JSON records (generate.js generateJson).
 const SECTIONS = [
-  { format: 'xml', title: 'XML', reference: 'saxes', raw: 'quick-xml' },
-  { format: 'json', title: 'JSON document', reference: 'JSONStream' },
-  { format: 'ndjson', title: 'NDJSON', reference: 'readline-ndjson' },
+  { format: 'xml', title: 'XML', reference: 'saxes', raw: 'quick-xml', bound: 'quick-xml-memory' },
+  { format: 'json', shape: 'plain', title: 'JSON document', reference: 'JSONStream', raw: CEILING.id, rawLabel: 'ceiling' },
+  { format: 'json', shape: 'xml', title: 'JSON document, XML-shaped records', reference: 'JSONStream', raw: CEILING.id, rawLabel: 'ceiling' },
+  { format: 'ndjson', shape: 'plain', title: 'NDJSON', reference: 'readline-ndjson', raw: CEILING.id, rawLabel: 'ceiling' },
+  { format: 'ndjson', shape: 'xml', title: 'NDJSON, XML-shaped records', reference: 'readline-ndjson', raw: CEILING.id, rawLabel: 'ceiling' },
 ];
+const SHAPES = ['plain', 'xml'];
 
 function parseArgs(argv) {
-  const opts = { quick: false, runs: null, only: null, sizes: null, formats: null };
+  const opts = { quick: false, runs: null, only: null, sizes: null, formats: null, shapes: SHAPES };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -95,9 +113,10 @@ function parseArgs(argv) {
     else if (a === '--sizes') opts.sizes = value().split(',').map(Number);
     else if (a === '--formats') opts.formats = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--json') opts.formats = ['json', 'ndjson'];
+    else if (a === '--shapes') opts.shapes = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '-h' || a === '--help') {
       console.log('usage: node benchmark/run.js [--quick] [--runs N] [--only a,b] [--sizes MiB,MiB] ' +
-        '[--formats xml,json,ndjson | --json]');
+        '[--formats xml,json,ndjson | --json] [--shapes plain,xml]');
       for (const sec of SECTIONS) {
         console.log(`${sec.format} contenders: ${CONTENDERS.filter((c) => c.format === sec.format).map((c) => c.id).join(', ')}`);
       }
@@ -114,6 +133,8 @@ function parseArgs(argv) {
   if (!opts.formats) opts.formats = SECTIONS.map((sec) => sec.format);
   const unknownFormats = opts.formats.filter((f) => !SECTIONS.some((sec) => sec.format === f));
   if (unknownFormats.length) throw new Error(`unknown format(s): ${unknownFormats.join(', ')}`);
+  const unknownShapes = opts.shapes.filter((s) => !SHAPES.includes(s));
+  if (unknownShapes.length) throw new Error(`unknown shape(s): ${unknownShapes.join(', ')}`);
   return opts;
 }
 
@@ -171,16 +192,16 @@ function unavailable(c) {
   return installed(c.pkg) ? null : `${c.pkg} is not installed`;
 }
 
-async function ensureData(sizeMiB, format) {
+async function ensureData(sizeMiB, format, shape = 'plain') {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   const target = Math.round(sizeMiB * 1024 * 1024);
-  const file = path.join(DATA_DIR, `catalog-${sizeMiB}MiB.${format}`);
+  const file = path.join(DATA_DIR, `catalog-${sizeMiB}MiB${shape === 'plain' ? '' : `-${shape}`}.${format}`);
   // The generator is deterministic and exact-size, so a file of the right size is reusable.
   if (fs.existsSync(file) && fs.statSync(file).size === target) return file;
   log(`generating ${path.relative(ROOT_DIR, file)} (${sizeMiB} MiB)`);
   const t0 = Date.now();
   const tmp = `${file}.partial`;
-  await (format === 'xml' ? generate(tmp, target) : generateJson(tmp, target, format));
+  await (format === 'xml' ? generate(tmp, target) : generateJson(tmp, target, format, shape));
   fs.renameSync(tmp, file);
   log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return file;
@@ -248,15 +269,19 @@ function table(rows, section) {
   const ref = rows.find((r) => r.c.id === section.reference && !r.error)
     || rows.find((r) => !r.error && r.checksum !== null && r.checksum !== undefined);
   const raw = section.raw && rows.find((r) => r.c.id === section.raw && !r.error);
+  const bound = section.bound && rows.find((r) => r.c.id === section.bound && !r.error);
   const lines = [
-    `| contender | MB/s | vs ${ref ? ref.c.id : section.reference} |${section.raw ? ` vs ${section.raw} raw |` : ''} ` +
+    `| contender | MB/s | vs ${ref ? ref.c.id : section.reference} |` +
+      `${section.raw ? ` vs ${section.rawLabel ?? `${section.raw} raw`} |` : ''}` +
+      `${section.bound ? ` vs ${section.bound} |` : ''} ` +
       'peak RSS MiB | EL delay p99 / max ms | busy ms/MB | records | checksum |',
-    `|---|---:|---:|${section.raw ? '---:|' : ''}---:|---:|---:|---:|---|`,
+    `|---|---:|---:|${section.raw ? '---:|' : ''}${section.bound ? '---:|' : ''}---:|---:|---:|---:|---|`,
   ];
   for (const r of rows) {
     if (r.error) {
       const status = r.error.startsWith('skipped') ? 'skipped' : 'failed';
-      lines.push(`| ${r.c.label} | ${status} | |${section.raw ? ' |' : ''} | | | | ${r.error.replace(/\|/g, '\\|')} |`);
+      lines.push(`| ${r.c.label} | ${status} | |${section.raw ? ' |' : ''}${section.bound ? ' |' : ''} | | | | ` +
+        `${r.error.replace(/\|/g, '\\|')} |`);
       continue;
     }
     let check;
@@ -272,6 +297,7 @@ function table(rows, section) {
     const vs = (other) => (r.c.floor ? '–' : ratio(r.mbPerSec, other && other.mbPerSec));
     lines.push(`| ${r.c.label} | ${fmt(r.mbPerSec)} | ${vs(ref)} | ` +
       (section.raw ? `${vs(raw)} | ` : '') +
+      (section.bound ? `${vs(bound)} | ` : '') +
       `${fmt(r.maxRssMiB, 0)} | ${el} | ${fmt(r.busyMsPerMB)} | ${r.records ?? '–'} | ${check} |`);
   }
   return lines.join('\n');
@@ -320,8 +346,9 @@ async function main() {
     const sectionActive = active.filter(mine);
     const sectionSkipped = skipped.filter((r) => mine(r.c));
     if (sectionActive.length + sectionSkipped.length === 0) continue;
+    if (section.shape && !opts.shapes.includes(section.shape)) continue;
     for (const sizeMiB of opts.sizes) {
-      const file = sectionActive.length ? await ensureData(sizeMiB, section.format) : null;
+      const file = sectionActive.length ? await ensureData(sizeMiB, section.format, section.shape) : null;
       const results = new Map(sectionActive.map((c) => [c.id, []]));
       for (let rep = 0; rep < opts.runs; rep++) {
         // Rotate the start so no contender always runs first (cold caches, CPU boost).
@@ -347,8 +374,9 @@ async function main() {
     'Notes: MB = 10^6 bytes. "vs" columns are throughput ratios. Peak RSS is the process\'s maxRSS. ' +
       'EL delay is perf_hooks.monitorEventLoopDelay (1 ms resolution) from the first MB on (whole-file ' +
       'parsers: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
-      'main-thread time; for the Rust baselines (raw quick-xml, the sluice core alone) it is their ' +
-      'one thread\'s wall time, and their peak RSS is that of a process without Node.' +
+      'main-thread time; for the Rust baselines (raw quick-xml, quick-xml in memory, the sluice core alone) it is their ' +
+      'one thread\'s wall time, and their peak RSS is that of a process without Node (quick-xml in ' +
+      'memory: with the whole file read in before the clock starts).' +
       (ran.has('xml')
         ? ' The SAX contenders share contenders/builder.js; xml-flow and xml-stream build their own objects.'
         : '') +
@@ -362,7 +390,11 @@ async function main() {
         'a file holds about three times as many releases, with no resource or deal lists around them). ' +
         'The document is `{"releases":[...]}` with one release per line. Every contender builds each ' +
         'release as a JS object and sums contenders/common.js jsonReleaseChecksum over them; the ' +
-        'whole-file JSON.parse stops at V8\'s string limit (about 512 MiB), which shows as its error.',
+        'whole-file JSON.parse stops at V8\'s string limit (about 512 MiB), which shows as its error. ' +
+        'The XML-shaped sections hold the same releases as XmlStream gives the XML elements ' +
+        '(generate.js releaseXmlShaped: `@` attributes, `#text`, every value a string). The ceiling ' +
+        'row JSON.parses each record\'s text alone, split and decoded beforehand, and counts only ' +
+        'that time (contenders/json-parse-records.js); "vs ceiling" is each row\'s share of it.',
       '',
     );
   }

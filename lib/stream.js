@@ -17,6 +17,11 @@ const PANICKED = 4;
 // ticks in which several runs' records arrive together (event-loop p99 towards 3 ms).
 const MAX_IN_FLIGHT = 3;
 
+// The main thread turns batches into records in slices of about this long, then lets the event
+// loop run other callbacks before the next slice: several runs often finish together, and
+// emitting all their records in one turn held the loop for all their parses at once.
+const SLICE_MS = 1;
+
 class RecordStream extends Transform {
   #native;
   #inFlight = 0;
@@ -32,6 +37,10 @@ class RecordStream extends Transform {
   #skipped = 0;
   #checkpoints; // a Checkpoints, for formats that have them
   #pushed = 0;
+  #settled = []; // finished runs whose records are not all emitted yet: { outcome, then }
+  #sliceScheduled = false;
+
+  #slice = () => this.#emitSlice();
 
   constructor(native, options = {}) {
     super({
@@ -90,13 +99,13 @@ class RecordStream extends Transform {
   _flush(callback) {
     this.#inFlight++;
     this.#native.finish().then(
-      (outcome) => {
-        this.#finished(outcome);
-        if (!this.#failure && !this.destroyed) {
-          this.#progress(true);
-          callback();
-        }
-      },
+      (outcome) =>
+        this.#finished(outcome, () => {
+          if (!this.#failure && !this.destroyed) {
+            this.#progress(true);
+            callback();
+          }
+        }),
       (err) => this.destroy(err),
     );
   }
@@ -128,11 +137,11 @@ class RecordStream extends Transform {
     if (!this.#started) this.#started = performance.now();
     this.#inFlight++;
     run.then(
-      (outcome) => {
-        this.#finished(outcome);
-        this.#progress(false);
-        this.#release();
-      },
+      (outcome) =>
+        this.#finished(outcome, () => {
+          this.#progress(false);
+          this.#release();
+        }),
       (err) => this.destroy(err),
     );
     // Ask for the next chunk at once while there is room: its parse then overlaps with
@@ -153,17 +162,50 @@ class RecordStream extends Transform {
     callback();
   }
 
-  /** A run is over: push its records (in order: runs finish in the order queued). */
-  #finished(outcome) {
-    this.#inFlight--;
-    if (this.destroyed || this.#failure) return;
-    let batch;
-    while ((batch = this.#native.takeBatch()) !== null) this.#emit(batch);
-    if (this.#reportSkips) this.#emitSkips();
-    if (outcome === FAILED || outcome === PANICKED) {
-      const info = outcome === FAILED ? this.#native.takeError() : null;
-      this.#failure = info ? parseError(info) : internalError();
-      if (this.readableLength === 0) this.#fail();
+  /**
+   * A run is over: push its records (in order: runs finish in the order queued), then call
+   * `then`. The run keeps its slot until its records are out, so a main thread that falls
+   * behind holds the native side back.
+   */
+  #finished(outcome, then) {
+    this.#settled.push({ outcome, then });
+    // Not at once: runs that finish together are settled in one event-loop turn, and their
+    // records would then be emitted in that one turn too.
+    if (!this.#sliceScheduled) {
+      this.#sliceScheduled = true;
+      setImmediate(this.#slice);
+    }
+  }
+
+  #emitSlice() {
+    this.#sliceScheduled = false;
+    const deadline = performance.now() + SLICE_MS;
+    while (this.#settled.length > 0) {
+      if (this.destroyed || this.#failure) {
+        this.#inFlight -= this.#settled.length;
+        this.#settled = [];
+        return;
+      }
+      let batch;
+      while ((batch = this.#native.takeBatch()) !== null) {
+        this.#emit(batch);
+        if (performance.now() >= deadline) {
+          this.#sliceScheduled = true;
+          setImmediate(this.#slice);
+          return;
+        }
+      }
+      const { outcome, then } = this.#settled.shift();
+      this.#inFlight--;
+      if (this.destroyed) continue;
+      if (this.#reportSkips) this.#emitSkips();
+      if (outcome === FAILED || outcome === PANICKED) {
+        const info = outcome === FAILED ? this.#native.takeError() : null;
+        this.#failure = info ? parseError(info) : internalError();
+        if (this.readableLength === 0) this.#fail();
+        continue;
+      }
+      then();
     }
   }
 

@@ -15,9 +15,10 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsDeferred, JsString};
 use napi_derive::napi;
 
+use crate::engine::Status as RunStatus;
 use crate::pool::Pool;
 use crate::xml::encoding::EncodingErrors;
-use crate::xml::{Ancestor, BatchMeta, Resume, Status as RunStatus};
+use crate::xml::{Ancestor, BatchMeta, Resume};
 use crate::{Engine, JsonFormat, JsonOptions, JsonParser, Limits, XmlOptions, XmlParser};
 
 #[napi(object)]

@@ -14,7 +14,7 @@ use crate::binding::{
     invalid_option, json_options, xml_options, NativeError, NativeJsonOptions, NativeSkip,
     NativeXmlOptions,
 };
-use crate::xml::Status as RunStatus;
+use crate::engine::Status as RunStatus;
 use crate::{Engine, JsonParser, XmlParser};
 
 /// What a synchronous parse found: the records that ended before any error, the error, and

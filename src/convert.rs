@@ -14,8 +14,8 @@ use std::sync::{mpsc, Mutex};
 use bytes::BytesMut;
 
 use crate::engine::Engine;
+use crate::engine::Status;
 use crate::error::Error;
-use crate::xml::Status;
 
 /// How the records are laid out in the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,9 +21,10 @@ use crate::convert::{
     keep_skips, ConvertError, OutputFormat, Progress, RecordWriter, Summary, MAX_SKIP_REPORTS,
 };
 use crate::engine::Engine;
+use crate::engine::Status;
 use crate::error::Error;
 use crate::split::Boundary;
-use crate::xml::{Ancestor, Status};
+use crate::xml::Ancestor;
 
 /// One byte range of the file, `[start, end)`.
 #[derive(Debug, Clone, Default)]

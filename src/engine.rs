@@ -7,7 +7,28 @@ use crate::error::Error;
 use crate::json::JsonParser;
 use crate::pool::Pool;
 use crate::split::Boundary;
-use crate::xml::{BatchMeta, Stats, Status, XmlParser};
+use crate::xml::{BatchMeta, XmlParser};
+
+/// Where a run of an engine stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything fed so far is processed; feed more (or finish).
+    NeedInput,
+    /// A batch is full: take it, then run again without feeding.
+    BatchReady,
+    /// The document ended cleanly (only after `finish`).
+    Done,
+}
+
+/// Counters since the engine was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub bytes: u64,
+    pub records: u64,
+    pub batches: u64,
+    pub pool_hits: u64,
+    pub pool_misses: u64,
+}
 
 pub trait Engine: Send {
     fn feed_owned(&mut self, chunk: BytesMut);

@@ -30,7 +30,8 @@ mod binding_file;
 mod binding_sync;
 
 pub use engine::Engine;
+pub use engine::{Stats, Status};
 pub use error::{Error, ErrorCode, Position};
 pub use json::{JsonFormat, JsonOptions, JsonParser};
 pub use limits::Limits;
-pub use xml::{Stats, Status, XmlOptions, XmlParser};
+pub use xml::{XmlOptions, XmlParser};

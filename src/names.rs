@@ -51,15 +51,58 @@ struct Entry {
     always_array: bool,
 }
 
-const CACHE_SLOTS: usize = 256;
+const CACHE_SLOTS: usize = 1024;
 
-/// A slot for `qname` in `Symbols::cache`, from its length and three of its bytes.
+/// A slot for `qname` in `Symbols::cache`.
 fn cache_slot(qname: &[u8]) -> usize {
-    let (first, last) = (qname.first(), qname.last());
-    let (a, z) = (*first.unwrap_or(&0) as usize, *last.unwrap_or(&0) as usize);
-    let m = qname.get(qname.len() / 2).copied().unwrap_or(0) as usize;
-    (qname.len().wrapping_mul(31) ^ a.wrapping_mul(7) ^ z.wrapping_mul(13) ^ m.wrapping_mul(3))
-        % CACHE_SLOTS
+    name_hash(qname) % CACHE_SLOTS
+}
+
+/// A cheap, unkeyed hash of a name for the caches in front of keyed tables: its first and last
+/// eight bytes (all of a shorter one) and its length, multiplied through, so that names sharing
+/// their first, middle and last bytes (`PartyId`, `PartyName`...) land apart.
+#[inline]
+pub fn name_hash(s: &[u8]) -> usize {
+    let n = s.len();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let key = if n >= 8 {
+        word(0) ^ word(n - 8).rotate_left(29)
+    } else {
+        let mut w = [0u8; 8];
+        w[..n].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    } ^ ((n as u64) << 56);
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+}
+
+/// Slice equality without a `memcmp` call for names: eight bytes at a time, the last word
+/// overlapping, bytewise below eight.
+#[inline]
+pub fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// The key id of the text (`textNodeName`): interned first, whenever the table is (re)built.
@@ -102,7 +145,7 @@ impl Symbols {
             if self
                 .entries
                 .get(id as usize)
-                .is_some_and(|e| &*e.qname == qname)
+                .is_some_and(|e| same_name(&e.qname, qname))
             {
                 return id;
             }
@@ -210,6 +253,35 @@ pub fn prefix(qname: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_name_is_slice_equality_at_every_length_and_position() {
+        let a: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..a.len() {
+            assert!(same_name(&a[..n], &a[..n]));
+            assert!(!same_name(&a[..n], &a[..n + 1]));
+            for i in 0..n {
+                let mut b = a[..n].to_vec();
+                b[i] ^= 0x20;
+                assert!(!same_name(&a[..n], &b), "length {n}, byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn cached_ids_stay_right_for_names_of_every_length() {
+        let mut s = Symbols::new("@_", false, "#text");
+        let names: Vec<Vec<u8>> = (0..40)
+            .flat_map(|n| (0..8u8).map(move |k| [vec![b'a'; n], vec![b'a' + k]].concat()))
+            .collect();
+        let ids: Vec<u32> = names.iter().map(|q| s.intern(q, |_| false)).collect();
+        for _ in 0..2 {
+            for (q, &id) in names.iter().zip(&ids) {
+                assert_eq!(s.intern(q, |_| false), id);
+                assert_eq!(s.out_name(id), &q[..]);
+            }
+        }
+    }
 
     #[test]
     fn interns_and_renders_keys() {

@@ -19,6 +19,12 @@ const SHAPES = {
     text: (v) => (v === undefined ? '' : typeof v === 'string' ? v : v['#text'] ?? ''),
     attr: (v, name) => (v && typeof v === 'object' ? v['@_' + name] ?? '' : ''),
   },
+  // the XML-shaped JSON records (generate.js releaseXmlShaped): attributes as `@name`
+  at: {
+    list,
+    text: (v) => (v === undefined ? '' : typeof v === 'string' ? v : v['#text'] ?? ''),
+    attr: (v, name) => (v && typeof v === 'object' ? v['@' + name] ?? '' : ''),
+  },
   // xml2js defaults: every child is an array, attributes under '$', text under '_'
   xml2js: {
     list,
@@ -64,9 +70,11 @@ function releaseChecksum(rel, shape) {
   return sum;
 }
 
-// The same measure on the JSON catalog's records (generate.js releaseJson). Release N gives
-// the same number here as release N of the XML catalog of the same size gives above.
+// The same measure on the JSON catalog's records (generate.js releaseJson, or releaseXmlShaped,
+// told apart by their keys). Release N gives the same number here as release N of the XML
+// catalog of the same size gives above.
 function jsonReleaseChecksum(rel) {
+  if (rel.titles === undefined) return releaseChecksum(rel, SHAPES.at);
   const title = rel.titles[0];
   let sum = title.text.length + title.language.length;
   sum += rel.artists.length;

@@ -24,11 +24,11 @@ mod split;
 
 use bytes::BytesMut;
 
+use crate::engine::{Stats, Status};
 use crate::error::{Error, ErrorCode, Position, Result};
 use crate::input::Input;
 use crate::limits::Limits;
 use crate::pool::Pool;
-use crate::xml::{Stats, Status};
 use path::Path;
 use scan::{Config, Core, Fail, Scan};
 
@@ -202,6 +202,10 @@ impl JsonParser {
                 Ok(Scan::Full(p)) => {
                     self.input.pos = p;
                     return Ok(Status::BatchReady);
+                }
+                Ok(Scan::Wait(p)) => {
+                    self.input.pos = p;
+                    break;
                 }
                 Ok(Scan::Consumed) => {
                     self.input.pos = self.input.buf.len();

@@ -36,6 +36,35 @@ pub(crate) enum Scan {
     Consumed,
     /// The batch is full; scanning stopped at this index, on a record boundary.
     Full(usize),
+    /// Scanning stopped at this index until more input comes (or it ends): the bytes from
+    /// here on must stay, so that an error about them can still be positioned.
+    Wait(usize),
+}
+
+/// What the bytes from a UTF-8 lead byte on are.
+enum Utf8Check {
+    Valid,
+    /// Not UTF-8: the byte at this index cannot continue the character.
+    Bad(usize),
+    /// Valid so far, but the input ends inside the character.
+    Short,
+}
+
+/// Checks the character whose lead byte, one that may start a character, is `inp[j]`.
+fn check_utf8(inp: &[u8], j: usize) -> Utf8Check {
+    let Some((need, lo, hi, _)) = utf8_lead(inp[j]) else {
+        return Utf8Check::Valid;
+    };
+    for k in 1..=usize::from(need) {
+        let Some(&b) = inp.get(j + k) else {
+            return Utf8Check::Short;
+        };
+        let (l, h) = if k == 1 { (lo, hi) } else { (0x80, 0xBF) };
+        if b < l || b > h {
+            return Utf8Check::Bad(j + k);
+        }
+    }
+    Utf8Check::Valid
 }
 
 /// Where [`Core::follow`] left off.
@@ -93,6 +122,9 @@ enum St {
     ExpDigits,
     /// Inside `true`, `false` or `null`.
     Lit,
+    /// At a byte that may start a UTF-8 character where JSON allows none, waiting for the
+    /// rest of it to tell an encoding error from a syntax error (`Core::stray`).
+    Stray,
 }
 
 /// Selection state of one container whose members may still match a selector.
@@ -142,6 +174,10 @@ pub(crate) struct Core {
     utf_need: u8,
     utf_lo: u8,
     utf_hi: u8,
+    /// `unexpected` was given a byte that may start a UTF-8 character.
+    stray_lead: bool,
+    /// The syntax error held while the character is incomplete (`St::Stray`).
+    stray: Option<Fail>,
     lit: &'static [u8],
     lit_i: usize,
 
@@ -244,6 +280,8 @@ impl Core {
             utf_need: 0,
             utf_lo: 0,
             utf_hi: 0,
+            stray_lead: false,
+            stray: None,
             lit: b"",
             lit_i: 0,
             rec: false,
@@ -260,7 +298,34 @@ impl Core {
     }
 
     /// Scans `inp[i..]`; `base` is the absolute offset of `inp[0]`.
-    pub(crate) fn scan(&mut self, inp: &[u8], mut i: usize, base: u64) -> Result<Scan, Fail> {
+    pub(crate) fn scan(&mut self, inp: &[u8], i: usize, base: u64) -> Result<Scan, Fail> {
+        match self.scan_bytes(inp, i, base) {
+            Err(f) if std::mem::take(&mut self.stray_lead) => self.stray(f, inp, base),
+            r => r,
+        }
+    }
+
+    /// A byte that may start a UTF-8 character came where JSON allows none, and `f` is the
+    /// syntax error for it. JSON.parse never sees such input undecoded: invalid UTF-8 is the
+    /// error to report then, as in a string, so the character is checked first, however the
+    /// input is split (the check goes on in the next chunk if this one ends inside it).
+    fn stray(&mut self, f: Fail, inp: &[u8], base: u64) -> Result<Scan, Fail> {
+        let j = match f.at.checked_sub(base).map(usize::try_from) {
+            Some(Ok(j)) if j < inp.len() => j,
+            _ => return Err(f),
+        };
+        match check_utf8(inp, j) {
+            Utf8Check::Valid => Err(f),
+            Utf8Check::Bad(k) => Err(bad_continuation(base + k as u64, inp[k])),
+            Utf8Check::Short => {
+                self.stray = Some(f);
+                self.st = St::Stray;
+                Ok(Scan::Wait(j))
+            }
+        }
+    }
+
+    fn scan_bytes(&mut self, inp: &[u8], mut i: usize, base: u64) -> Result<Scan, Fail> {
         let n = inp.len();
         self.copy_from = i;
         // While a record is open, scanning stops where it would outgrow maxRecordBytes, so the
@@ -386,6 +451,17 @@ impl Core {
                     }
                     self.copy_from = i;
                 }
+                // Back at the lead byte `stray` stopped at, with more input after it.
+                St::Stray => match check_utf8(inp, i) {
+                    Utf8Check::Short => return Ok(Scan::Wait(i)),
+                    Utf8Check::Bad(k) => return Err(bad_continuation(base + k as u64, inp[k])),
+                    Utf8Check::Valid => {
+                        let at = base + i as u64;
+                        return Err(self.stray.take().unwrap_or_else(|| {
+                            fail(at, ErrorCode::JsonSyntax, "unexpected character")
+                        }));
+                    }
+                },
                 St::After => match inp[i] {
                     b',' => {
                         i += 1;
@@ -756,6 +832,11 @@ impl Core {
                 Err(bad_lead(end.saturating_sub(1), first))
             }
             St::TopAfter => Ok(()),
+            St::Stray => Err(fail(
+                end,
+                ErrorCode::JsonInvalidUtf8,
+                "invalid UTF-8: the input ends inside a character",
+            )),
             St::LineStart | St::SkipLine | St::Begin if self.ndjson => Ok(()),
             St::TopBetween | St::Begin if self.seen_value => Ok(()),
             St::TopBetween | St::Begin => Err(fail(
@@ -1068,15 +1149,8 @@ impl Core {
     /// record, writes it as `\u` escapes. Returns the index after the bytes consumed.
     fn utf8_char(&mut self, inp: &[u8], j: usize, end: usize, base: u64) -> Result<usize, Fail> {
         let lead = inp[j];
-        let (need, lo, hi, init) = match lead {
-            0xC2..=0xDF => (1, 0x80, 0xBF, lead & 0x1F),
-            0xE0 => (2, 0xA0, 0xBF, lead & 0x0F),
-            0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF, lead & 0x0F),
-            0xED => (2, 0x80, 0x9F, lead & 0x0F),
-            0xF0 => (3, 0x90, 0xBF, lead & 0x07),
-            0xF1..=0xF3 => (3, 0x80, 0xBF, lead & 0x07),
-            0xF4 => (3, 0x80, 0x8F, lead & 0x07),
-            _ => return Err(bad_lead(base + j as u64, lead)),
+        let Some((need, lo, hi, init)) = utf8_lead(lead) else {
+            return Err(bad_lead(base + j as u64, lead));
         };
         if self.rec {
             self.flush(inp, j);
@@ -1219,6 +1293,7 @@ impl Core {
             St::Frac => "a digit, `e` or the end of the number",
             St::Exp => "a digit or a sign in the exponent",
             St::ExpSign | St::ExpDigits => "a digit in the exponent",
+            St::Stray => "a continuation byte of the character",
             St::Lit => match self.lit {
                 b"true" => "`true`",
                 b"false" => "`false`",
@@ -1227,7 +1302,8 @@ impl Core {
         }
     }
 
-    fn unexpected(&self, at: u64, b: u8) -> Fail {
+    fn unexpected(&mut self, at: u64, b: u8) -> Fail {
+        self.stray_lead = is_utf8_lead(b);
         let mut message = format!("unexpected {}; expected {}", show(b), self.expected());
         let hint = match (self.st, b) {
             (St::Key, b'}') | (St::Value, b']') => " (trailing commas are not allowed)",
@@ -1272,6 +1348,21 @@ fn is_value_start(b: u8) -> bool {
 
 fn is_utf8_lead(b: u8) -> bool {
     matches!(b, 0xC2..=0xF4)
+}
+
+/// For a byte that starts a multi-byte UTF-8 character: how many continuation bytes follow,
+/// the range the first of them must be in (the rest are 0x80..=0xBF), and the lead's bits.
+fn utf8_lead(lead: u8) -> Option<(u8, u8, u8, u8)> {
+    Some(match lead {
+        0xC2..=0xDF => (1, 0x80, 0xBF, lead & 0x1F),
+        0xE0 => (2, 0xA0, 0xBF, lead & 0x0F),
+        0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF, lead & 0x0F),
+        0xED => (2, 0x80, 0x9F, lead & 0x0F),
+        0xF0 => (3, 0x90, 0xBF, lead & 0x07),
+        0xF1..=0xF3 => (3, 0x80, 0xBF, lead & 0x07),
+        0xF4 => (3, 0x80, 0x8F, lead & 0x07),
+        _ => return None,
+    })
 }
 
 fn bad_lead(at: u64, b: u8) -> Fail {

@@ -732,6 +732,39 @@ fn invalid_utf8_is_rejected_where_it_starts() {
 }
 
 #[test]
+fn invalid_utf8_outside_strings_is_an_encoding_error() {
+    // Where JSON allows no character, valid UTF-8 is a syntax error at its first byte, and
+    // invalid UTF-8 an encoding error where it goes wrong, as in a string (`invariant` splits
+    // the input everywhere, also inside the character).
+    let o = opts(&["$"]);
+    for (doc, code, offset) in [
+        (&b"[1,\xEF]"[..], ErrorCode::JsonInvalidUtf8, 4),
+        (b"{\"a\":1\xEF\xBB}", ErrorCode::JsonInvalidUtf8, 8),
+        (b"[\xE0\x80\xAF]", ErrorCode::JsonInvalidUtf8, 2), // overlong
+        (b"[\xED\xA0\x80]", ErrorCode::JsonInvalidUtf8, 2), // encoded surrogate
+        (b"[\xC3 ]", ErrorCode::JsonInvalidUtf8, 2),
+        (b"1 \xEF\xBB", ErrorCode::JsonInvalidUtf8, 4), // ends inside the character
+        (b"[\xFF]", ErrorCode::JsonInvalidUtf8, 1),
+        (b"[\xC3\xA9]", ErrorCode::JsonSyntax, 1), // `\u{e9}`, valid UTF-8
+        (b"{\"a\":1\xF0\x9F\x8E\xB8}", ErrorCode::JsonSyntax, 6),
+        (b"[tr\xC3\xBCe]", ErrorCode::JsonSyntax, 3),
+    ] {
+        let e = invariant(&o, doc).error.expect("an error");
+        assert_eq!(
+            (e.code, e.position.offset),
+            (code, offset),
+            "{:?}: {e}",
+            lossy(doc)
+        );
+    }
+    // Skipped like any other fault in NDJSON, the lines around it kept.
+    let out = invariant(&ndjson(&["$"], true), b"1\n2\xEF\n3\n[\xC3\xA9]\n4\n");
+    assert_eq!(out.records, "1,3,4");
+    let codes: Vec<_> = out.skips.iter().map(|s| s.code).collect();
+    assert_eq!(codes, [ErrorCode::JsonInvalidUtf8, ErrorCode::JsonSyntax]);
+}
+
+#[test]
 fn a_bad_byte_fails_without_waiting_for_more_input() {
     let mut p = JsonParser::new(opts(&["$"])).unwrap();
     p.feed(b"[1,");

@@ -803,7 +803,8 @@ fn decode_rs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::{Status, XmlOptions, XmlParser};
+    use crate::engine::Status;
+    use crate::xml::{XmlOptions, XmlParser};
     use serde_json::{json, Value};
 
     fn opts(errors: EncodingErrors) -> XmlOptions {

@@ -292,13 +292,13 @@ impl State {
                             "an end tag in an entity's replacement text closes an element opened outside it",
                         ));
                     }
-                    self.end(e.name().as_ref().as_bytes(), at)?
+                    self.end(e.name().as_ref(), at)?
                 }
-                Event::Text(t) => self.entity_text(t.as_bytes(), at)?,
-                Event::GeneralRef(r) => self.reference(r.as_bytes(), at)?,
-                Event::CData(c) => self.cdata(c.as_bytes(), at)?,
+                Event::Text(t) => self.entity_text(&t, at)?,
+                Event::GeneralRef(r) => self.reference(&r, at)?,
+                Event::CData(c) => self.cdata(&c, at)?,
                 Event::Comment(_) => {}
-                Event::PI(pi) => self.pi(pi.as_bytes(), at)?,
+                Event::PI(pi) => self.pi(&pi, at)?,
                 Event::Decl(_) | Event::DocType(_) => {
                     return Err(fail(
                         at,

@@ -69,7 +69,8 @@ impl XmlParser {
 
 #[cfg(test)]
 mod tests {
-    use crate::xml::{Status, XmlOptions, XmlParser};
+    use crate::engine::Status;
+    use crate::xml::{XmlOptions, XmlParser};
 
     fn state_after(doc: &str, upto: usize) -> crate::split::Boundary {
         let mut p = XmlParser::new(XmlOptions {

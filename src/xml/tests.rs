@@ -386,3 +386,39 @@ fn cdata_end_in_text_is_refused_wherever_the_chunks_fall() {
         assert_eq!(err.position.offset, 30, "{size}");
     }
 }
+
+/// quick-xml 0.39 hands out event bytes without checking UTF-8; sluice's own scan of all input
+/// (`chars::scan`) must stop every malformed sequence, in every kind of construct, at its first
+/// byte, with the same error however the input is chunked, and keep the records before it.
+#[test]
+fn invalid_utf8_fails_at_its_byte_in_every_construct() {
+    let places: [(&[u8], &[u8]); 9] = [
+        (b"<r><a>1</a><a>t", b"t</a></r>"),
+        (b"<r><a>1</a><a x='v", b"v'/></r>"),
+        (b"<r><a>1</a><a", b"/></r>"),
+        (b"<r><a>1</a><a x", b"='1'/></r>"),
+        (b"<r><a>1</a><a></a", b"></r>"),
+        (b"<r><a>1</a><!-- c", b" --></r>"),
+        (b"<r><a>1</a><![CDATA[c", b"]]></r>"),
+        (b"<r><a>1</a><?p c", b"?></r>"),
+        (b"<r><a>1</a><a>&amp;", b"&#65;</a></r>"),
+    ];
+    let bad: [&[u8]; 4] = [b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80"];
+    for (before, after) in places {
+        for b in bad {
+            let doc = [before, b, after].concat();
+            let whole = parse_chunked(&opts("a"), &doc, usize::MAX);
+            let err = whole.1.clone().expect("an error");
+            assert_eq!(err.code, ErrorCode::InvalidChar, "{doc:?}");
+            assert_eq!(err.position.offset, before.len() as u64, "{doc:?}");
+            assert_eq!(whole.0.len(), 1, "{doc:?}");
+            for size in [1, 2, 3, 7] {
+                assert_eq!(
+                    parse_chunked(&opts("a"), &doc, size),
+                    whole,
+                    "{doc:?} in {size}s"
+                );
+            }
+        }
+    }
+}

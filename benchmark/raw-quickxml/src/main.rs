@@ -33,7 +33,7 @@ fn main() {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
                 events += 1;
-                if e.name().as_ref() == "Release" {
+                if e.name().as_ref() == b"Release" {
                     records += 1;
                 }
             }
