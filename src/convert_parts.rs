@@ -162,6 +162,7 @@ fn run_part(
     last: bool,
     format: OutputFormat,
     cancel: &AtomicBool,
+    out: Vec<u8>,
 ) -> Option<Outcome> {
     // A guess the parser refuses (a bad name) is simply a wrong guess.
     let engine = make(part).ok()?;
@@ -171,7 +172,7 @@ fn run_part(
     };
     let mut p = PartOut {
         engine,
-        out: Vec::new(),
+        out,
         records: 0,
         skips: Vec::new(),
         skipped: 0,
@@ -269,6 +270,9 @@ struct Schedule {
     /// The part whose output was written last: workers stay within `ahead` parts of it.
     written: usize,
     done: BTreeMap<usize, Option<Outcome>>,
+    /// Output buffers written out, for the next parts: reused, their pages are not faulted
+    /// in again for every part.
+    spare: Vec<Vec<u8>>,
     stop: bool,
 }
 
@@ -295,6 +299,7 @@ pub fn convert_parts<W: Write>(
         next: 0,
         written: 0,
         done: BTreeMap::new(),
+        spare: Vec::new(),
         stop: false,
     });
     let changed = Condvar::new();
@@ -307,7 +312,7 @@ pub fn convert_parts<W: Write>(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
-                let i = {
+                let (i, out) = {
                     let Ok(mut s) = sched.lock() else { return };
                     while !s.stop && s.next < parts.len() && s.next > s.written + ahead {
                         s = match changed.wait(s) {
@@ -319,11 +324,11 @@ pub fn convert_parts<W: Write>(
                         return;
                     }
                     s.next += 1;
-                    s.next - 1
+                    (s.next - 1, s.spare.pop().unwrap_or_default())
                 };
                 let last = i + 1 == parts.len();
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_part(make, file, &parts[i], last, format, cancel)
+                    run_part(make, file, &parts[i], last, format, cancel, out)
                 }))
                 .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
                 let Ok(mut s) = sched.lock() else { return };
@@ -348,6 +353,15 @@ pub fn convert_parts<W: Write>(
                         .map_err(|_| ConvertError::Internal("a worker panicked"))?
                         .0;
                 }
+            };
+
+            let spare = |mut out: Vec<u8>| -> Result<(), ConvertError> {
+                out.clear();
+                let mut s = lock()?;
+                if s.spare.len() < ahead + threads {
+                    s.spare.push(out);
+                }
+                Ok(())
             };
 
             let mut owner = match take(0)? {
@@ -409,7 +423,15 @@ pub fn convert_parts<W: Write>(
                     // A read error in a speculative part is met again by the owner.
                     _ => false,
                 };
-                if let (true, Some(Ok(p))) = (ok, spec) {
+                let accepted = match spec {
+                    Some(Ok(p)) if ok => Some(p),
+                    Some(Ok(p)) => {
+                        spare(p.out)?;
+                        None
+                    }
+                    _ => None,
+                };
+                if let Some(p) = accepted {
                     let (line, column) = origin.at(verdict.line, verdict.column);
                     let opened = verdict
                         .opened
@@ -431,7 +453,8 @@ pub fn convert_parts<W: Write>(
                         first: false,
                     };
                     owner_guess = next.guess.as_deref();
-                    owner = p;
+                    let done = std::mem::replace(&mut owner, p);
+                    spare(done.out)?;
                 } else {
                     // Redone by the owner, from the true state: its records count from the
                     // owner's origin, as they always did.
