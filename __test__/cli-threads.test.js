@@ -172,3 +172,42 @@ test('--threads and --part-bytes: bad values are usage errors', () => {
   assert.match(help.stdout, /--threads <n>/);
   assert.match(help.stdout, /--part-bytes <n>/);
 });
+
+test('XML on the native converter with parts: part sizes, 3 threads, wrong guesses, the parseFile path', () => {
+  const doc = trapDocument(8, 500);
+  const xml = file('native-parts.xml', doc);
+  const want = sluice([xml, '--select', 'Release', '--threads', '1']);
+  assert.equal(want.status, 0);
+  for (const args of [
+    ['--threads', '2', '--part-bytes', '5000'],
+    ['--threads', '3', '--part-bytes', '4096'],
+    ['--threads', '2', '--part-bytes', '65536'],
+    // The same parts through parseFile and the writers, not the native converter.
+    ['--threads', '2', '--part-bytes', '4096', '--no-native'],
+  ]) {
+    const got = sluice([xml, '--select', 'Release', ...args]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout, want.stdout, args.join(' '));
+  }
+  // The first candidate under another parent: every part's guess is wrong, so each is read
+  // again by the part before it, and the output is still one thread's.
+  const off = file('wrong-guess.xml', doc.replace('<ReleaseList>\n', '<ReleaseList>\n<Other><Release id="first"/></Other>\n'));
+  same([off, '--select', 'Release']);
+  same([off, '--select', '/NewReleaseMessage/ReleaseList/Release', '--remove-ns-prefix']);
+});
+
+test('XML skip mode then a fatal error: the skips before it are reported, as the stream path does', () => {
+  const doc = trapDocument(9, 300)
+    .replace(/<((?:\w+:)?)Release id="\d+-inner">[\s\S]*?<\/\1Release>/g, '')
+    .replace(/<ReleaseList><x>[^<]*<\/x><\/ReleaseList>/g, '');
+  let n = 0;
+  const bad = doc.replace(/<Title>([^<]*)<\/Title>/g, (m, t) => (++n % 41 === 0 ? `<Title>${t} &nope;</Title>` : m));
+  const f = file('skip-fatal.xml', bad.slice(0, bad.lastIndexOf('</Title>')));
+  const args = [f, '--select', 'Release', '--on-error', 'skip'];
+  const r = same(args);
+  assert.equal(r.status, 1);
+  assert.ok((r.stderr.match(/\(record skipped\)/g) ?? []).length >= 3, r.stderr);
+  const stream = sluice([...args, '--no-native']);
+  assert.equal(essence(stream.stderr), essence(r.stderr));
+  assert.equal(stream.stdout, r.stdout);
+});

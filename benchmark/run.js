@@ -62,6 +62,7 @@ const CONTENDERS = [
   // same through XmlStream and toNdjson().
   { id: 'sluice-cli', label: '`sluice --select Release -o file.ndjson` (native, no objects)' },
   { id: 'sluice-cli-stream', label: '`sluice --no-native` (XmlStream → toNdjson → file)' },
+  { id: 'sluice-cli-2', label: '`sluice --threads 2 -o file.ndjson` (native, parts on 2 threads)' },
   FLOOR,
 ].map((c) => ({ format: 'xml', ...c })).concat([
   { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },

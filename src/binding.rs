@@ -220,6 +220,24 @@ fn limits(max_record_bytes: f64, max_depth: u32, batch_bytes: u32) -> Limits {
     }
 }
 
+/// An open path from JS (`[{ name, ns: [[prefix, uri]] }]`) for the core.
+pub(crate) fn ancestors(path: Vec<NativeAncestor>) -> Vec<Ancestor> {
+    path.into_iter()
+        .map(|a| Ancestor {
+            name: a.name,
+            ns: a
+                .ns
+                .into_iter()
+                .map(|mut pair| {
+                    let uri = pair.pop().unwrap_or_default();
+                    let prefix = pair.pop().unwrap_or_default();
+                    (prefix, uri)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// The core's XML options from the JS ones (shared with `binding_sync` and `binding_file`).
 pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
     XmlOptions {
@@ -239,22 +257,7 @@ pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
         resume: o.resume.map(|r| Resume {
             offset: r.offset as u64,
             encoding: r.encoding,
-            path: r
-                .path
-                .into_iter()
-                .map(|a| Ancestor {
-                    name: a.name,
-                    ns: a
-                        .ns
-                        .into_iter()
-                        .map(|mut pair| {
-                            let uri = pair.pop().unwrap_or_default();
-                            let prefix = pair.pop().unwrap_or_default();
-                            (prefix, uri)
-                        })
-                        .collect(),
-                })
-                .collect(),
+            path: ancestors(r.path),
         }),
         encoding_errors: match o.encoding_errors.as_str() {
             "replace" => EncodingErrors::Replace,

@@ -15,9 +15,14 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
-use crate::binding::{invalid_option, xml_options, NativeError, NativeSkip, NativeXmlOptions};
+use crate::binding::{
+    ancestors, invalid_option, xml_options, NativeAncestor, NativeError, NativeSkip,
+    NativeXmlOptions,
+};
 use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
-use crate::{Engine, XmlParser};
+use crate::convert_parts::{convert_parts, Part};
+use crate::xml::Resume;
+use crate::{Engine, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeConvertProgress {
@@ -55,6 +60,17 @@ struct State {
     cancel: AtomicBool,
     /// The parser until `run` takes it: a converter runs once.
     engine: Mutex<Option<Box<dyn Engine>>>,
+    /// The options each part's parser is made with (`runParts`).
+    options: XmlOptions,
+}
+
+/// One part of a file for `runParts`, as lib/split/plan.js cuts it.
+#[napi(object)]
+pub struct NativePart {
+    pub start: f64,
+    pub end: f64,
+    /// The elements guessed open at `start`; null for the first part.
+    pub guess: Option<Vec<NativeAncestor>>,
 }
 
 /// One file's conversion.
@@ -139,16 +155,15 @@ fn outcome(
             r.records = s.records as f64;
             r.bytes = s.bytes as f64;
             r.skipped = s.skipped as f64;
-            r.skips = s
-                .skips
-                .iter()
-                .map(|(e, i)| NativeSkip {
-                    error: NativeError::from(e),
-                    record_index: *i as f64,
-                })
-                .collect();
+            r.skips = skip_reports(&s.skips);
         }
-        Err(ConvertError::Parse(e)) => r.error = Some(NativeError::from(&e)),
+        Err(ConvertError::Parse(e)) => {
+            r.error = Some(NativeError::from(&e));
+            // The records skipped before the error are reported too.
+            if let Ok(mut kept) = p.skips_before_error.lock() {
+                r.skips = skip_reports(&std::mem::take(&mut *kept));
+            }
+        }
         Err(ConvertError::Read(e)) => r.io_error = Some(io_error("read", &e)),
         Err(ConvertError::Write(e)) => r.io_error = Some(io_error("write", &e)),
         Err(ConvertError::Cancelled) => r.cancelled = true,
@@ -157,12 +172,33 @@ fn outcome(
     r
 }
 
+fn skip_reports(skips: &[(crate::Error, u64)]) -> Vec<NativeSkip> {
+    skips
+        .iter()
+        .map(|(e, i)| NativeSkip {
+            error: NativeError::from(e),
+            record_index: *i as f64,
+        })
+        .collect()
+}
+
 /// Opening the input or creating the output failed: nothing was converted.
 fn failed_io(state: &State, during: &str, e: &io::Error) -> NativeConvertResult {
     let mut r = outcome(state, Ok(Summary::default()));
     r.ok = false;
     r.io_error = Some(io_error(during, e));
     r
+}
+
+/// The output: the file `output` (created or truncated), or stdout.
+fn open_output(
+    output: Option<&str>,
+) -> std::result::Result<Box<dyn Write + Send>, (&'static str, io::Error)> {
+    // Boxed: the buffer calls through it only when a megabyte is full.
+    Ok(match output {
+        Some(path) => Box::new(File::create(path).map_err(|e| ("create", e))?),
+        None => Box::new(stdout().map_err(|e| ("write", e))?),
+    })
 }
 
 fn run_file(
@@ -178,20 +214,63 @@ fn run_file(
         Ok(f) => f,
         Err(e) => return failed_io(state, "open", &e),
     };
-    // Boxed: the buffer calls through it only when a megabyte is full.
-    let out: Box<dyn Write + Send> = match output {
-        Some(path) => match File::create(path) {
-            Ok(f) => Box::new(f),
-            Err(e) => return failed_io(state, "create", &e),
-        },
-        None => match stdout() {
-            Ok(f) => Box::new(f),
-            Err(e) => return failed_io(state, "write", &e),
-        },
+    let out = match open_output(output) {
+        Ok(o) => o,
+        Err((during, e)) => return failed_io(state, during, &e),
     };
     let result = convert(
         engine.as_mut(),
         file,
+        BufWriter::with_capacity(1 << 20, out),
+        format,
+        &state.progress,
+        &state.cancel,
+    );
+    outcome(state, result)
+}
+
+fn run_file_parts(
+    state: &State,
+    input: &str,
+    output: Option<&str>,
+    format: OutputFormat,
+    parts: &[Part],
+    threads: usize,
+) -> NativeConvertResult {
+    // A converter runs once, whichever way.
+    if state
+        .engine
+        .lock()
+        .ok()
+        .and_then(|mut e| e.take())
+        .is_none()
+    {
+        return outcome(state, Err(ConvertError::Internal("a converter runs once")));
+    }
+    let file = match File::open(input) {
+        Ok(f) => f,
+        Err(e) => return failed_io(state, "open", &e),
+    };
+    let out = match open_output(output) {
+        Ok(o) => o,
+        Err((during, e)) => return failed_io(state, during, &e),
+    };
+    let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
+        let mut o = state.options.clone();
+        if let Some(path) = &p.guess {
+            o.resume = Some(Resume {
+                offset: p.start,
+                path: path.clone(),
+                encoding: None,
+            });
+        }
+        Ok(Box::new(XmlParser::new(o)?))
+    };
+    let result = convert_parts(
+        &make,
+        &file,
+        parts,
+        threads,
         BufWriter::with_capacity(1 << 20, out),
         format,
         &state.progress,
@@ -205,12 +284,14 @@ impl NativeFileConvert {
     /// A converter for one XML file with these (validated) options.
     #[napi(factory)]
     pub fn xml(o: NativeXmlOptions) -> Result<Self> {
-        let parser = XmlParser::new(xml_options(o)).map_err(invalid_option)?;
+        let options = xml_options(o);
+        let parser = XmlParser::new(options.clone()).map_err(invalid_option)?;
         Ok(NativeFileConvert {
             state: Arc::new(State {
                 progress: Progress::default(),
                 cancel: AtomicBool::new(false),
                 engine: Mutex::new(Some(Box::new(parser))),
+                options,
             }),
         })
     }
@@ -225,6 +306,55 @@ impl NativeFileConvert {
         output: Option<String>,
         array: bool,
     ) -> Result<Object<'env>> {
+        self.spawn(
+            env,
+            move |state, format| run_file(state, &input, output.as_deref(), format),
+            array,
+        )
+    }
+
+    /// As `run`, on `threads` threads, the file cut into `parts` (lib/split/plan.js's, in
+    /// file order, covering the file): the same bytes, skips and first error as `run`.
+    #[napi(ts_return_type = "Promise<NativeConvertResult>")]
+    pub fn run_parts<'env>(
+        &self,
+        env: &'env Env,
+        input: String,
+        output: Option<String>,
+        array: bool,
+        parts: Vec<NativePart>,
+        threads: u32,
+    ) -> Result<Object<'env>> {
+        let parts: Vec<Part> = parts
+            .into_iter()
+            .map(|p| Part {
+                start: p.start as u64,
+                end: p.end as u64,
+                guess: p.guess.map(ancestors),
+            })
+            .collect();
+        self.spawn(
+            env,
+            move |state, format| {
+                run_file_parts(
+                    state,
+                    &input,
+                    output.as_deref(),
+                    format,
+                    &parts,
+                    threads as usize,
+                )
+            },
+            array,
+        )
+    }
+
+    fn spawn<'env>(
+        &self,
+        env: &'env Env,
+        job: impl FnOnce(&State, OutputFormat) -> NativeConvertResult + Send + 'static,
+        array: bool,
+    ) -> Result<Object<'env>> {
         let (settle, promise): (Settle, Object<'env>) = env.create_deferred()?;
         let state = Arc::clone(&self.state);
         let format = if array {
@@ -236,15 +366,14 @@ impl NativeFileConvert {
             .name("sluice-convert".into())
             .spawn(move || {
                 // A panic must never unwind into Node: it becomes an internal error.
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_file(&state, &input, output.as_deref(), format)
-                }))
-                .unwrap_or_else(|_| {
-                    outcome(
-                        &state,
-                        Err(ConvertError::Internal("a panic in the converter")),
-                    )
-                });
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&state, format)))
+                        .unwrap_or_else(|_| {
+                            outcome(
+                                &state,
+                                Err(ConvertError::Internal("a panic in the converter")),
+                            )
+                        });
                 settle.resolve(Box::new(move |_| Ok(result)));
             });
         spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
@@ -267,4 +396,68 @@ impl NativeFileConvert {
     pub fn cancel(&self) {
         self.state.cancel.store(true, Ordering::Relaxed);
     }
+}
+
+// Reached only through the addon's exports, which test builds leave out.
+#[cfg_attr(test, allow(dead_code))]
+type SettleGuess = JsDeferred<
+    Option<Vec<NativeAncestor>>,
+    Box<dyn FnOnce(Env) -> Result<Option<Vec<NativeAncestor>>>>,
+>;
+
+/// lib/split/plan.js's guess at the elements open where records are: the path at the first
+/// start tag at or after `start` whose local name is one of `names` (any when null), read on
+/// a thread of its own within `budget` bytes (see `crate::guess`). Null when there is none.
+#[napi(ts_return_type = "Promise<Array<NativeAncestor> | null>")]
+#[cfg_attr(test, allow(dead_code))]
+pub fn guess_open_path<'env>(
+    env: &'env Env,
+    file: String,
+    start: f64,
+    names: Option<Vec<String>>,
+    budget: f64,
+) -> Result<Object<'env>> {
+    let (settle, promise): (SettleGuess, Object<'env>) = env.create_deferred()?;
+    let spawned = std::thread::Builder::new()
+        .name("sluice-guess".into())
+        .spawn(move || {
+            let guessed =
+                std::panic::catch_unwind(|| guess_in(&file, start as u64, names, budget as u64))
+                    .unwrap_or(None);
+            settle.resolve(Box::new(move |_| {
+                Ok(guessed.map(|path| {
+                    path.into_iter()
+                        .map(|a| NativeAncestor {
+                            name: a.name,
+                            ns: a.ns.into_iter().map(|(p, u)| vec![p, u]).collect(),
+                        })
+                        .collect()
+                }))
+            }));
+        });
+    spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
+    Ok(promise)
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn guess_in(
+    file: &str,
+    start: u64,
+    names: Option<Vec<String>>,
+    budget: u64,
+) -> Option<Vec<crate::xml::Ancestor>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(file).ok()?;
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut guess = crate::guess::PathGuess::new(names);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut read = 0u64;
+    while read < budget {
+        let n = f.read(&mut buf).ok()?;
+        if n == 0 || guess.feed(&buf[..n]) {
+            break;
+        }
+        read += n as u64;
+    }
+    guess.finish()
 }

@@ -9,7 +9,7 @@
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 use bytes::BytesMut;
 
@@ -32,6 +32,16 @@ pub struct Progress {
     pub bytes_read: AtomicU64,
     pub records: AtomicU64,
     pub skipped: AtomicU64,
+    /// The skip reports of a conversion that failed (the first [`MAX_SKIP_REPORTS`]): the
+    /// records it dropped before the error are reported too, as the stream API reports them.
+    pub skips_before_error: Mutex<Vec<(Error, u64)>>,
+}
+
+/// Keeps the skip reports of a conversion that is failing, for [`Progress`].
+pub(crate) fn keep_skips(progress: &Progress, skips: Vec<(Error, u64)>) {
+    if let Ok(mut kept) = progress.skips_before_error.lock() {
+        *kept = skips;
+    }
 }
 
 /// Why a conversion stopped early.
@@ -170,7 +180,10 @@ fn parse_all<R: Read>(
             match status {
                 Ok(Status::BatchReady) => continue,
                 Ok(_) => break,
-                Err(e) => return Err(ConvertError::Parse(e)),
+                Err(e) => {
+                    keep_skips(progress, skips);
+                    return Err(ConvertError::Parse(e));
+                }
             }
         }
     }
@@ -228,6 +241,15 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: true,
+        }
+    }
+
+    /// A writer for records that follow others already written (a part after the first):
+    /// in a JSON array, its first record too is preceded by `,\n`.
+    pub fn continuing(format: OutputFormat) -> Self {
+        RecordWriter {
+            format,
+            first: false,
         }
     }
 
@@ -507,6 +529,27 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ConvertError::Parse(_)), "{err}");
         assert_eq!(out, b"\"1\"\n");
+        // Records skipped before a fatal error are reported.
+        let progress = Progress::default();
+        let mut skipping = XmlParser::new(XmlOptions {
+            select: vec!["r".to_string()],
+            skip_errors: true,
+            ..XmlOptions::default()
+        })
+        .unwrap();
+        let err = convert(
+            &mut skipping,
+            "<c><r>&nope;</r><r>2</r><r>".as_bytes(),
+            Vec::new(),
+            OutputFormat::Ndjson,
+            &progress,
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConvertError::Parse(_)), "{err}");
+        let kept = progress.skips_before_error.lock().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].1, 0);
         let mut out = Vec::new();
         convert(
             &mut xml("r"),

@@ -3,9 +3,11 @@
 
 pub mod coerce;
 pub mod convert;
+pub mod convert_parts;
 pub mod engine;
 pub mod error;
 pub mod escape;
+pub mod guess;
 mod input;
 pub mod json;
 pub mod limits;

@@ -72,10 +72,11 @@ Output
                              Files appear under their name only when complete.
   -j, --jobs <n>             files converted at once (default: number of cores, ${os.availableParallelism()})
   -t, --threads <n>          threads for each XML or NDJSON file (default 1): the file
-                             is cut into parts parsed at once, through parseFile; the
-                             output is identical. With -j, up to j x n threads
-  --part-bytes <n>           target size of one part with --threads (default 16 MiB,
-                             at least 4096)
+                             is cut into parts parsed at once (natively for XML, else
+                             through parseFile); the output is identical. With -j, up
+                             to j x n threads
+  --part-bytes <n>           target size of one part with --threads (default 4 MiB on
+                             the native path, 16 MiB otherwise; at least 4096)
   --retry <n>                retry a file up to n times after a transient read error
                              (EAGAIN, EBUSY, EIO, ETIMEDOUT...; default 0)
   --on-error <mode>          throw (default): a malformed file stops with a positioned

@@ -177,10 +177,11 @@ async function main(argv, io = { stderr: process.stderr }) {
     const input = plan.inputs[i];
     const out = outs[i];
     const tmp = out === null ? null : `${out}.partial`;
-    // --threads takes a file through parseFile, which cuts XML and NDJSON only; JSON documents
-    // and stdin (which cannot be read at several offsets) stay on one thread.
+    // --threads cuts XML and NDJSON files only (lib/split); JSON documents and stdin (which
+    // cannot be read at several offsets) stay on one thread. The native converter takes the
+    // parts of an XML file; parseFile the rest.
     const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || input.format === 'ndjson') ? plan.threads : 1;
-    const useNative = threads === 1 && plan.native && input.format === 'xml' && input.file !== '-' && nativeIsExact(plan.streamOptions.xml);
+    const useNative = plan.native && input.format === 'xml' && input.file !== '-' && nativeIsExact(plan.streamOptions.xml);
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);
@@ -254,7 +255,7 @@ async function main(argv, io = { stderr: process.stderr }) {
       const target = out === null ? '' : `  -> ${path.relative(process.cwd(), out) || out}`;
       bar.print(
         `${paint('32', 'ok')}  ${input.file}  ${count(result.records)} records  ${count(skips.length)} errors  ` +
-          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${useNative ? '' : threads > 1 ? ` (${threads} threads)` : ' (stream)'}${target}`,
+          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${threads > 1 ? ` (${threads} threads)` : useNative ? '' : ' (stream)'}${target}`,
       );
     }
   }
