@@ -137,11 +137,11 @@ function findNamed(view, limit, at, size, names) {
 }
 
 /** Offset of the first `<name` at or after `from` whose local name is in `names`, or -1. */
-async function findStartTag(fh, from, size, names) {
+async function findStartTag(fh, from, size, names, maxBlock = MAX_SCAN_BLOCK) {
   let buf = Buffer.allocUnsafe(SCAN_BLOCK + MAX_NAME + 2);
   // Blocks grow while nothing is found: the first record may come after megabytes of other
   // elements, and a read per 64 KiB of those cost more than the search.
-  for (let at = from, block = SCAN_BLOCK; at < size; at += block, block = Math.min(2 * block, MAX_SCAN_BLOCK)) {
+  for (let at = from, block = SCAN_BLOCK; at < size; at += block, block = Math.min(2 * block, maxBlock)) {
     if (buf.length < block + MAX_NAME + 2) buf = Buffer.allocUnsafe(block + MAX_NAME + 2);
     const { bytesRead } = await fh.read(buf, 0, Math.min(block + MAX_NAME + 2, size - at), at);
     const view = buf.subarray(0, bytesRead);
@@ -273,7 +273,9 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
       : isUrl(path)
         ? headGuess(fh, first, size, budget)
         : quickGuess(path, start, names, budget);
-    [guess, starts] = await Promise.all([guessing, cut((from) => findStartTag(fh, from, size, names))]);
+    // Over HTTP every byte the plan reads is transferred, so its blocks stay small there.
+    const maxBlock = isUrl(path) ? SCAN_BLOCK : MAX_SCAN_BLOCK;
+    [guess, starts] = await Promise.all([guessing, cut((from) => findStartTag(fh, from, size, names, maxBlock))]);
     if (!guess) return parts;
   } else {
     starts = await cut(async (from) => {
