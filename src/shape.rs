@@ -197,6 +197,10 @@ impl Tree {
         if trim && self.piece_is_empty() {
             bytes = &bytes[js_trim_start(bytes)..];
         }
+        // The white space between elements, trimmed away: most text events of a record.
+        if bytes.is_empty() {
+            return;
+        }
         if !bytes.contains(&b'\r') {
             self.scratch.extend_from_slice(bytes);
             return;
