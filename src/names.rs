@@ -75,7 +75,12 @@ pub fn name_hash(s: &[u8]) -> usize {
         let mut w = [0u8; 8];
         w[..n].copy_from_slice(s);
         u64::from_le_bytes(w)
-    } ^ ((n as u64) << 56);
+    } ^ (n as u64);
+    // The slot is taken from bits 40-49 of the product, which only the key's bits 0-49 reach:
+    // fold the high half down first. (The length once sat in the top byte and never reached
+    // the slot, so `ReleaseReference` and `ReleaseResourceReference`, alike in their first
+    // and last eight bytes, shared one.)
+    let key = key ^ (key >> 32);
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
@@ -253,6 +258,20 @@ pub fn prefix(qname: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_alike_but_for_their_length_spread_over_the_cache() {
+        // Same first and last eight bytes, different middles and lengths.
+        let slots: std::collections::HashSet<usize> = (0..64)
+            .map(|k| {
+                let mut name = b"ReleaseR".to_vec();
+                name.extend(std::iter::repeat_n(b'x', k));
+                name.extend_from_slice(b"eference");
+                cache_slot(&name)
+            })
+            .collect();
+        assert!(slots.len() >= 48, "{} slots for 64 names", slots.len());
+    }
 
     #[test]
     fn same_name_is_slice_equality_at_every_length_and_position() {
