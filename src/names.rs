@@ -69,12 +69,18 @@ pub fn name_hash(s: &[u8]) -> usize {
         w.copy_from_slice(&s[at..at + 8]);
         u64::from_le_bytes(w)
     };
+    let half = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    // Fixed-size loads only: a copy of a variable length was a `memcpy` call per name.
     let key = if n >= 8 {
         word(0) ^ word(n - 8).rotate_left(29)
+    } else if n >= 4 {
+        half(0) | half(n - 4) << 32
     } else {
-        let mut w = [0u8; 8];
-        w[..n].copy_from_slice(s);
-        u64::from_le_bytes(w)
+        s.iter().fold(0, |k, &b| k << 8 | u64::from(b))
     } ^ (n as u64);
     // The slot is taken from bits 40-49 of the product, which only the key's bits 0-49 reach:
     // fold the high half down first. (The length once sat in the top byte and never reached
