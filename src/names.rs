@@ -99,7 +99,16 @@ pub fn same_name(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
+        if n < 4 {
+            return a.iter().zip(b).all(|(x, y)| x == y);
+        }
+        // Two overlapping four-byte halves.
+        let half = |s: &[u8], at: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&s[at..at + 4]);
+            u32::from_ne_bytes(w)
+        };
+        return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
     }
     let word = |s: &[u8], at: usize| {
         let mut w = [0u8; 8];
