@@ -22,8 +22,34 @@ static NEEDS_ESCAPE: [bool; 256] = {
 pub fn write_str(out: &mut BytesMut, s: &[u8]) {
     out.reserve(s.len() + 2);
     out.extend_from_slice(b"\"");
-    write_str_body(out, s);
+    if is_clean(s) {
+        out.extend_from_slice(s);
+    } else {
+        write_str_body(out, s);
+    }
     out.extend_from_slice(b"\"");
+}
+
+/// Whether no byte of `s` needs escaping, a word at a time with no byte loop: most values are
+/// short ASCII (codes, dates, ids), and a value's last bytes are read as one word that
+/// overlaps the one before it.
+#[inline]
+fn is_clean(s: &[u8]) -> bool {
+    let n = s.len();
+    if n < 8 {
+        // Padded with spaces, which never need escaping.
+        let mut w = [b' '; 8];
+        w[..n].copy_from_slice(s);
+        return !word_needs_escape(&w);
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word_needs_escape(&s[i..i + 8]) {
+            return false;
+        }
+        i += 8;
+    }
+    !word_needs_escape(&s[n - 8..])
 }
 
 /// Writes the escaped contents of `s` (valid UTF-8) without quotes.
@@ -150,6 +176,20 @@ mod tests {
             assert!(json.is_ascii(), "{json}");
             let back: String = serde_json::from_str(&json).unwrap();
             assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn clean_strings_are_found_at_every_length_and_position() {
+        for n in 0..24 {
+            assert!(is_clean(&vec![b'a'; n]), "{n}");
+            for at in 0..n {
+                for bad in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff] {
+                    let mut s = vec![b'a'; n];
+                    s[at] = bad;
+                    assert!(!is_clean(&s), "{n} {at} {bad}");
+                }
+            }
         }
     }
 }

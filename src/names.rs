@@ -69,13 +69,24 @@ pub fn name_hash(s: &[u8]) -> usize {
         w.copy_from_slice(&s[at..at + 8]);
         u64::from_le_bytes(w)
     };
+    let half = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    // Fixed-size loads only: a copy of a variable length was a `memcpy` call per name.
     let key = if n >= 8 {
         word(0) ^ word(n - 8).rotate_left(29)
+    } else if n >= 4 {
+        half(0) | half(n - 4) << 32
     } else {
-        let mut w = [0u8; 8];
-        w[..n].copy_from_slice(s);
-        u64::from_le_bytes(w)
-    } ^ ((n as u64) << 56);
+        s.iter().fold(0, |k, &b| k << 8 | u64::from(b))
+    } ^ (n as u64);
+    // The slot is taken from bits 40-49 of the product, which only the key's bits 0-49 reach:
+    // fold the high half down first. (The length once sat in the top byte and never reached
+    // the slot, so `ReleaseReference` and `ReleaseResourceReference`, alike in their first
+    // and last eight bytes, shared one.)
+    let key = key ^ (key >> 32);
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
@@ -88,7 +99,16 @@ pub fn same_name(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
+        if n < 4 {
+            return a.iter().zip(b).all(|(x, y)| x == y);
+        }
+        // Two overlapping four-byte halves.
+        let half = |s: &[u8], at: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&s[at..at + 4]);
+            u32::from_ne_bytes(w)
+        };
+        return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
     }
     let word = |s: &[u8], at: usize| {
         let mut w = [0u8; 8];
@@ -253,6 +273,20 @@ pub fn prefix(qname: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_alike_but_for_their_length_spread_over_the_cache() {
+        // Same first and last eight bytes, different middles and lengths.
+        let slots: std::collections::HashSet<usize> = (0..64)
+            .map(|k| {
+                let mut name = b"ReleaseR".to_vec();
+                name.extend(std::iter::repeat_n(b'x', k));
+                name.extend_from_slice(b"eference");
+                cache_slot(&name)
+            })
+            .collect();
+        assert!(slots.len() >= 48, "{} slots for 64 names", slots.len());
+    }
 
     #[test]
     fn same_name_is_slice_equality_at_every_length_and_position() {

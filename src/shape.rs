@@ -197,6 +197,10 @@ impl Tree {
         if trim && self.piece_is_empty() {
             bytes = &bytes[js_trim_start(bytes)..];
         }
+        // The white space between elements, trimmed away: most text events of a record.
+        if bytes.is_empty() {
+            return;
+        }
         if !bytes.contains(&b'\r') {
             self.scratch.extend_from_slice(bytes);
             return;
@@ -322,6 +326,12 @@ impl Tree {
         let Some(o) = self.open.last_mut() else {
             return;
         };
+        // Nothing since the last piece ended (the white space before a child was trimmed as
+        // it came): nothing to trim, type or count.
+        if self.scratch.len() == o.piece_start {
+            o.hard_end = o.piece_start;
+            return;
+        }
         if trim {
             let floor = o.piece_start.max(o.hard_end);
             let end = floor + js_trim_end(&self.scratch[floor..]);
@@ -391,6 +401,9 @@ impl Tree {
         r.1
     }
 
+    /// Leaves, most of a record's nodes, are written inline by their parent's loop; only
+    /// objects take the call.
+    #[inline]
     fn write_node(&mut self, id: u32, out: &mut BytesMut, symbols: &Symbols, opts: &ShapeOptions) {
         let node = self.nodes[id as usize];
         if node.is_cdata || (node.attrs.0 == node.attrs.1 && node.first_child == NONE) {
@@ -398,7 +411,17 @@ impl Tree {
             write_text(out, text, opts.parse_tag_value && node.typable);
             return;
         }
+        self.write_object(node, out, symbols, opts);
+    }
 
+    #[inline(never)]
+    fn write_object(
+        &mut self,
+        node: Node,
+        out: &mut BytesMut,
+        symbols: &Symbols,
+        opts: &ShapeOptions,
+    ) {
         // The object's entries (attributes, then children, then the text) grouped by output
         // key in order of first appearance, document order kept within a key: a stable sort
         // on the key's first-appearance rank. Repeated children make arrays; so does anything

@@ -119,7 +119,13 @@ impl State {
         let colon = qname.iter().position(|&b| b == b':');
         let ns_mark = self.ns.mark();
         if self.check_namespaces {
-            self.bind_namespaces(raw, qname, colon.map(|i| &qname[..i]), tag_base)?;
+            if colon.is_some() || !self.spans.is_empty() {
+                self.bind_namespaces(raw, qname, colon.map(|i| &qname[..i]), tag_base)?;
+            } else {
+                // Most tags have neither attributes nor a prefix: nothing to declare or
+                // resolve, only the bound on what is in scope (restored by a checkpoint).
+                self.check_held_namespaces(tag_base)?;
+            }
         }
         self.push_open_at(qname, colon.map_or(0, |i| i + 1), ns_mark, at);
         self.seen_root = true;
@@ -179,17 +185,7 @@ impl State {
                 ));
             }
         }
-        // Each tag is bounded, but declarations pile up with depth: bound them as one record.
-        if self.ns.held_bytes() > self.limits.max_record_bytes {
-            return Err(fail(
-                tag_base,
-                ErrorCode::RecordTooLarge,
-                format!(
-                    "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
-                    self.limits.max_record_bytes
-                ),
-            ));
-        }
+        self.check_held_namespaces(tag_base)?;
         let mark = self.ns.mark();
         if let Some(p) = qname_prefix {
             if p == b"xmlns" || self.ns.resolve(p, mark).is_none() {
@@ -208,6 +204,22 @@ impl State {
         }
         if prefixed > 1 {
             self.check_expanded_names(raw, tag_base)?;
+        }
+        Ok(())
+    }
+
+    /// Each tag is bounded, but declarations pile up with depth: bound them as one record.
+    #[inline]
+    pub(super) fn check_held_namespaces(&self, tag_base: u64) -> std::result::Result<(), Fail> {
+        if self.ns.held_bytes() > self.limits.max_record_bytes {
+            return Err(fail(
+                tag_base,
+                ErrorCode::RecordTooLarge,
+                format!(
+                    "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
+                    self.limits.max_record_bytes
+                ),
+            ));
         }
         Ok(())
     }
