@@ -266,13 +266,16 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
     // The guess is made on a native thread while the cuts are looked for here. The scan runs
     // at several hundred MB/s, so it may look far: records may come after tens of megabytes
     // of other lists.
-    // A remote source has no path the native scan can open: its head is parsed here instead.
+    // The head is parsed instead of scanned when the source has no path the native scan can
+    // open (a URL), and when the scan gives up (a DOCTYPE, another encoding), within a smaller
+    // budget since parsing is slower than the scan.
     const budget = Math.max(4 * partBytes, 64 * MiB, guessBytes);
+    const parsed = () => headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes));
     const guessing = guessed
       ? Promise.resolve(guessed)
       : isUrl(path)
         ? headGuess(fh, first, size, budget)
-        : quickGuess(path, start, names, budget);
+        : quickGuess(path, start, names, budget).then((g) => g ?? parsed());
     // Over HTTP every byte the plan reads is transferred, so its blocks stay small there.
     const maxBlock = isUrl(path) ? SCAN_BLOCK : MAX_SCAN_BLOCK;
     [guess, starts] = await Promise.all([guessing, cut((from) => findStartTag(fh, from, size, names, maxBlock))]);
