@@ -201,6 +201,15 @@ fn open_output(
     })
 }
 
+/// The input file, then the output (in that order, so a missing input creates no output).
+fn open_files(
+    input: &str,
+    output: Option<&str>,
+) -> std::result::Result<(File, Box<dyn Write + Send>), (&'static str, io::Error)> {
+    let file = File::open(input).map_err(|e| ("open", e))?;
+    Ok((file, open_output(output)?))
+}
+
 fn run_file(
     state: &State,
     input: &str,
@@ -210,12 +219,8 @@ fn run_file(
     let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
         return outcome(state, Err(ConvertError::Internal("a converter runs once")));
     };
-    let file = match File::open(input) {
-        Ok(f) => f,
-        Err(e) => return failed_io(state, "open", &e),
-    };
-    let out = match open_output(output) {
-        Ok(o) => o,
+    let (file, out) = match open_files(input, output) {
+        Ok(files) => files,
         Err((during, e)) => return failed_io(state, during, &e),
     };
     let result = convert(
@@ -247,12 +252,8 @@ fn run_file_parts(
     {
         return outcome(state, Err(ConvertError::Internal("a converter runs once")));
     }
-    let file = match File::open(input) {
-        Ok(f) => f,
-        Err(e) => return failed_io(state, "open", &e),
-    };
-    let out = match open_output(output) {
-        Ok(o) => o,
+    let (file, out) = match open_files(input, output) {
+        Ok(files) => files,
         Err((during, e)) => return failed_io(state, during, &e),
     };
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
