@@ -190,10 +190,12 @@ fn failed_io(state: &State, during: &str, e: &io::Error) -> NativeConvertResult 
     r
 }
 
+/// What failed to open (the step, for the message) and why.
+type OpenError = (&'static str, io::Error);
+type Output = Box<dyn Write + Send>;
+
 /// The output: the file `output` (created or truncated), or stdout.
-fn open_output(
-    output: Option<&str>,
-) -> std::result::Result<Box<dyn Write + Send>, (&'static str, io::Error)> {
+fn open_output(output: Option<&str>) -> std::result::Result<Output, OpenError> {
     // Boxed: the buffer calls through it only when a megabyte is full.
     Ok(match output {
         Some(path) => Box::new(File::create(path).map_err(|e| ("create", e))?),
@@ -202,10 +204,7 @@ fn open_output(
 }
 
 /// The input file, then the output (in that order, so a missing input creates no output).
-fn open_files(
-    input: &str,
-    output: Option<&str>,
-) -> std::result::Result<(File, Box<dyn Write + Send>), (&'static str, io::Error)> {
+fn open_files(input: &str, output: Option<&str>) -> std::result::Result<(File, Output), OpenError> {
     let file = File::open(input).map_err(|e| ("open", e))?;
     Ok((file, open_output(output)?))
 }
