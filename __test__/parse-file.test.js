@@ -245,6 +245,40 @@ test('progress events, backpressure and early destroy', async () => {
   assert.ok(early.destroyed);
 });
 
+test("an accepted part's records reach the reader over several event-loop turns, in order", async () => {
+  // The second part is parsed ahead while the reader waits on the first; once accepted, its
+  // whole part's batches are ready at once and must still go out in slices.
+  const line = (i) => JSON.stringify({ i, name: `release ${i}`, tags: ['a', 'b'], note: 'x'.repeat(40) }) + '\n';
+  const lines = [];
+  for (let i = 0, bytes = 0; bytes < 8 * 1024 * 1024; i++) {
+    lines.push(line(i));
+    bytes += lines[i].length;
+  }
+  const file = write(lines.join(''), 'ndjson');
+  const partBytes = 4 * 1024 * 1024;
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const stream = parseFile(file, { threads: 2, partBytes });
+  const second = new Set(); // turns in which records of the second part arrived
+  let next = 0;
+  let offset = 0;
+  for await (const r of stream) {
+    assert.equal(r.i, next);
+    if (next === 0) await new Promise((resolve) => setTimeout(resolve, 200)); // let the part ahead finish
+    if (offset >= partBytes) second.add(turn);
+    offset += lines[next++].length;
+  }
+  ticking = false;
+  assert.equal(next, lines.length);
+  assert.deepEqual(stream.split, { parts: 2, accepted: 1, redone: 0 });
+  assert.ok(second.size > 1, 'all of the second part in one turn');
+});
+
 test('options: bad ones throw at once', () => {
   assert.throws(() => parseFile('x.xml', { threads: 0 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
   assert.throws(() => parseFile('x.xml', { partBytes: 100 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
