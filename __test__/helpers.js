@@ -114,4 +114,47 @@ function rng(seed) {
   };
 }
 
-module.exports = { corpora, manifest, chunks, collect, drain, oracle, pick, canonical, rng };
+/**
+ * A temporary folder removed by `after` (node:test's), and `write(content, ext)` putting a
+ * numbered document in it.
+ */
+function tempDocs(prefix, after) {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), prefix));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const write = (content, ext = 'xml') => {
+    const f = path.join(dir, `doc${n++}.${ext}`);
+    fs.writeFileSync(f, content);
+    return f;
+  };
+  return { dir, write };
+}
+
+/** Lines `line(0)`, `line(1)`, ... until they hold at least `bytes`. */
+function linesOf(bytes, line) {
+  const lines = [];
+  for (let i = 0, n = 0; n < bytes; i++) {
+    lines.push(line(i));
+    n += lines[i].length;
+  }
+  return lines;
+}
+
+/** Counts event-loop turns until `stop()`: `turn` is the number of the current one. */
+function turnCounter() {
+  const counter = {
+    turn: 0,
+    ticking: true,
+    stop() {
+      counter.ticking = false;
+    },
+  };
+  const tick = () => {
+    counter.turn++;
+    if (counter.ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return counter;
+}
+
+module.exports = { corpora, manifest, chunks, collect, drain, oracle, pick, canonical, rng, tempDocs, linesOf, turnCounter };

@@ -5,21 +5,13 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseFile, XmlStream, JsonStream, plan, runPart, accepts } = require('..');
 const { rng, NS, WORDS, trapDocument } = require('./traps');
+const { tempDocs, linesOf, turnCounter } = require('./helpers');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-parse-file-'));
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-let fileNo = 0;
-function write(content, ext = 'xml') {
-  const f = path.join(dir, `doc${fileNo++}.${ext}`);
-  fs.writeFileSync(f, content);
-  return f;
-}
+const { dir, write } = tempDocs('sluice-parse-file-', test.after);
 
 const errorOf = (e) =>
   e && { code: e.code, offset: e.offset, line: e.line, column: e.column, message: e.message };
@@ -249,20 +241,10 @@ test("an accepted part's records reach the reader over several event-loop turns,
   // The second part is parsed ahead while the reader waits on the first; once accepted, its
   // whole part's batches are ready at once and must still go out in slices.
   const line = (i) => JSON.stringify({ i, name: `release ${i}`, tags: ['a', 'b'], note: 'x'.repeat(40) }) + '\n';
-  const lines = [];
-  for (let i = 0, bytes = 0; bytes < 8 * 1024 * 1024; i++) {
-    lines.push(line(i));
-    bytes += lines[i].length;
-  }
+  const lines = linesOf(8 * 1024 * 1024, line);
   const file = write(lines.join(''), 'ndjson');
   const partBytes = 4 * 1024 * 1024;
-  let turn = 0;
-  let ticking = true;
-  const tick = () => {
-    turn++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turns = turnCounter();
   const stream = parseFile(file, { threads: 2, partBytes });
   const second = new Set(); // turns in which records of the second part arrived
   let next = 0;
@@ -270,10 +252,10 @@ test("an accepted part's records reach the reader over several event-loop turns,
   for await (const r of stream) {
     assert.equal(r.i, next);
     if (next === 0) await new Promise((resolve) => setTimeout(resolve, 200)); // let the part ahead finish
-    if (offset >= partBytes) second.add(turn);
+    if (offset >= partBytes) second.add(turns.turn);
     offset += lines[next++].length;
   }
-  ticking = false;
+  turns.stop();
   assert.equal(next, lines.length);
   assert.deepEqual(stream.split, { parts: 2, accepted: 1, redone: 0 });
   assert.ok(second.size > 1, 'all of the second part in one turn');

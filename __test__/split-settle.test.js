@@ -6,23 +6,15 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { XmlStream, JsonStream, plan } = require('..');
 const { writePart } = require('../lib/split/output');
 const { settle } = require('../lib/split/settle');
 const { rng, WORDS, trapDocument } = require('./traps');
+const { tempDocs } = require('./helpers');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-settle-'));
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-let fileNo = 0;
-function write(content, ext = 'xml') {
-  const f = path.join(dir, `doc${fileNo++}.${ext}`);
-  fs.writeFileSync(f, content);
-  return f;
-}
+const { dir, write } = tempDocs('sluice-settle-', test.after);
 
 /** One stream's records as NDJSON text, its skips and its error. */
 async function oneStream(file, options, format) {

@@ -11,7 +11,7 @@ const { pipeline } = require('node:stream/promises');
 const { once } = require('node:events');
 const sluice = require('..');
 const { XmlStream } = sluice;
-const { collect, chunks } = require('./helpers');
+const { collect, chunks, linesOf, turnCounter } = require('./helpers');
 
 function catalog(n) {
   let s = '<?xml version="1.0"?>\n<ern:NewReleaseMessage xmlns:ern="http://ddex.net/xml/ern/43"><ReleaseList>\n';
@@ -185,28 +185,18 @@ test('records of one big chunk reach the reader over several event-loop turns, i
   // One chunk of 8 MiB is one native run; its records are turned into objects in slices, so
   // timers and I/O get turns in between instead of waiting for the whole run.
   const line = (i) => JSON.stringify({ i, name: `release ${i}`, tags: ['a', 'b', 'c'], note: 'x'.repeat(40) }) + '\n';
-  const lines = [];
-  for (let i = 0, bytes = 0; bytes < 8 * 1024 * 1024; i++) {
-    lines.push(line(i));
-    bytes += lines[i].length;
-  }
-  let turn = 0;
-  let ticking = true;
-  const tick = () => {
-    turn++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const lines = linesOf(8 * 1024 * 1024, line);
+  const counter = turnCounter();
   const turns = new Set();
   const s = new sluice.JsonStream({ format: 'ndjson', highWaterMark: lines.length });
   let next = 0;
   s.on('data', (r) => {
     assert.equal(r.i, next++);
-    turns.add(turn);
+    turns.add(counter.turn);
   });
   s.end(Buffer.from(lines.join('')));
   await once(s, 'end');
-  ticking = false;
+  counter.stop();
   assert.equal(next, lines.length);
   assert.ok(turns.size > 1, `all ${lines.length} records in one turn`);
 });
