@@ -5,7 +5,6 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseFile, XmlStream, JsonStream, plan, runPart, accepts } = require('..');
 const { rng, NS, WORDS, trapDocument } = require('./traps');
