@@ -8,7 +8,6 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync, fork } = require('node:child_process');
@@ -16,6 +15,7 @@ const { once } = require('node:events');
 const { pipeline } = require('node:stream/promises');
 const { XmlStream } = require('..');
 const { trapDocument, rng } = require('./traps');
+const { startRedis } = require('../benchmark/redis');
 
 const redisBin = spawnSync('redis-server', ['--version']).status === 0;
 let bullmq = null;
@@ -29,30 +29,9 @@ let redis = null;
 let port = 0;
 let queues = 0;
 
-async function freePort() {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const p = s.address().port;
-  s.close();
-  await once(s, 'close');
-  return p;
-}
-
 test.before(async () => {
   if (skip) return;
-  port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let seen = '';
-  await new Promise((resolve, reject) => {
-    redis.on('exit', (code) => reject(new Error(`redis-server exited (${code}): ${seen}`)));
-    redis.stdout.on('data', (d) => {
-      seen += d;
-      if (seen.includes('Ready to accept connections')) resolve();
-    });
-  });
-  redis.stdout.resume();
+  ({ redis, port } = await startRedis());
 });
 
 test.after(async () => {

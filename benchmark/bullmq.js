@@ -7,43 +7,18 @@
 //   node benchmark/bullmq.js [runs] [file]
 // The file defaults to benchmark/data/catalog-100MiB.xml (generated if missing).
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { once } = require('node:events');
-const { spawn, fork } = require('node:child_process');
+const { fork } = require('node:child_process');
 const { pipeline } = require('node:stream/promises');
 const { QueueEvents } = require('bullmq');
 const { parseFile, toNdjson } = require('..');
 const { enqueueFile, close } = require('../lib/bullmq');
 const { generate } = require('./generate');
+const { startRedis } = require('./redis');
 
 const MiB = 1024 * 1024;
-
-async function freePort() {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const p = s.address().port;
-  s.close();
-  await once(s, 'close');
-  return p;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let seen = '';
-  await new Promise((resolve, reject) => {
-    redis.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
-    redis.stdout.on('data', (d) => {
-      seen += d;
-      if (seen.includes('Ready to accept connections')) resolve();
-    });
-  });
-  return { redis, port };
-}
 
 const WORKER = `
 const { createPartWorker } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'bullmq'))});
