@@ -8,6 +8,7 @@ use quick_xml::events::BytesStart;
 use super::attrs::{self, Span};
 use super::chars::{self, is_xml_space, Ref};
 use super::namespaces::DeclError;
+use super::skip::FailedStart;
 use super::state::State;
 use super::window::unclosed_reference;
 use super::{dtd, encoding, fail, from_fault, name_chars, oversize, xml_decl, Fail};
@@ -23,6 +24,10 @@ impl State {
     ) -> std::result::Result<(), Fail> {
         let depth = self.stack.len();
         let result = self.start_element(tag, empty, at);
+        if result.is_err() && self.track_nested {
+            let pushed = self.stack.last().is_some_and(|o| o.at == at);
+            self.failed_start = Some(FailedStart { at, empty, pushed });
+        }
         if result.is_err() && self.record.is_none() && self.stack.len() == depth {
             let qname = tag.name();
             let qname = qname.as_ref();

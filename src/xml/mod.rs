@@ -158,6 +158,7 @@ struct Resync {
     record: Vec<u8>,
     parent: Vec<u8>,
     index: u64,
+    scan: resync::Scan,
 }
 
 /// Everything the event handlers touch, kept apart from the input buffer so that a window of
@@ -306,6 +307,7 @@ impl XmlParser {
                 emitted_ctx_gen: u64::MAX,
                 failed_tag: None,
                 failed_name: Vec::new(),
+                failed_start: None,
                 nested_sibling: None,
                 track_nested: opts.skip_errors,
             },

@@ -8,7 +8,9 @@
 //! 3. the end tag of the record's parent (resume at it, so it closes the parent).
 //!
 //! Comments, CDATA sections and processing instructions are stepped over whole, so a `<`
-//! inside them is never taken for a tag.
+//! inside them is never taken for a tag. Elements inside the record may share the parent's
+//! name: the parent-named elements still open in the record (`Scan::open`) are counted, and
+//! an end tag with the parent's name closes one of those before it can be the parent's.
 
 use memchr::{memchr, memmem};
 
@@ -25,6 +27,13 @@ pub enum Found {
     More { keep: usize, reach: usize },
 }
 
+/// What the scan carries from one piece of input to the next.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Elements named like the record's parent, opened inside the record and not yet closed.
+    pub open: usize,
+}
+
 /// Constructs whose contents may hold a `<` that is not a tag.
 const OPAQUE: [(&[u8], &[u8]); 3] = [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")];
 
@@ -32,11 +41,14 @@ const OPAQUE: [(&[u8], &[u8]); 3] = [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), 
 /// would be selected next to the dropped record. A start tag's name longer than `max_name`
 /// is judged on its first `max_name + 1` bytes (no selector names that many, so only a
 /// wildcard can match it either way): held input then stays bounded while a name arrives.
+/// `scan` is updated for the tags before the returned `keep` only, so that a later call
+/// from `keep` goes on where this one stopped.
 pub fn find(
     buf: &[u8],
     at_eof: bool,
     (record, parent): (&[u8], &[u8]),
     max_name: usize,
+    scan: &mut Scan,
     sibling: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Found {
     let wait = |p: usize| Found::More { keep: p, reach: p };
@@ -84,7 +96,10 @@ pub fn find(
                     _ => {}
                 }
             } else if &after[..n] == parent {
-                return Found::At(p);
+                if scan.open == 0 {
+                    return Found::At(p);
+                }
+                scan.open -= 1;
             }
         } else {
             let n = name_len(&rest[1..]);
@@ -95,6 +110,26 @@ pub fn find(
                 }
             } else if n > 0 && sibling(&rest[1..1 + cut]) {
                 return Found::At(p);
+            } else if n > 0 && &rest[1..1 + n] == parent {
+                match tag_end(&rest[1 + n..]) {
+                    TagEnd::Open(k) => {
+                        scan.open += 1;
+                        i = p + 1 + n + k;
+                        continue 'scan;
+                    }
+                    TagEnd::Empty(k) => {
+                        i = p + 1 + n + k;
+                        continue 'scan;
+                    }
+                    // Whatever follows, no resume point lies before the next `<`.
+                    TagEnd::Unfinished if !at_eof => {
+                        return Found::More {
+                            keep: p,
+                            reach: buf.len(),
+                        }
+                    }
+                    TagEnd::Unfinished | TagEnd::Broken => {}
+                }
             }
         }
         i = p + 1;
@@ -103,6 +138,35 @@ pub fn find(
         keep: buf.len(),
         reach: buf.len(),
     }
+}
+
+enum TagEnd {
+    /// A start tag that opens an element, `k` bytes on.
+    Open(usize),
+    /// An empty-element tag, `k` bytes on.
+    Empty(usize),
+    /// A `<` comes first: not a tag to count.
+    Broken,
+    /// The input ends first.
+    Unfinished,
+}
+
+/// Where the start tag whose name ends at the start of `s` ends. A `>` in a quoted value does
+/// not end it; any `<` does (it cannot be in a well-formed tag), so no tag the scan must see
+/// is stepped over.
+fn tag_end(s: &[u8]) -> TagEnd {
+    let mut quote = None;
+    for (k, &b) in s.iter().enumerate() {
+        match (b, quote) {
+            (b'<', _) => return TagEnd::Broken,
+            (b'"' | b'\'', None) => quote = Some(b),
+            (q, Some(open)) if q == open => quote = None,
+            (b'>', None) if k > 0 && s[k - 1] == b'/' => return TagEnd::Empty(k + 1),
+            (b'>', None) => return TagEnd::Open(k + 1),
+            _ => {}
+        }
+    }
+    TagEnd::Unfinished
 }
 
 /// Length of the name at the start of `s`: up to white space, `/`, `>` or the end.
@@ -117,7 +181,11 @@ mod tests {
     use super::*;
 
     fn run(buf: &str, at_eof: bool) -> Found {
-        find(buf.as_bytes(), at_eof, (b"R", b"List"), 8, &mut |q| {
+        run_open(buf, at_eof, &mut Scan::default())
+    }
+
+    fn run_open(buf: &str, at_eof: bool, scan: &mut Scan) -> Found {
+        find(buf.as_bytes(), at_eof, (b"R", b"List"), 8, scan, &mut |q| {
             q == b"R"
         })
     }
@@ -156,11 +224,49 @@ mod tests {
         assert_eq!(run("ab</Listing", false), more(11, 11));
         // A start tag name past `max_name` (8) is decided without waiting for its end.
         let mut seen = Vec::new();
-        let found = find(b"x<abcdefghijk", false, (b"R", b"List"), 8, &mut |q| {
-            seen.push(q.to_vec());
-            true
-        });
+        let scan = &mut Scan::default();
+        let found = find(
+            b"x<abcdefghijk",
+            false,
+            (b"R", b"List"),
+            8,
+            scan,
+            &mut |q| {
+                seen.push(q.to_vec());
+                true
+            },
+        );
         assert_eq!(found, Found::At(1));
         assert_eq!(seen, vec![b"abcdefghi".to_vec()]);
+    }
+
+    #[test]
+    fn elements_named_like_the_parent_close_before_it() {
+        assert_eq!(run("<List>x</List></List>", false), Found::At(14));
+        assert_eq!(run("<List a='>'>x</List></List>", false), Found::At(20));
+        assert_eq!(run("<List/></List>", false), Found::At(7));
+        assert_eq!(run("<List a=\"/>\"/></List>", false), Found::At(14));
+        assert_eq!(run("<p:List>x</p:List></List>", false), Found::At(18));
+        // Its own end tag and a sibling still come first.
+        assert_eq!(run("<List></R>", false), Found::At(10));
+        assert_eq!(run("<List><R>", false), Found::At(6));
+        // A `<` in the tag: not counted, and the `<` is looked at.
+        assert_eq!(run("<List a='<R>'></List>", false), Found::At(9));
+        assert_eq!(run("<List <b></List>", false), Found::At(9));
+        // Already open when the record broke.
+        let scan = &mut Scan { open: 1 };
+        assert_eq!(run_open("</List></List>", false, scan), Found::At(7));
+        assert_eq!(scan.open, 0);
+    }
+
+    #[test]
+    fn counts_carry_across_pieces() {
+        let scan = &mut Scan::default();
+        assert_eq!(run_open("x<List a='", false, scan), more(1, 10));
+        assert_eq!(scan.open, 0);
+        assert_eq!(run_open("<List a='1'>y</Li", false, scan), more(13, 13));
+        assert_eq!(scan.open, 1);
+        assert_eq!(run_open("</List></List>", false, scan), Found::At(7));
+        assert_eq!(run_open("x<List ", true, &mut Scan::default()), more(7, 7));
     }
 }

@@ -6,7 +6,7 @@
 //! within `maxRecordBytes` of the record's start or before the end of input (then the
 //! record's own error is reported).
 
-use super::resync::{self, Found};
+use super::resync::{self, Found, Scan};
 use super::{name_chars, names, Fail, Resync, State, XmlParser};
 use crate::error::{Error, ErrorCode};
 
@@ -104,12 +104,22 @@ impl XmlParser {
         };
         let at = f.at;
         let error = Error::new(f.code, f.message, self.position(f.at));
+        let failed = self.st.failed_start.take();
         let st = &mut self.st;
         let parent = st
             .stack
             .get(parent_depth - 1)
             .map(|o| st.name(o).to_vec())
             .unwrap_or_default();
+        // Elements named like the parent that are open inside the record: an end tag with
+        // the parent's name closes those first.
+        let mut open = st
+            .stack
+            .get(parent_depth..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|o| st.name(o) == parent.as_slice())
+            .count();
         let index = st.records + self.skipped;
         let pending = pending
             .filter(|(_, q)| {
@@ -147,6 +157,20 @@ impl XmlParser {
         {
             from = from.saturating_add(1);
         }
+        // A start tag that failed is stepped over whole when its extent can be trusted, so
+        // that a `</…>` in one of its attribute values is not taken for an end tag.
+        if let Some(tag) = failed.and_then(|t| self.failed_tag_span(t, at, parent_depth)) {
+            if tag.name == parent {
+                if tag.pushed && tag.empty {
+                    open = open.saturating_sub(1);
+                } else if !tag.pushed && !tag.empty {
+                    open += 1;
+                }
+            }
+            if let Some(end) = tag.step_to {
+                from = from.max(end);
+            }
+        }
         self.skip_to(from.clamp(self.input.pos, self.input.buf.len()));
         self.resync = Some(Resync {
             error,
@@ -154,6 +178,7 @@ impl XmlParser {
             record,
             parent,
             index,
+            scan: Scan { open },
         });
     }
 
@@ -170,9 +195,21 @@ impl XmlParser {
         let held = &self.input.buf[self.input.pos..];
         let st = &self.st;
         let names = (r.record.as_slice(), r.parent.as_slice());
-        let found = resync::find(held, at_eof, names, st.limits.max_name_length, &mut |q| {
-            st.is_element_name(q) && st.would_select(q).is_some()
-        });
+        let mut scan = r.scan;
+        let found = resync::find(
+            held,
+            at_eof,
+            names,
+            st.limits.max_name_length,
+            &mut scan,
+            &mut |q| st.is_element_name(q) && st.would_select(q).is_some(),
+        );
+        if let Some(r) = &mut self.resync {
+            r.scan = scan;
+        }
+        let Some(r) = &self.resync else {
+            return Ok(true);
+        };
         let base = self.input.base();
         // How far the record reaches: to the resume point, or at least as far as any
         // resume point still to be found.
@@ -216,7 +253,84 @@ impl XmlParser {
     }
 }
 
+/// Skip mode: a start tag whose handling failed, noted by `State::start` (its extent ends at
+/// `State::ev_end`).
+#[derive(Clone, Copy)]
+pub(super) struct FailedStart {
+    pub(super) at: u64,
+    pub(super) empty: bool,
+    /// Its element was opened before the failure.
+    pub(super) pushed: bool,
+}
+
+/// A start tag that failed inside (or as) the dropped record.
+struct FailedTag {
+    name: Vec<u8>,
+    empty: bool,
+    /// Its element was opened (the failure came after), so it is on the element stack.
+    pushed: bool,
+    /// Where the scan may start: the tag's end, if nothing in it may be a resume point.
+    step_to: Option<usize>,
+}
+
 impl XmlParser {
+    /// The start tag `t` that the error at `at` is in, while it is still held. Its end is
+    /// where the tokenizer found it (a `>` outside quotes); the tag is stepped over only if
+    /// no `<` lies in it outside a quoted value (then the extent is a guess) and none in a
+    /// value begins a tag that would be selected next to the record (which must never be
+    /// stepped over: it is a record of its own).
+    fn failed_tag_span(&self, t: FailedStart, at: u64, parent_depth: usize) -> Option<FailedTag> {
+        let base = self.input.base();
+        let end = self.st.ev_end;
+        if !(t.at <= at && at < end && t.at >= base) {
+            return None;
+        }
+        let from = usize::try_from(t.at - base).ok()?;
+        let to = usize::try_from(end - base).ok()?;
+        let raw = self.input.buf.get(from..to)?;
+        let body = raw.strip_prefix(b"<")?;
+        let n = body
+            .iter()
+            .position(|&b| super::chars::is_xml_space(b) || matches!(b, b'/' | b'>' | b'<'))
+            .unwrap_or(body.len());
+        let max_name = self.st.limits.max_name_length.saturating_add(1);
+        let mut quote = None;
+        let mut trusted = true;
+        for (k, &b) in body.iter().enumerate().skip(n) {
+            match (b, quote) {
+                (b'"' | b'\'', None) => quote = Some(b),
+                (q, Some(open)) if q == open => quote = None,
+                (b'<', None) => trusted = false,
+                (b'<', Some(_)) => {
+                    let rest = &body[k + 1..];
+                    let m = rest
+                        .iter()
+                        .position(|&b| {
+                            super::chars::is_xml_space(b) || matches!(b, b'/' | b'>' | b'<')
+                        })
+                        .unwrap_or(rest.len());
+                    let q = &rest[..m.min(max_name)];
+                    if m > 0
+                        && self.st.is_element_name(q)
+                        && self.st.would_select_under(parent_depth, q).is_some()
+                    {
+                        trusted = false;
+                    }
+                }
+                _ => {}
+            }
+            if !trusted {
+                break;
+            }
+        }
+        Some(FailedTag {
+            name: body[..n].to_vec(),
+            empty: t.empty,
+            pushed: t.pushed,
+            step_to: trusted.then_some(to),
+        })
+    }
+
     /// Moves past dropped input: what lies before `pos` is neither parsed nor checked.
     fn skip_to(&mut self, pos: usize) {
         self.input.pos = pos;

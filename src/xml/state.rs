@@ -7,6 +7,7 @@ use super::attrs::Span;
 use super::checkpoint::BatchMeta;
 use super::encoding::Chosen;
 use super::namespaces::Namespaces;
+use super::skip::FailedStart;
 use super::{expand, fail, name_chars, Fail};
 use crate::error::ErrorCode;
 use crate::limits::Limits;
@@ -71,6 +72,8 @@ pub(super) struct State {
     /// and the depth of its parent. Its name is in `failed_name`.
     pub(super) failed_tag: Option<(u64, usize)>,
     pub(super) failed_name: Vec<u8>,
+    /// Skip mode: the start tag whose handling failed last (its extent ends at `ev_end`).
+    pub(super) failed_start: Option<FailedStart>,
     /// Skip mode: the offset of the first start tag inside the current record that a selector
     /// would pick as the record's sibling. Records do not contain such tags when they are
     /// well-formed, so if the record breaks, that tag begins the next record: parsing resumes
