@@ -92,6 +92,8 @@ function resumeOptions(checkpoint, select) {
     );
   }
   if (typeof checkpoint.encoding !== 'string') throw bad('has no encoding');
+  // parseFile's, naming an earlier place and records after it to pass over: only it can.
+  if (checkpoint.drop) throw bad('passes over records read after its offset: resume it with parseFile');
   const { offset, records, path } = checkpoint;
   if (!Number.isSafeInteger(offset) || offset < 0) throw bad('has an invalid offset');
   if (!Number.isSafeInteger(records) || records < 0) throw bad('has an invalid record count');

@@ -15,6 +15,7 @@ const { PartRun, accepts, nativeFor } = require('./split/part');
 const { planOpen, formatOf, partBytesOf, parserOptions, splitNames } = require('./split/plan');
 const { parseError, internalError, optionError } = require('./errors');
 const { NULL } = require('./json');
+const { FileCheckpoints } = require('./file-checkpoint');
 
 // Items (batches) the owner may hold unread before it stops reading: the consumer's
 // backpressure reaches the file through this.
@@ -38,6 +39,25 @@ class FileRecords extends Readable {
   onDestroy = null;
   /** Parts planned, parts whose guess was confirmed, parts read again by the part before. */
   split = { parts: 0, accepted: 0, redone: 0 };
+  /** What `stats()` reports, kept by `drive`; `pool` gives the parsers' buffer pool counts. */
+  counters = { bytes: 0, records: 0, batches: 0, skipped: 0, pool: () => ({ hits: 0, misses: 0 }) };
+  /** A FileCheckpoints, set by `parseFile`. */
+  checkpoints = null;
+
+  /** Counters: bytes, records, batches, poolHits, poolMisses, skipped (as a stream's). */
+  stats() {
+    const c = this.counters;
+    const pool = c.pool();
+    return { bytes: c.bytes, records: c.records, batches: c.batches, poolHits: pool.hits, poolMisses: pool.misses, skipped: c.skipped };
+  }
+
+  /**
+   * Where a new `parseFile(path, { ...options, resumeFrom })` picks up after the records read
+   * from this one so far (handed to the reader, not merely buffered): see lib/file-checkpoint.js.
+   */
+  checkpoint() {
+    return this.checkpoints.at(this.counters.records - this.readableLength);
+  }
 
   /** Resolves when the reader wants more. */
   wanted() {
@@ -93,6 +113,10 @@ function parseFile(path, options = {}) {
   if (format !== 'xml' && options.nullValue === null) {
     throw optionError('`nullValue` cannot be null: it would end the stream');
   }
+  // What to pass over after the place a checkpoint names is parseFile's business: the
+  // parsers resume at the place.
+  const checkpoints = new FileCheckpoints(format, options);
+  if (options.resumeFrom?.drop) options = { ...options, resumeFrom: { ...options.resumeFrom, drop: 0 } };
   // Bad options fail here, as the stream constructors do, not later on the stream.
   nativeFor({ format, options: parserOptions(options), start: 0, guess: null }).dispose().catch(() => {});
   const progressInterval = options.progressInterval ?? 250;
@@ -103,6 +127,7 @@ function parseFile(path, options = {}) {
     highWaterMark: options.highWaterMark ?? 1024,
     signal: options.signal,
   });
+  out.checkpoints = checkpoints;
   const nullValue = format === 'xml' ? options.nullValue : 'nullValue' in options ? options.nullValue : NULL;
   drive(out, path, options, { format, threads, nullValue, progressInterval }).catch((err) => out.destroy(err));
   return out;
@@ -114,9 +139,27 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
   out.onDestroy = () => {
     for (const r of runs) r.dispose();
   };
+  const checkpoints = out.checkpoints;
+  const counters = out.counters;
+  // Buffer pool counts of the parsers whose output was used, before the current owner.
+  const pooled = { hits: 0, misses: 0 };
+  const poolOf = (run) => {
+    try {
+      const s = run.native.stats();
+      return { hits: s.poolHits, misses: s.poolMisses };
+    } catch {
+      return { hits: 0, misses: 0 };
+    }
+  };
+  // Records a JSON checkpoint resumed from told to pass over.
+  let toDrop = checkpoints.drop;
   try {
     if (out.aborted) return;
-    const parts = await planOpen(fh, path, options, { split: threads > 1 });
+    // NDJSON is cut into parts on one thread too: each part's end is a line start where a
+    // checkpoint may resume, so a resume reads at most a part again. (A resumed XML file
+    // guesses the open path at its parts from the checkpoint's.)
+    const guessed = format === 'xml' && options.resumeFrom?.path?.length ? { path: options.resumeFrom.path } : null;
+    const parts = await planOpen(fh, path, options, { split: threads > 1 || format === 'ndjson', guessed });
     if (out.aborted) return;
     out.split.parts = parts.length;
     const first = parts[0];
@@ -131,6 +174,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       if (!force && now - lastProgress < progressInterval) return;
       lastProgress = now;
       const bytes = owner.fedTo - first.start;
+      counters.bytes = bytes;
       const seconds = Math.max((now - started) / 1000, 1e-9);
       const mem = process.memoryUsage();
       const rate = bytes / seconds;
@@ -143,6 +187,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         totalBytes: total,
         percent: total > 0 ? Math.min(100, (bytes / total) * 100) : 100,
         etaSeconds: rate > 0 ? Math.max(0, (total - bytes) / rate) : null,
+        checkpoint: out.checkpoint(),
       });
     };
 
@@ -208,18 +253,35 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         sliceEnd = performance.now() + SLICE_MS;
         setImmediate(onTurn);
       }
+      counters.bytes = owner.fedTo - first.start;
       if (item.batch !== undefined) {
         const records = JSON.parse(item.batch);
-        for (let i = 0; i < records.length; i++) {
+        let i = 0;
+        if (toDrop > 0) {
+          i = Math.min(toDrop, records.length);
+          toDrop -= i;
+        }
+        counters.batches++;
+        // Before pushing: a 'data' listener may ask for a checkpoint while a record is pushed.
+        checkpoints.add(records.length - i, item.meta);
+        for (; i < records.length; i++) {
           const r = records[i];
           emitted++;
+          counters.records = emitted;
           if (!out.push(r === null ? nullValue : r)) await out.wanted();
           if (out.aborted) return;
         }
+        checkpoints.trim(emitted - out.readableLength);
       } else {
         for (const s of item.skips) {
-          out.emit('skip', { ...fix(run, s.error), recordIndex: run.indexBase + s.recordIndex });
+          const skip = { ...fix(run, s.error), recordIndex: run.indexBase + s.recordIndex };
+          // Reported before the checkpoint this file was resumed from.
+          if (checkpoints.reported(skip.offset)) continue;
+          checkpoints.skipped(skip.offset);
+          counters.skipped++;
+          out.emit('skip', skip);
         }
+        checkpoints.confirm();
       }
       progress(false);
     };
@@ -269,7 +331,11 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     let owner = start(first);
     if (!owner) throw internalError();
     owner.origin = { line: 1, column: 1 };
-    owner.indexBase = 0;
+    owner.indexBase = checkpoints.line;
+    counters.pool = () => {
+      const live = poolOf(owner);
+      return { hits: pooled.hits + live.hits, misses: pooled.misses + live.misses };
+    };
     owner.limit = OWNER_ITEMS;
     for (;;) {
       for (let j = i + 1; j < Math.min(parts.length, i + threads); j++) {
@@ -287,6 +353,9 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       const next = parts[i + 1];
       if (!verdict || verdict.offset !== next.start) throw internalError();
       if (verdict.between && next.format === 'xml') learned.set(next.name, verdict.path);
+      // Every record before `next.start` has been emitted (or passed over).
+      checkpoints.confirm();
+      if (verdict.between) checkpoints.anchor(verdict.offset, owner.indexBase + verdict.index, toDrop);
       const spec = specs.get(i + 1);
       specs.delete(i + 1);
       if (spec && !spec.fatal && accepts(verdict, spec.part)) {
@@ -296,6 +365,9 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         spec.opened = (verdict.opened ?? []).map((o, d) => (o >= 0 ? o : (owner.opened?.[d] ?? -1)));
         spec.limit = OWNER_ITEMS;
         spec.release();
+        const p = poolOf(owner);
+        pooled.hits += p.hits;
+        pooled.misses += p.misses;
         drop(owner);
         owner = spec;
         out.split.accepted++;

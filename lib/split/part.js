@@ -43,7 +43,7 @@ function nativeFor(part) {
 }
 
 class PartRun {
-  /** Items in file order: `{ batch }` (JSON array text) or `{ skips }`. */
+  /** Items in file order: `{ batch, meta }` (JSON array text, XML batch meta) or `{ skips }`. */
   items = [];
   /** The parse error (native record), once the parser failed. */
   error = null;
@@ -159,13 +159,16 @@ class PartRun {
     while (this.items.length < max) {
       batch = this.native.takeBatch();
       if (batch === null) break;
-      this.items.push({ batch });
+      // XML: the records' end offsets and open paths, for parseFile's checkpoints.
+      this.items.push({ batch, meta: this.part.format === 'xml' ? this.native.takeBatchMeta() : null });
     }
     // Skips follow every batch taken so far: only once none is left.
     this.#backlog = batch !== null;
     if (this.#backlog) return;
     const skips = this.native.takeSkips();
-    if (skips.length > 0) this.items.push({ skips });
+    // In skip mode even none is news: every record taken so far has had its skips reported
+    // (parseFile's checkpoints may then name a place after them).
+    if (skips.length > 0 || this.part.options.onError === 'skip') this.items.push({ skips });
   }
 
   /** Stops holding: what the parser finished so far becomes items, as they are read. */

@@ -243,7 +243,8 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   const partBytes = partBytesOf(options);
   const popts = parserOptions(options);
   const { size } = await fh.stat();
-  const start = format === 'xml' && options.resumeFrom ? options.resumeFrom.offset : 0;
+  // A JSON document is resumed from its start (parseFile passes over the records read).
+  const start = options.resumeFrom && (format === 'xml' || format === 'ndjson') ? options.resumeFrom.offset : 0;
   const first = { format, path: String(path), start, end: size, guess: null, name: null, options: popts };
   const parts = [first];
   if (!split || size - start < 2 * partBytes || (format !== 'xml' && format !== 'ndjson')) return parts;
