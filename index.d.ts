@@ -246,8 +246,13 @@ export declare const XmlStream: XmlStreamConstructor;
 import { Readable } from 'node:stream';
 
 /** Options of `parseFile`: every `XmlStream` / `JsonStream` option, plus how to split. */
-export interface ParseFileOptions extends Omit<XmlStreamOptions, 'select'>, Omit<JsonStreamOptions, 'format' | 'select'> {
+export interface ParseFileOptions
+  extends Omit<XmlStreamOptions, 'select' | 'resumeFrom'>,
+    Omit<JsonStreamOptions, 'format' | 'select'> {
   select?: Selector | Selector[];
+  /** Continue after the records read from an earlier `parseFile` of the same file, with the
+   * same `select` (see docs/parse-file.md). XML takes an `XmlStream` checkpoint too. */
+  resumeFrom?: FileCheckpoint | Checkpoint;
   /** Default from the extension: `.ndjson`/`.jsonl` NDJSON, `.json` JSON, anything else XML. */
   format?: 'xml' | 'json' | 'ndjson' | 'concatenated';
   /** Parts parsed at once. Default 1 (one stream). */
@@ -258,12 +263,58 @@ export interface ParseFileOptions extends Omit<XmlStreamOptions, 'select'>, Omit
   splitAt?: string[];
 }
 
+/** What a `parseFile` checkpoint adds to an `XmlStream` one. */
+export interface FileCheckpointSkips {
+  /** Records after `offset` already read: a resumed `parseFile` reads them again and passes
+   * over them. 0 unless a 'skip' was still to be reported for a record before the last read
+   * (skip mode), for XML; for JSON formats, the records since the last clean start. */
+  drop: number;
+  /** Offset of the last 'skip' reported, or -1; a resumed `parseFile` does not report it, nor
+   * those before it, again. */
+  lastSkip: number;
+  /** Skips reported at `lastSkip` (two records' errors may share an offset). */
+  lastSkips: number;
+}
+
+/** An XML file's checkpoint: an `XmlStream` checkpoint (which `XmlStream` takes while `drop` is 0). */
+export interface XmlFileCheckpoint extends Checkpoint, FileCheckpointSkips {}
+
+/** A JSON or NDJSON file's checkpoint: a clean start and the records after it already read. */
+export interface JsonFileCheckpoint extends FileCheckpointSkips {
+  version: 1;
+  format: 'json' | 'ndjson' | 'concatenated';
+  select: JsonPath | JsonPath[];
+  encoding: 'UTF-8';
+  /** A line start where no line is open (NDJSON), or 0 (a JSON document). */
+  offset: number;
+  /** Non-blank lines before `offset` (NDJSON 'skip' `recordIndex`es go on from it). */
+  line: number;
+  /** Records read before it (counting those before any earlier checkpoint resumed from). */
+  records: number;
+}
+
+/** Where `parseFile` can resume: JSON-serialisable, from `checkpoint()` or a `'progress'` event. */
+export type FileCheckpoint = XmlFileCheckpoint | JsonFileCheckpoint;
+
+/** A `parseFile` progress event: it always carries a checkpoint. */
+export interface FileProgress extends Omit<Progress, 'checkpoint'> {
+  totalBytes: number;
+  percent: number;
+  etaSeconds: number | null;
+  checkpoint: FileCheckpoint;
+}
+
 /** The records of `parseFile`, in file order, exactly as one stream over the file gives them. */
 export declare class FileRecords<T = any> extends Readable {
   /** Parts planned, parts whose guessed start was confirmed, parts re-read by the part before. */
   readonly split: { parts: number; accepted: number; redone: number };
+  /** Counters of what this stream emitted (`bytes`: of the file parsed for it). */
+  stats(): Stats;
+  /** Where a new `parseFile(path, { ...options, resumeFrom })` continues after the records
+   * read from this one so far (not those merely buffered). */
+  checkpoint(): FileCheckpoint;
   [Symbol.asyncIterator](): AsyncIterableIterator<T>;
-  on(event: 'progress', listener: (p: Progress) => void): this;
+  on(event: 'progress', listener: (p: FileProgress) => void): this;
   on(event: 'skip', listener: (s: Skip) => void): this;
   on(event: 'data', listener: (record: T) => void): this;
   on(event: 'error', listener: (err: SluiceError) => void): this;
