@@ -120,6 +120,32 @@ test('XML: a parseFile checkpoint resumes an XmlStream, and a resumed run resume
   assert.deepEqual([...a.records, ...rest], whole.records);
 });
 
+test('a checkpoint from one thread count resumes on another, and one from a progress event resumes', async () => {
+  const xmlFile = write(trapDocument(14, 120));
+  const ndFile = write(linesOf(20 * 1024, (i) => `${JSON.stringify({ i, s: 'é'.repeat(i % 30) })}\n`).join(''), 'ndjson');
+  for (const [file, select] of [[xmlFile, 'Release'], [ndFile, '$']]) {
+    const whole = await read(file, { select });
+    for (const [a, b] of [[1, 2], [2, 1], [2, 4]]) {
+      for (const n of [1, 37, 90]) {
+        const first = await read(file, { select, threads: a, partBytes: 4096 }, n);
+        const rest = await read(file, { select, threads: b, partBytes: 5000, resumeFrom: first.checkpoint });
+        assert.deepEqual([...first.records, ...rest.records], whole.records, `${file}: threads ${a} then ${b}, after ${n}`);
+      }
+    }
+    // The checkpoint of a progress event names the records read when it was emitted.
+    const stream = parseFile(file, { select, threads: 2, partBytes: 4096, progressInterval: 0 });
+    const got = [];
+    let saved = null;
+    stream.on('progress', (p) => {
+      if (!saved && p.checkpoint.records >= 25) saved = p.checkpoint;
+    });
+    for await (const r of stream) got.push(r);
+    assert.ok(saved, 'a progress event after 25 records');
+    const rest = await read(file, { select, resumeFrom: saved });
+    assert.deepEqual([...got.slice(0, saved.records), ...rest.records], whole.records);
+  }
+});
+
 test('XML skip mode: records and skips of the two runs are those of one', async () => {
   const r = rng(5);
   const recs = Array.from({ length: 300 }, (_, i) => {
