@@ -1,6 +1,7 @@
 // Each point of the typings, proved under `tsc --strict`: the lines marked @ts-expect-error
 // must fail to compile (tsc reports an unused @ts-expect-error as an error itself).
 import { XmlStream, JsonStream, NULL, TaggedRecord, XmlObject, XmlRecord, Progress, Skip, SluiceError } from 'sluice';
+import { parseFile, FileRecords, FileCheckpoint, JsonFileCheckpoint, Stats } from 'sluice';
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
@@ -119,3 +120,16 @@ class Releases extends XmlStream<Release> {
 }
 
 export { Releases, loose, strict, tagged, iteration, events, options };
+
+async function fileCheckpoints(file: FileRecords) {
+  // A file stream's checkpoint resumes parseFile; an XML one whose `drop` is 0 resumes an
+  // XmlStream too, a JSON one never does.
+  const saved: FileCheckpoint = file.checkpoint();
+  parseFile('catalog.xml', { select: 'Release', threads: 2, resumeFrom: saved });
+  if (!('format' in saved)) new XmlStream({ select: 'Release', resumeFrom: saved });
+  const json: JsonFileCheckpoint = { version: 1, format: 'ndjson', select: '$', encoding: 'UTF-8', offset: 0, line: 0, drop: 0, records: 0, lastSkip: -1, lastSkips: 0 };
+  // @ts-expect-error an NDJSON file's checkpoint has no open path to resume an XmlStream at
+  new XmlStream({ select: 'Release', resumeFrom: json });
+  const stats: Stats = file.stats();
+  console.log(stats.skipped);
+}
