@@ -26,6 +26,11 @@ const SHOWS = {
   comment: (P) => `<!-- </${P}> <${P}> -->`,
   cdata: (P) => `<![CDATA[</${P}><${P}>]]>`,
   pi: (P) => `<?pi </${P}> ?>`,
+  // Its own start tag broken: before it is read, after it is opened, by a bad character.
+  brokenStartTag: (P) => `<${P} k="1" k="2">x</${P}>`,
+  brokenEmptyTag: (P) => `<${P} a="&bad;"/>`,
+  badCharacterInTag: (P) => `<${P}\u0001>x</${P}>`,
+  endTagInItsAttribute: (P) => `<${P} a="</${P}>">x</${P}>`,
 };
 
 /** What breaks the record; put before, after or inside what shows the name. */

@@ -60,6 +60,10 @@ fn shows(p: &str) -> Vec<String> {
         format!("<{other}>x</{other}>"),
         format!("<b k=\"{p}\"/>{p} &lt;/{p}&gt;"),
         format!("<!-- </{p}> --><![CDATA[</{p}><{p}>]]><?pi </{p}> ?>"),
+        format!("<{p} k=\"1\" k=\"2\">x</{p}>"),
+        format!("<{p} a=\"&bad;\"/>"),
+        format!("<{p}\u{1}>x</{p}>"),
+        format!("<{p} a=\"</{p}>\">x</{p}>"),
     ]
 }
 

@@ -110,25 +110,25 @@ pub fn find(
                 }
             } else if n > 0 && sibling(&rest[1..1 + cut]) {
                 return Found::At(p);
-            } else if n > 0 && &rest[1..1 + n] == parent {
-                match tag_end(&rest[1 + n..]) {
-                    TagEnd::Open(k) => {
-                        scan.open += 1;
+            } else if n > 0 {
+                // Any other start tag is walked to its end as the tokenizer reads it, so that
+                // an end tag in one of its attribute values is not taken for one.
+                let end = walk_tag(&rest[1 + n..], max_name, sibling);
+                match end {
+                    TagEnd::Open(k) | TagEnd::Empty(k) => {
+                        if matches!(end, TagEnd::Open(_)) && &rest[1..1 + n] == parent {
+                            scan.open += 1;
+                        }
                         i = p + 1 + n + k;
                         continue 'scan;
                     }
-                    TagEnd::Empty(k) => {
-                        i = p + 1 + n + k;
-                        continue 'scan;
-                    }
-                    // Whatever follows, no resume point lies before the next `<`.
-                    TagEnd::Unfinished if !at_eof => {
+                    TagEnd::Unfinished(reach) if !at_eof => {
                         return Found::More {
                             keep: p,
-                            reach: buf.len(),
+                            reach: p + 1 + n + reach,
                         }
                     }
-                    TagEnd::Unfinished | TagEnd::Broken => {}
+                    TagEnd::Unfinished(_) | TagEnd::Broken => {}
                 }
             }
         }
@@ -140,25 +140,51 @@ pub fn find(
     }
 }
 
-enum TagEnd {
+pub(super) enum TagEnd {
     /// A start tag that opens an element, `k` bytes on.
     Open(usize),
     /// An empty-element tag, `k` bytes on.
     Empty(usize),
-    /// A `<` comes first: not a tag to count.
+    /// Not a tag to step over: a `<` outside its quoted values, or one in them that may begin
+    /// a resume point.
     Broken,
-    /// The input ends first.
-    Unfinished,
+    /// The input ends first; no resume point in it lies before this many bytes on.
+    Unfinished(usize),
 }
 
-/// Where the start tag whose name ends at the start of `s` ends. A `>` in a quoted value does
-/// not end it; any `<` does (it cannot be in a well-formed tag), so no tag the scan must see
-/// is stepped over.
-fn tag_end(s: &[u8]) -> TagEnd {
+/// Where the start tag whose name ends at the start of `s` ends: at the first `>` outside
+/// quoted values. Any `<` outside them, or an end of input with no such `>`, and it is broken.
+pub(super) fn tag_end(s: &[u8]) -> TagEnd {
+    walk(s, &mut |_: &[u8]| true)
+}
+
+/// [`tag_end`], except that a `<` inside a quoted value (not well-formed, but the tokenizer
+/// reads on) is stepped over unless it begins a start tag `sibling` would take: a selected
+/// start tag is never stepped over. Names are judged on their first `max_name + 1` bytes.
+fn walk_tag(s: &[u8], max_name: usize, sibling: &mut dyn FnMut(&[u8]) -> bool) -> TagEnd {
+    walk(s, &mut |after: &[u8]| {
+        let n = name_len(after);
+        let cut = n.min(max_name.saturating_add(1));
+        n > 0 && sibling(&after[..cut])
+    })
+}
+
+/// `stop(after)` says whether a `<` in a quoted value, followed by `after`, ends the walk.
+fn walk(s: &[u8], stop: &mut dyn FnMut(&[u8]) -> bool) -> TagEnd {
     let mut quote = None;
     for (k, &b) in s.iter().enumerate() {
         match (b, quote) {
-            (b'<', _) => return TagEnd::Broken,
+            (b'<', None) => return TagEnd::Broken,
+            (b'<', Some(_)) => {
+                let after = &s[k + 1..];
+                // A name cut by the end of input cannot be judged yet.
+                if name_len(after) == after.len() {
+                    return TagEnd::Unfinished(k);
+                }
+                if stop(after) {
+                    return TagEnd::Broken;
+                }
+            }
             (b'"' | b'\'', None) => quote = Some(b),
             (q, Some(open)) if q == open => quote = None,
             (b'>', None) if k > 0 && s[k - 1] == b'/' => return TagEnd::Empty(k + 1),
@@ -166,13 +192,15 @@ fn tag_end(s: &[u8]) -> TagEnd {
             _ => {}
         }
     }
-    TagEnd::Unfinished
+    TagEnd::Unfinished(s.len())
 }
 
-/// Length of the name at the start of `s`: up to white space, `/`, `>` or the end.
-fn name_len(s: &[u8]) -> usize {
+/// Length of the name at the start of `s`: up to white space, `/`, `>`, `<` or the end.
+/// A control character ends it too: no name holds one, and a tag broken by one is judged,
+/// as the tokenizer reports it, by the name before it.
+pub(super) fn name_len(s: &[u8]) -> usize {
     s.iter()
-        .position(|&b| is_xml_space(b) || b == b'/' || b == b'>' || b == b'<')
+        .position(|&b| b <= b' ' || b == b'/' || b == b'>' || b == b'<')
         .unwrap_or(s.len())
 }
 

@@ -6,7 +6,7 @@
 //! within `maxRecordBytes` of the record's start or before the end of input (then the
 //! record's own error is reported).
 
-use super::resync::{self, Found, Scan};
+use super::resync::{self, Found, Scan, TagEnd};
 use super::{name_chars, names, Fail, Resync, State, XmlParser};
 use crate::error::{Error, ErrorCode};
 
@@ -97,6 +97,7 @@ impl XmlParser {
         (record_start, parent_depth, record): (u64, usize, Vec<u8>),
     ) {
         let base = self.input.base();
+        let failed = self.st.failed_start.take();
         // A sibling-like start tag that broke before it could be read counts as one too.
         let pending = match self.st.record {
             Some(_) if self.st.nested_sibling.is_none() => self.pending_tag(&f),
@@ -104,7 +105,6 @@ impl XmlParser {
         };
         let at = f.at;
         let error = Error::new(f.code, f.message, self.position(f.at));
-        let failed = self.st.failed_start.take();
         let st = &mut self.st;
         let parent = st
             .stack
@@ -170,6 +170,8 @@ impl XmlParser {
             if let Some(end) = tag.step_to {
                 from = from.max(end);
             }
+        } else if failed.is_none() && self.unread_tag_opens(at, &parent) {
+            open += 1;
         }
         self.skip_to(from.clamp(self.input.pos, self.input.buf.len()));
         self.resync = Some(Resync {
@@ -329,6 +331,33 @@ impl XmlParser {
             pushed: t.pushed,
             step_to: trusted.then_some(to),
         })
+    }
+
+    /// Whether the error at `at` is in a start tag named `name` that the tokenizer never
+    /// read (a bad character stopped it) and that opens an element: unless the rest of it
+    /// says it is empty. Where that cannot be told, counting it errs towards failing, never
+    /// towards a wrong resume point.
+    fn unread_tag_opens(&self, at: u64, name: &[u8]) -> bool {
+        let Some(end) = at
+            .checked_sub(self.input.base())
+            .and_then(|k| usize::try_from(k).ok())
+        else {
+            return false;
+        };
+        let Some(held) = self.input.buf.get(self.input.pos..end) else {
+            return false;
+        };
+        let Some(lt) = memchr::memrchr(b'<', held) else {
+            return false;
+        };
+        let tag = &held[lt + 1..];
+        let n = resync::name_len(tag);
+        // Still inside that tag at `at`.
+        if &tag[..n] != name || !matches!(resync::tag_end(&tag[n..]), TagEnd::Unfinished(_)) {
+            return false;
+        }
+        let rest = self.input.buf.get(end..).unwrap_or_default();
+        !matches!(resync::tag_end(rest), TagEnd::Empty(_) | TagEnd::Broken)
     }
 
     /// Moves past dropped input: what lies before `pos` is neither parsed nor checked.
