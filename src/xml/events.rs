@@ -52,28 +52,16 @@ impl State {
         let qname = tag.name();
         let qname = qname.as_ref();
         self.check_name_length(qname, "an element", at + 1)?;
-        if !self.name_cache.check(qname) {
-            // `a < b` reaches here as an element with no name: say what the user must write.
-            let starts_name = qname
-                .first()
-                .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
-            if !starts_name {
-                // Positioned where the name should start, as other bad names are.
-                let what = if qname.is_empty() {
-                    "`<` not followed by an element name".to_string()
-                } else {
-                    format!(
-                        "`<` followed by `{}`, which is not an element name",
-                        String::from_utf8_lossy(qname)
-                    )
-                };
-                return Err(fail(
-                    at + 1,
-                    ErrorCode::Syntax,
-                    format!("{what}: a `<` in text must be escaped as `&lt;`"),
-                ));
-            }
-            return Err(bad_name(qname, "element", at + 1));
+        // One lookup gives the name's symbol, and with it what was found about the name the
+        // first time: that it is a valid name, where its colon is, whether it can be selected.
+        if self.record.is_none() {
+            // Outside records no symbol is held, and names there are interned too.
+            self.symbols.reset_if_large();
+        }
+        let mut sym = self.intern(qname);
+        if self.symbols.flags(sym) & names::VALID_NAME == 0 {
+            self.check_element_name(qname, at)?;
+            self.symbols.add_flags(sym, names::VALID_NAME);
         }
         if self.root_closed {
             return Err(fail(
@@ -115,29 +103,33 @@ impl State {
                 ),
             ));
         }
-        // The name is split at its colon once, for both the namespace check and the stack.
-        let colon = qname.iter().position(|&b| b == b':');
+        // Offset of the local name: 0, or just past the colon of a prefixed name.
+        let local = self.symbols.local_offset(sym);
         let ns_mark = self.ns.mark();
         if self.check_namespaces {
-            if colon.is_some() || !self.spans.is_empty() {
-                self.bind_namespaces(raw, qname, colon.map(|i| &qname[..i]), tag_base)?;
+            if local > 0 || !self.spans.is_empty() {
+                let prefix = qname.get(..local.saturating_sub(1)).filter(|_| local > 0);
+                self.bind_namespaces(raw, qname, prefix, tag_base)?;
             } else {
                 // Most tags have neither attributes nor a prefix: nothing to declare or
                 // resolve, only the bound on what is in scope (restored by a checkpoint).
                 self.check_held_namespaces(tag_base)?;
             }
         }
-        self.push_open_at(qname, colon.map_or(0, |i| i + 1), ns_mark, at);
+        self.push_open_at(qname, local, ns_mark, at);
         self.seen_root = true;
 
-        if self.record.is_none() {
+        if self.record.is_none() && self.may_be_selected(sym, &qname[local..]) {
             if let Some(sel) = self.match_selector() {
                 self.begin_record(sel, at);
+                // Beginning a record may have emptied the symbol table.
+                sym = self.intern(qname);
             }
         }
         if self.record.is_some() {
-            self.note_nested_sibling(qname, at);
-            let sym = self.intern(qname);
+            if self.track_nested {
+                self.note_nested_sibling(qname, at);
+            }
             self.tree.open(sym, self.trim);
             self.add_attributes(raw, tag_base)?;
         } else {
@@ -148,6 +140,54 @@ impl State {
             self.end(qname, at)?;
         }
         Ok(())
+    }
+
+    /// Whether some selector's last step could match this name: the paths of most elements
+    /// need not be compared at all. Worked out once per name.
+    #[inline]
+    fn may_be_selected(&mut self, sym: u32, local: &[u8]) -> bool {
+        let flags = self.symbols.flags(sym);
+        if flags & names::SELECTABLE_KNOWN != 0 {
+            return flags & names::SELECTABLE != 0;
+        }
+        let may = self.selectors.iter().any(|s| s.last_step_may_match(local));
+        let found = if may {
+            names::SELECTABLE_KNOWN | names::SELECTABLE
+        } else {
+            names::SELECTABLE_KNOWN
+        };
+        self.symbols.add_flags(sym, found);
+        may
+    }
+
+    /// Refuses an element name that is not a `QName` (with namespaces) or a `Name`.
+    #[cold]
+    #[inline(never)]
+    fn check_element_name(&mut self, qname: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.name_cache.check(qname) {
+            return Ok(());
+        }
+        // `a < b` reaches here as an element with no name: say what the user must write.
+        let starts_name = qname
+            .first()
+            .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
+        if !starts_name {
+            // Positioned where the name should start, as other bad names are.
+            let what = if qname.is_empty() {
+                "`<` not followed by an element name".to_string()
+            } else {
+                format!(
+                    "`<` followed by `{}`, which is not an element name",
+                    String::from_utf8_lossy(qname)
+                )
+            };
+            return Err(fail(
+                at + 1,
+                ErrorCode::Syntax,
+                format!("{what}: a `<` in text must be escaped as `&lt;`"),
+            ));
+        }
+        Err(bad_name(qname, "element", at + 1))
     }
 
     pub(super) fn bind_namespaces(
