@@ -84,24 +84,11 @@ impl State {
             ));
         }
         let tag_base = at + 1;
-        attrs::scan(raw, qname.len(), &self.limits, &mut self.spans)
-            .map_err(|f| from_fault(tag_base, f))?;
-        for s in &self.spans {
-            let key = raw.get(s.name.0..s.name.1).unwrap_or(&[]);
-            if !self.name_cache.check(key) {
-                return Err(bad_name(key, "attribute", tag_base + s.name.0 as u64));
-            }
-        }
-        if let Some(j) = attrs::find_duplicate(raw, &self.spans) {
-            let s = self.spans[j];
-            return Err(fail(
-                tag_base + s.name.0 as u64,
-                ErrorCode::DuplicateAttribute,
-                format!(
-                    "duplicate attribute `{}`",
-                    String::from_utf8_lossy(&raw[s.name.0..s.name.1])
-                ),
-            ));
+        if raw.len() == qname.len() {
+            // Nothing after the name: no attributes (most tags).
+            self.spans.clear();
+        } else {
+            self.scan_attributes(raw, qname.len(), tag_base)?;
         }
         // Offset of the local name: 0, or just past the colon of a prefixed name.
         let local = self.symbols.local_offset(sym);
@@ -131,13 +118,47 @@ impl State {
                 self.note_nested_sibling(qname, at);
             }
             self.tree.open(sym, self.trim);
-            self.add_attributes(raw, tag_base)?;
+            if !self.spans.is_empty() {
+                self.add_attributes(raw, tag_base)?;
+            }
         } else {
             self.ctx_gen += 1;
-            self.check_attribute_values(raw, tag_base)?;
+            if !self.spans.is_empty() {
+                self.check_attribute_values(raw, tag_base)?;
+            }
         }
         if empty {
             self.end(qname, at)?;
+        }
+        Ok(())
+    }
+
+    /// Scans the attributes after an element name into `spans`, refusing bad names and
+    /// duplicates.
+    fn scan_attributes(
+        &mut self,
+        raw: &[u8],
+        name_len: usize,
+        tag_base: u64,
+    ) -> std::result::Result<(), Fail> {
+        attrs::scan(raw, name_len, &self.limits, &mut self.spans)
+            .map_err(|f| from_fault(tag_base, f))?;
+        for s in &self.spans {
+            let key = raw.get(s.name.0..s.name.1).unwrap_or(&[]);
+            if !self.name_cache.check(key) {
+                return Err(bad_name(key, "attribute", tag_base + s.name.0 as u64));
+            }
+        }
+        if let Some(j) = attrs::find_duplicate(raw, &self.spans) {
+            let s = self.spans[j];
+            return Err(fail(
+                tag_base + s.name.0 as u64,
+                ErrorCode::DuplicateAttribute,
+                format!(
+                    "duplicate attribute `{}`",
+                    String::from_utf8_lossy(&raw[s.name.0..s.name.1])
+                ),
+            ));
         }
         Ok(())
     }
@@ -249,19 +270,25 @@ impl State {
     }
 
     /// Each tag is bounded, but declarations pile up with depth: bound them as one record.
-    #[inline]
+    #[inline(always)]
     pub(super) fn check_held_namespaces(&self, tag_base: u64) -> std::result::Result<(), Fail> {
         if self.ns.held_bytes() > self.limits.max_record_bytes {
-            return Err(fail(
-                tag_base,
-                ErrorCode::RecordTooLarge,
-                format!(
-                    "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
-                    self.limits.max_record_bytes
-                ),
-            ));
+            return Err(self.too_many_held_namespaces(tag_base));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_held_namespaces(&self, tag_base: u64) -> Fail {
+        fail(
+            tag_base,
+            ErrorCode::RecordTooLarge,
+            format!(
+                "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
+                self.limits.max_record_bytes
+            ),
+        )
     }
 
     /// Two attributes with different prefixes bound to one URI and the same local name are
