@@ -22,8 +22,23 @@ impl State {
         at: u64,
     ) -> std::result::Result<(), Fail> {
         let depth = self.stack.len();
-        let result = self.start_element(tag, empty, at);
-        if result.is_err() && self.record.is_none() && self.stack.len() == depth {
+        // Matched rather than held in a local, so that the large error type is not copied
+        // on the way out of every tag.
+        match self.start_element(tag, empty, at) {
+            Ok(()) => Ok(()),
+            Err(f) => {
+                self.start_failed(tag, depth, f.code, at);
+                Err(f)
+            }
+        }
+    }
+
+    /// Notes what a broken start tag means for skip mode (see `failed_tag` and
+    /// `nested_sibling`).
+    #[cold]
+    #[inline(never)]
+    fn start_failed(&mut self, tag: &BytesStart, depth: usize, code: ErrorCode, at: u64) {
+        if self.record.is_none() && self.stack.len() == depth {
             let qname = tag.name();
             let qname = qname.as_ref();
             if depth > 0 && !self.root_closed && self.would_select(qname).is_some() {
@@ -31,15 +46,12 @@ impl State {
                 self.failed_name.extend_from_slice(qname);
                 self.failed_tag = Some((at, depth));
             }
-        } else if let Err(f) = &result {
+        } else if code != ErrorCode::NameTooLong {
             // A broken tag inside a record that would begin a sibling record begins one. Not
             // a name over maxNameLength: held unfinished, that fails before there is a tag.
-            if f.code != ErrorCode::NameTooLong {
-                let qname = tag.name();
-                self.note_nested_sibling(qname.as_ref(), at);
-            }
+            let qname = tag.name();
+            self.note_nested_sibling(qname.as_ref(), at);
         }
-        result
     }
 
     pub(super) fn start_element(
