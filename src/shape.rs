@@ -92,6 +92,9 @@ pub struct Tree {
     scratch: Vec<u8>,
     /// A `\r` was just written as `\n`; a following `\n` belongs to the same line break.
     after_cr: bool,
+    /// Set by the reader while the text it feeds is known to hold no `\r` (it checks each
+    /// window of input once), sparing every text its own search.
+    pub cr_free: bool,
     // Serialisation scratch.
     order: Vec<Slot>,
     rank: Vec<(u32, u32)>,
@@ -195,13 +198,20 @@ impl Tree {
         }
         self.after_cr = false;
         if trim && self.piece_is_empty() {
-            bytes = &bytes[js_trim_start(bytes)..];
+            // XML text holds no byte below 0x20 but white space (the character scan refuses
+            // the other controls), so one comparison per byte finds the end of ASCII white
+            // space; only a non-ASCII byte after it can continue JavaScript's white space.
+            let k = bytes.iter().position(|&b| b > b' ').unwrap_or(bytes.len());
+            bytes = match bytes.get(k) {
+                Some(&b) if b >= 0x80 => &bytes[js_trim_start(bytes)..],
+                _ => &bytes[k..],
+            };
         }
         // The white space between elements, trimmed away: most text events of a record.
         if bytes.is_empty() {
             return;
         }
-        if !bytes.contains(&b'\r') {
+        if self.cr_free || !bytes.contains(&b'\r') {
             self.scratch.extend_from_slice(bytes);
             return;
         }

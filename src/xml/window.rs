@@ -244,11 +244,30 @@ impl XmlParser {
         let wbase = base + start as u64;
         self.st.cdata_ends.clear();
         self.st.cdata_next = 0;
-        for i in memchr::memchr_iter(b']', window) {
+        // One pass finds every `]]>` and whether the window holds a `\r` at all; after the
+        // first `\r` only `]` is looked for (CRLF text would stop the search on every line).
+        let mut cr_at = None;
+        let mut from = 0;
+        while let Some(i) = memchr::memchr2(b']', b'\r', &window[from..]) {
+            let i = from + i;
+            if window[i] == b'\r' {
+                cr_at = Some(i);
+                break;
+            }
             if window.get(i + 1..i + 3) == Some(b"]>") {
                 self.st.cdata_ends.push(wbase + i as u64);
             }
+            from = i + 1;
         }
+        if let Some(cr) = cr_at {
+            for i in memchr::memchr_iter(b']', &window[cr..]) {
+                let i = cr + i;
+                if window.get(i + 1..i + 3) == Some(b"]>") {
+                    self.st.cdata_ends.push(wbase + i as u64);
+                }
+            }
+        }
+        self.st.tree.cr_free = cr_at.is_none();
         self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
         let mut reader = Reader::from_reader(window);
         configure(reader.config_mut());
