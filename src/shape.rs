@@ -331,23 +331,33 @@ impl Tree {
 
     /// Ends the current text piece. fast-xml-parser trims each piece of mixed content on its
     /// own, drops pieces left empty, and joins the rest with nothing between them.
+    #[inline]
     pub fn end_piece(&mut self, trim: bool) {
         self.after_cr = false;
         let Some(o) = self.open.last_mut() else {
             return;
         };
         // Nothing since the last piece ended (the white space before a child was trimmed as
-        // it came): nothing to trim, type or count.
+        // it came): nothing to trim, type or count. Inline, as most calls end here.
         if self.scratch.len() == o.piece_start {
             o.hard_end = o.piece_start;
             return;
         }
+        self.end_kept_piece(trim);
+    }
+
+    /// [`Tree::end_piece`] when the piece holds text.
+    #[inline(never)]
+    fn end_kept_piece(&mut self, trim: bool) {
+        let Some(o) = self.open.last_mut() else {
+            return;
+        };
         if trim {
             let floor = o.piece_start.max(o.hard_end);
             let end = floor + js_trim_end(&self.scratch[floor..]);
             self.scratch.truncate(end);
         }
-        if self.scratch.len() > o.piece_start {
+        if self.typed && self.scratch.len() > o.piece_start {
             self.type_piece(trim);
         }
         if self
