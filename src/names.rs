@@ -169,6 +169,9 @@ impl Symbols {
         id
     }
 
+    /// The id of `qname`, interned on first sight. The cache hit, nearly every call, is
+    /// inline at the caller (once per tag and attribute).
+    #[inline]
     pub fn intern(&mut self, qname: &[u8], always_array: impl FnOnce(&[u8]) -> bool) -> u32 {
         let slot = cache_slot(qname);
         if let Some(&id) = self.cache.get(slot) {
@@ -180,6 +183,16 @@ impl Symbols {
                 return id;
             }
         }
+        self.intern_uncached(qname, slot, always_array)
+    }
+
+    #[inline(never)]
+    fn intern_uncached(
+        &mut self,
+        qname: &[u8],
+        slot: usize,
+        always_array: impl FnOnce(&[u8]) -> bool,
+    ) -> u32 {
         if let Some(&id) = self.ids.get(qname) {
             self.cache[slot] = id;
             return id;
