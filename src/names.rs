@@ -171,7 +171,7 @@ impl Symbols {
 
     /// The id of `qname`, interned on first sight. The cache hit, nearly every call, is
     /// inline at the caller (once per tag and attribute).
-    #[inline]
+    #[inline(always)]
     pub fn intern(&mut self, qname: &[u8], always_array: impl FnOnce(&[u8]) -> bool) -> u32 {
         let slot = cache_slot(qname);
         if let Some(&id) = self.cache.get(slot) {
