@@ -13,6 +13,7 @@ use super::window::unclosed_reference;
 use super::{dtd, encoding, fail, from_fault, name_chars, oversize, xml_decl, Fail};
 use crate::error::ErrorCode;
 use crate::names;
+use crate::shape;
 
 impl State {
     pub(super) fn start(
@@ -356,12 +357,23 @@ impl State {
                 self.check_value(raw, s, tag_base)?;
                 continue;
             }
-            self.decode(
-                &raw[s.value.0..s.value.1],
-                self.trim,
-                tag_base + s.value.0 as u64,
-            )?;
+            let v = &raw[s.value.0..s.value.1];
             let sym = self.intern(key);
+            // Most values hold no reference and no white space other than spaces (nothing
+            // below 0x20 is left in XML but tab, LF and CR, which normalise to spaces): they
+            // decode to themselves, trimmed, and go to the tree without the copy through
+            // `value`.
+            if v.iter().all(|&b| b >= 0x20 && b != b'&') {
+                let v = if self.trim {
+                    let v = &v[shape::js_trim_start(v)..];
+                    &v[..shape::js_trim_end(v)]
+                } else {
+                    v
+                };
+                self.tree.attr(sym, v);
+                continue;
+            }
+            self.decode(v, self.trim, tag_base + s.value.0 as u64)?;
             self.tree.attr(sym, &self.value);
         }
         Ok(())
