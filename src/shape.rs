@@ -354,8 +354,16 @@ impl Tree {
         };
         if trim {
             let floor = o.piece_start.max(o.hard_end);
-            let end = floor + js_trim_end(&self.scratch[floor..]);
-            self.scratch.truncate(end);
+            let piece = &self.scratch[floor..];
+            // As in `text`: the piece's ASCII white space ends at the last byte above 0x20
+            // (XML text holds no other byte below it); only a non-ASCII byte there may be
+            // JavaScript white space too.
+            let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
+            let end = match k.checked_sub(1).map(|i| piece[i]) {
+                Some(b) if b >= 0x80 => js_trim_end(piece),
+                _ => k,
+            };
+            self.scratch.truncate(floor + end);
         }
         if self.typed && self.scratch.len() > o.piece_start {
             self.type_piece(trim);
