@@ -57,19 +57,21 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
-        // Eight bytes at a time while none needs escaping: the common case for names,
-        // codes and Latin text.
-        while i + 8 <= s.len() && !word_needs_escape(&s[i..i + 8]) {
-            i += 8;
-        }
-        if i >= s.len() {
-            break;
-        }
-        let b = s[i];
-        if !NEEDS_ESCAPE[b as usize] {
+        // Eight bytes at a time: a clean word is skipped whole, and in any other the lowest
+        // flagged byte is the first to escape (the tests' false positives only ever sit above
+        // a true one), so text with a few accented letters is not walked byte by byte.
+        if let Some(w) = s.get(i..i + 8) {
+            let m = escape_mask(w);
+            if m == 0 {
+                i += 8;
+                continue;
+            }
+            i += (m.trailing_zeros() / 8) as usize;
+        } else if !NEEDS_ESCAPE[s[i] as usize] {
             i += 1;
             continue;
         }
+        let b = s[i];
         out.extend_from_slice(&s[start..i]);
         if b < 0x80 {
             match b {
@@ -100,6 +102,13 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
 /// Whether any of 8 bytes is a control, `"`, `\\` or non-ASCII (SWAR test).
 #[inline]
 fn word_needs_escape(b: &[u8]) -> bool {
+    escape_mask(b) != 0
+}
+
+/// The high bit of each of 8 bytes (little-endian) that may need escaping: the lowest one set
+/// always does, bits above it may be false positives of the borrow.
+#[inline]
+fn escape_mask(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(b);
     let x = u64::from_le_bytes(w);
@@ -109,7 +118,7 @@ fn word_needs_escape(b: &[u8]) -> bool {
     let below_0x20 = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
     let quote = has_zero(x ^ (ONES * b'"' as u64));
     let backslash = has_zero(x ^ (ONES * b'\\' as u64));
-    (x & HIGH) | below_0x20 | quote | backslash != 0
+    (x & HIGH) | below_0x20 | quote | backslash
 }
 
 #[inline]
@@ -176,6 +185,54 @@ mod tests {
             assert!(json.is_ascii(), "{json}");
             let back: String = serde_json::from_str(&json).unwrap();
             assert_eq!(back, s);
+        }
+    }
+
+    /// One character at a time, the plain way.
+    fn esc_reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 || (c as u32) >= 0x80 => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn escapes_every_mix_at_every_position_as_the_plain_way() {
+        let parts = [
+            "a", "bcdefgh", "\"", "\\", "\n", "\u{1}", "é", "日", "🎵", " ",
+        ];
+        // Every string of up to four parts, and each padded so that it crosses word edges.
+        let mut cases = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for c in &cases {
+                for p in parts {
+                    next.push(format!("{c}{p}"));
+                }
+            }
+            cases.extend(next);
+            cases.dedup();
+        }
+        for c in &cases {
+            for pad in 0..9 {
+                let s = format!("{}{c}", "x".repeat(pad));
+                assert_eq!(esc(&s), esc_reference(&s), "{s:?}");
+            }
         }
     }
 

@@ -49,6 +49,10 @@ struct Entry {
     elem_key_id: u32,
     attr_key_id: u32,
     always_array: bool,
+    /// Offset of the local name in `qname` (after its first colon), found once per name.
+    local: u32,
+    /// Facts the parser has established about the name (see [`Symbols::flags`]).
+    flags: u8,
 }
 
 const CACHE_SLOTS: usize = 1024;
@@ -125,6 +129,12 @@ pub fn same_name(a: &[u8], b: &[u8]) -> bool {
     word(a, n - 8) == word(b, n - 8)
 }
 
+/// [`Symbols::flags`] the XML parser sets: the name was checked as an element name; whether
+/// some selector's last step names it was worked out, and the answer.
+pub const VALID_NAME: u8 = 1;
+pub const SELECTABLE_KNOWN: u8 = 2;
+pub const SELECTABLE: u8 = 4;
+
 /// The key id of the text (`textNodeName`): interned first, whenever the table is (re)built.
 pub const TEXT_KEY: u32 = 0;
 
@@ -159,6 +169,9 @@ impl Symbols {
         id
     }
 
+    /// The id of `qname`, interned on first sight. The cache hit, nearly every call, is
+    /// inline at the caller (once per tag and attribute).
+    #[inline(always)]
     pub fn intern(&mut self, qname: &[u8], always_array: impl FnOnce(&[u8]) -> bool) -> u32 {
         let slot = cache_slot(qname);
         if let Some(&id) = self.cache.get(slot) {
@@ -170,6 +183,16 @@ impl Symbols {
                 return id;
             }
         }
+        self.intern_uncached(qname, slot, always_array)
+    }
+
+    #[inline(never)]
+    fn intern_uncached(
+        &mut self,
+        qname: &[u8],
+        slot: usize,
+        always_array: impl FnOnce(&[u8]) -> bool,
+    ) -> u32 {
         if let Some(&id) = self.ids.get(qname) {
             self.cache[slot] = id;
             return id;
@@ -201,6 +224,8 @@ impl Symbols {
             attr_key,
             elem_key_id,
             attr_key_id,
+            local: (qname.len() - local_name(qname).len()) as u32,
+            flags: 0,
         };
         self.bytes +=
             2 * qname.len() + entry.out.len() + entry.elem_key.len() + entry.attr_key.len();
@@ -233,6 +258,22 @@ impl Symbols {
     /// Ids handed out by `elem_key_id` and `attr_key_id` are below this.
     pub fn key_count(&self) -> usize {
         self.keys.len()
+    }
+
+    /// Offset of the local name within the name as written.
+    pub fn local_offset(&self, id: u32) -> usize {
+        self.entries[id as usize].local as usize
+    }
+
+    /// Bits the parser set on this name with [`Symbols::add_flags`], so that what it checks
+    /// or works out about a name is done once per name rather than once per tag. A name
+    /// dropped by [`Symbols::reset_if_large`] starts again with none.
+    pub fn flags(&self, id: u32) -> u8 {
+        self.entries[id as usize].flags
+    }
+
+    pub fn add_flags(&mut self, id: u32, flags: u8) {
+        self.entries[id as usize].flags |= flags;
     }
 
     pub fn always_array(&self, id: u32) -> bool {

@@ -121,6 +121,15 @@ impl Selector {
         })
     }
 
+    /// Whether an element with this local name could be what the selector picks, whatever
+    /// its path and namespace: the test a tag must pass before its path is compared.
+    pub fn last_step_may_match(&self, local: &[u8]) -> bool {
+        match self.steps.last() {
+            None | Some(Step::Any) | Some(Step::Qualified { local: None, .. }) => true,
+            Some(Step::Local(l)) | Some(Step::Qualified { local: Some(l), .. }) => l == local,
+        }
+    }
+
     /// Matches on plain names (used by `alwaysArray`, whose steps name output keys).
     pub fn matches_names(&self, path: &[&[u8]]) -> bool {
         let n = self.steps.len();

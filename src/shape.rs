@@ -92,6 +92,9 @@ pub struct Tree {
     scratch: Vec<u8>,
     /// A `\r` was just written as `\n`; a following `\n` belongs to the same line break.
     after_cr: bool,
+    /// Set by the reader while the text it feeds is known to hold no `\r` (it checks each
+    /// window of input once), sparing every text its own search.
+    pub cr_free: bool,
     // Serialisation scratch.
     order: Vec<Slot>,
     rank: Vec<(u32, u32)>,
@@ -195,13 +198,20 @@ impl Tree {
         }
         self.after_cr = false;
         if trim && self.piece_is_empty() {
-            bytes = &bytes[js_trim_start(bytes)..];
+            // XML text holds no byte below 0x20 but white space (the character scan refuses
+            // the other controls), so one comparison per byte finds the end of ASCII white
+            // space; only a non-ASCII byte after it can continue JavaScript's white space.
+            let k = bytes.iter().position(|&b| b > b' ').unwrap_or(bytes.len());
+            bytes = match bytes.get(k) {
+                Some(&b) if b >= 0x80 => &bytes[js_trim_start(bytes)..],
+                _ => &bytes[k..],
+            };
         }
         // The white space between elements, trimmed away: most text events of a record.
         if bytes.is_empty() {
             return;
         }
-        if !bytes.contains(&b'\r') {
+        if self.cr_free || !bytes.contains(&b'\r') {
             self.scratch.extend_from_slice(bytes);
             return;
         }
@@ -321,23 +331,41 @@ impl Tree {
 
     /// Ends the current text piece. fast-xml-parser trims each piece of mixed content on its
     /// own, drops pieces left empty, and joins the rest with nothing between them.
+    #[inline]
     pub fn end_piece(&mut self, trim: bool) {
         self.after_cr = false;
         let Some(o) = self.open.last_mut() else {
             return;
         };
         // Nothing since the last piece ended (the white space before a child was trimmed as
-        // it came): nothing to trim, type or count.
+        // it came): nothing to trim, type or count. Inline, as most calls end here.
         if self.scratch.len() == o.piece_start {
             o.hard_end = o.piece_start;
             return;
         }
+        self.end_kept_piece(trim);
+    }
+
+    /// [`Tree::end_piece`] when the piece holds text.
+    #[inline(never)]
+    fn end_kept_piece(&mut self, trim: bool) {
+        let Some(o) = self.open.last_mut() else {
+            return;
+        };
         if trim {
             let floor = o.piece_start.max(o.hard_end);
-            let end = floor + js_trim_end(&self.scratch[floor..]);
-            self.scratch.truncate(end);
+            let piece = &self.scratch[floor..];
+            // As in `text`: the piece's ASCII white space ends at the last byte above 0x20
+            // (XML text holds no other byte below it); only a non-ASCII byte there may be
+            // JavaScript white space too.
+            let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
+            let end = match k.checked_sub(1).map(|i| piece[i]) {
+                Some(b) if b >= 0x80 => js_trim_end(piece),
+                _ => k,
+            };
+            self.scratch.truncate(floor + end);
         }
-        if self.scratch.len() > o.piece_start {
+        if self.typed && self.scratch.len() > o.piece_start {
             self.type_piece(trim);
         }
         if self

@@ -14,6 +14,7 @@ use super::window::unclosed_reference;
 use super::{dtd, encoding, fail, from_fault, name_chars, oversize, xml_decl, Fail};
 use crate::error::ErrorCode;
 use crate::names;
+use crate::shape;
 
 impl State {
     pub(super) fn start(
@@ -23,12 +24,34 @@ impl State {
         at: u64,
     ) -> std::result::Result<(), Fail> {
         let depth = self.stack.len();
-        let result = self.start_element(tag, empty, at);
-        if result.is_err() && self.track_nested {
+        // Matched rather than held in a local, so that the large error type is not copied
+        // on the way out of every tag.
+        match self.start_element(tag, empty, at) {
+            Ok(()) => Ok(()),
+            Err(f) => {
+                self.start_failed(tag, empty, depth, f.code, at);
+                Err(f)
+            }
+        }
+    }
+
+    /// Notes what a broken start tag means for skip mode (see `failed_tag` and
+    /// `nested_sibling`).
+    #[cold]
+    #[inline(never)]
+    fn start_failed(
+        &mut self,
+        tag: &BytesStart,
+        empty: bool,
+        depth: usize,
+        code: ErrorCode,
+        at: u64,
+    ) {
+        if self.track_nested {
             let pushed = self.stack.last().is_some_and(|o| o.at == at);
             self.failed_start = Some(FailedStart { at, empty, pushed });
         }
-        if result.is_err() && self.record.is_none() && self.stack.len() == depth {
+        if self.record.is_none() && self.stack.len() == depth {
             let qname = tag.name();
             let qname = qname.as_ref();
             if depth > 0 && !self.root_closed && self.would_select(qname).is_some() {
@@ -36,15 +59,12 @@ impl State {
                 self.failed_name.extend_from_slice(qname);
                 self.failed_tag = Some((at, depth));
             }
-        } else if let Err(f) = &result {
+        } else if code != ErrorCode::NameTooLong {
             // A broken tag inside a record that would begin a sibling record begins one. Not
             // a name over maxNameLength: held unfinished, that fails before there is a tag.
-            if f.code != ErrorCode::NameTooLong {
-                let qname = tag.name();
-                self.note_nested_sibling(qname.as_ref(), at);
-            }
+            let qname = tag.name();
+            self.note_nested_sibling(qname.as_ref(), at);
         }
-        result
     }
 
     pub(super) fn start_element(
@@ -57,28 +77,16 @@ impl State {
         let qname = tag.name();
         let qname = qname.as_ref();
         self.check_name_length(qname, "an element", at + 1)?;
-        if !self.name_cache.check(qname) {
-            // `a < b` reaches here as an element with no name: say what the user must write.
-            let starts_name = qname
-                .first()
-                .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
-            if !starts_name {
-                // Positioned where the name should start, as other bad names are.
-                let what = if qname.is_empty() {
-                    "`<` not followed by an element name".to_string()
-                } else {
-                    format!(
-                        "`<` followed by `{}`, which is not an element name",
-                        String::from_utf8_lossy(qname)
-                    )
-                };
-                return Err(fail(
-                    at + 1,
-                    ErrorCode::Syntax,
-                    format!("{what}: a `<` in text must be escaped as `&lt;`"),
-                ));
-            }
-            return Err(bad_name(qname, "element", at + 1));
+        // One lookup gives the name's symbol, and with it what was found about the name the
+        // first time: that it is a valid name, where its colon is, whether it can be selected.
+        if self.record.is_none() {
+            // Outside records no symbol is held, and names there are interned too.
+            self.symbols.reset_if_large();
+        }
+        let mut sym = self.intern(qname);
+        if self.symbols.flags(sym) & names::VALID_NAME == 0 {
+            self.check_element_name(qname, at)?;
+            self.symbols.add_flags(sym, names::VALID_NAME);
         }
         if self.root_closed {
             return Err(fail(
@@ -101,7 +109,64 @@ impl State {
             ));
         }
         let tag_base = at + 1;
-        attrs::scan(raw, qname.len(), &self.limits, &mut self.spans)
+        if raw.len() == qname.len() {
+            // Nothing after the name: no attributes (most tags).
+            self.spans.clear();
+        } else {
+            self.scan_attributes(raw, qname.len(), tag_base)?;
+        }
+        // Offset of the local name: 0, or just past the colon of a prefixed name.
+        let local = self.symbols.local_offset(sym);
+        let ns_mark = self.ns.mark();
+        if self.check_namespaces {
+            if local > 0 || !self.spans.is_empty() {
+                let prefix = qname.get(..local.saturating_sub(1)).filter(|_| local > 0);
+                self.bind_namespaces(raw, qname, prefix, tag_base)?;
+            } else {
+                // Most tags have neither attributes nor a prefix: nothing to declare or
+                // resolve, only the bound on what is in scope (restored by a checkpoint).
+                self.check_held_namespaces(tag_base)?;
+            }
+        }
+        self.push_open_at(qname, local, ns_mark, at);
+        self.seen_root = true;
+
+        if self.record.is_none() && self.may_be_selected(sym, &qname[local..]) {
+            if let Some(sel) = self.match_selector() {
+                self.begin_record(sel, at);
+                // Beginning a record may have emptied the symbol table.
+                sym = self.intern(qname);
+            }
+        }
+        if self.record.is_some() {
+            if self.track_nested {
+                self.note_nested_sibling(qname, at);
+            }
+            self.tree.open(sym, self.trim);
+            if !self.spans.is_empty() {
+                self.add_attributes(raw, tag_base)?;
+            }
+        } else {
+            self.ctx_gen += 1;
+            if !self.spans.is_empty() {
+                self.check_attribute_values(raw, tag_base)?;
+            }
+        }
+        if empty {
+            self.end(qname, at)?;
+        }
+        Ok(())
+    }
+
+    /// Scans the attributes after an element name into `spans`, refusing bad names and
+    /// duplicates.
+    fn scan_attributes(
+        &mut self,
+        raw: &[u8],
+        name_len: usize,
+        tag_base: u64,
+    ) -> std::result::Result<(), Fail> {
+        attrs::scan(raw, name_len, &self.limits, &mut self.spans)
             .map_err(|f| from_fault(tag_base, f))?;
         for s in &self.spans {
             let key = raw.get(s.name.0..s.name.1).unwrap_or(&[]);
@@ -120,39 +185,55 @@ impl State {
                 ),
             ));
         }
-        // The name is split at its colon once, for both the namespace check and the stack.
-        let colon = qname.iter().position(|&b| b == b':');
-        let ns_mark = self.ns.mark();
-        if self.check_namespaces {
-            if colon.is_some() || !self.spans.is_empty() {
-                self.bind_namespaces(raw, qname, colon.map(|i| &qname[..i]), tag_base)?;
-            } else {
-                // Most tags have neither attributes nor a prefix: nothing to declare or
-                // resolve, only the bound on what is in scope (restored by a checkpoint).
-                self.check_held_namespaces(tag_base)?;
-            }
-        }
-        self.push_open_at(qname, colon.map_or(0, |i| i + 1), ns_mark, at);
-        self.seen_root = true;
-
-        if self.record.is_none() {
-            if let Some(sel) = self.match_selector() {
-                self.begin_record(sel, at);
-            }
-        }
-        if self.record.is_some() {
-            self.note_nested_sibling(qname, at);
-            let sym = self.intern(qname);
-            self.tree.open(sym, self.trim);
-            self.add_attributes(raw, tag_base)?;
-        } else {
-            self.ctx_gen += 1;
-            self.check_attribute_values(raw, tag_base)?;
-        }
-        if empty {
-            self.end(qname, at)?;
-        }
         Ok(())
+    }
+
+    /// Whether some selector's last step could match this name: the paths of most elements
+    /// need not be compared at all. Worked out once per name.
+    #[inline]
+    fn may_be_selected(&mut self, sym: u32, local: &[u8]) -> bool {
+        let flags = self.symbols.flags(sym);
+        if flags & names::SELECTABLE_KNOWN != 0 {
+            return flags & names::SELECTABLE != 0;
+        }
+        let may = self.selectors.iter().any(|s| s.last_step_may_match(local));
+        let found = if may {
+            names::SELECTABLE_KNOWN | names::SELECTABLE
+        } else {
+            names::SELECTABLE_KNOWN
+        };
+        self.symbols.add_flags(sym, found);
+        may
+    }
+
+    /// Refuses an element name that is not a `QName` (with namespaces) or a `Name`.
+    #[cold]
+    #[inline(never)]
+    fn check_element_name(&mut self, qname: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        if self.name_cache.check(qname) {
+            return Ok(());
+        }
+        // `a < b` reaches here as an element with no name: say what the user must write.
+        let starts_name = qname
+            .first()
+            .is_some_and(|&b| b >= 0x80 || name_chars::is_name_start(b as char));
+        if !starts_name {
+            // Positioned where the name should start, as other bad names are.
+            let what = if qname.is_empty() {
+                "`<` not followed by an element name".to_string()
+            } else {
+                format!(
+                    "`<` followed by `{}`, which is not an element name",
+                    String::from_utf8_lossy(qname)
+                )
+            };
+            return Err(fail(
+                at + 1,
+                ErrorCode::Syntax,
+                format!("{what}: a `<` in text must be escaped as `&lt;`"),
+            ));
+        }
+        Err(bad_name(qname, "element", at + 1))
     }
 
     pub(super) fn bind_namespaces(
@@ -214,19 +295,25 @@ impl State {
     }
 
     /// Each tag is bounded, but declarations pile up with depth: bound them as one record.
-    #[inline]
+    #[inline(always)]
     pub(super) fn check_held_namespaces(&self, tag_base: u64) -> std::result::Result<(), Fail> {
         if self.ns.held_bytes() > self.limits.max_record_bytes {
-            return Err(fail(
-                tag_base,
-                ErrorCode::RecordTooLarge,
-                format!(
-                    "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
-                    self.limits.max_record_bytes
-                ),
-            ));
+            return Err(self.too_many_held_namespaces(tag_base));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_held_namespaces(&self, tag_base: u64) -> Fail {
+        fail(
+            tag_base,
+            ErrorCode::RecordTooLarge,
+            format!(
+                "namespace declarations in scope exceed maxRecordBytes ({} bytes)",
+                self.limits.max_record_bytes
+            ),
+        )
     }
 
     /// Two attributes with different prefixes bound to one URI and the same local name are
@@ -282,12 +369,23 @@ impl State {
                 self.check_value(raw, s, tag_base)?;
                 continue;
             }
-            self.decode(
-                &raw[s.value.0..s.value.1],
-                self.trim,
-                tag_base + s.value.0 as u64,
-            )?;
+            let v = &raw[s.value.0..s.value.1];
             let sym = self.intern(key);
+            // Most values hold no reference and no white space other than spaces (nothing
+            // below 0x20 is left in XML but tab, LF and CR, which normalise to spaces): they
+            // decode to themselves, trimmed, and go to the tree without the copy through
+            // `value`.
+            if v.iter().all(|&b| b >= 0x20 && b != b'&') {
+                let v = if self.trim {
+                    let v = &v[shape::js_trim_start(v)..];
+                    &v[..shape::js_trim_end(v)]
+                } else {
+                    v
+                };
+                self.tree.attr(sym, v);
+                continue;
+            }
+            self.decode(v, self.trim, tag_base + s.value.0 as u64)?;
             self.tree.attr(sym, &self.value);
         }
         Ok(())

@@ -237,7 +237,10 @@ impl State {
             .charge(text.len(), at)
             .map_err(|f| fail(at, f.code, f.message))?;
         self.entities.open.push(name.to_vec());
+        // The replacement text is not the window the reader checked for `\r`.
+        let cr_free = std::mem::replace(&mut self.tree.cr_free, false);
         let r = self.content_text(&text, at);
+        self.tree.cr_free = cr_free;
         self.entities.open.pop();
         r.map_err(|mut f| {
             if self.entities.open.is_empty() {

@@ -209,6 +209,7 @@ impl State {
         });
     }
 
+    #[inline(always)]
     pub(super) fn intern(&mut self, qname: &[u8]) -> u32 {
         let names = &self.always_array_names;
         self.symbols

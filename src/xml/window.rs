@@ -12,6 +12,18 @@ use super::{attrs, checkpoint, fail, from_fault, oversize, Fail, XmlParser};
 use crate::engine::Status;
 use crate::error::{Error, ErrorCode, Result};
 
+/// Where quick-xml stopped with an error, for [`XmlParser::window_error`].
+pub(super) struct Failed {
+    /// Offset of the window in the held input.
+    window_start: usize,
+    /// Where quick-xml places the error, and how far it had read, within the window.
+    at: usize,
+    read_to: u64,
+    /// Start of the event being read, within the window.
+    ev_rel: usize,
+    final_window: bool,
+}
+
 pub(super) enum Window {
     Consumed,
     BatchFull(usize),
@@ -244,11 +256,30 @@ impl XmlParser {
         let wbase = base + start as u64;
         self.st.cdata_ends.clear();
         self.st.cdata_next = 0;
-        for i in memchr::memchr_iter(b']', window) {
+        // One pass finds every `]]>` and whether the window holds a `\r` at all; after the
+        // first `\r` only `]` is looked for (CRLF text would stop the search on every line).
+        let mut cr_at = None;
+        let mut from = 0;
+        while let Some(i) = memchr::memchr2(b']', b'\r', &window[from..]) {
+            let i = from + i;
+            if window[i] == b'\r' {
+                cr_at = Some(i);
+                break;
+            }
             if window.get(i + 1..i + 3) == Some(b"]>") {
                 self.st.cdata_ends.push(wbase + i as u64);
             }
+            from = i + 1;
         }
+        if let Some(cr) = cr_at {
+            for i in memchr::memchr_iter(b']', &window[cr..]) {
+                let i = cr + i;
+                if window.get(i + 1..i + 3) == Some(b"]>") {
+                    self.st.cdata_ends.push(wbase + i as u64);
+                }
+            }
+        }
+        self.st.tree.cr_free = cr_at.is_none();
         self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
         let mut reader = Reader::from_reader(window);
         configure(reader.config_mut());
@@ -258,58 +289,14 @@ impl XmlParser {
             let event = match reader.read_event() {
                 Ok(ev) => ev,
                 Err(e) => {
-                    let at = reader.error_position() as usize;
-                    return match classify(&e, window.len() - at) {
-                        Some(why) if !final_window => {
-                            let _ = why;
-                            Ok(Window::Incomplete(start + at))
-                        }
-                        Some(why) => {
-                            // The limits win, in the order they are checked when the input
-                            // arrives slowly and this construct is held unfinished.
-                            self.span_first(wbase + at as u64, wbase + window.len() as u64)?;
-                            Err(match oversize::check(&window[at..], &self.st.limits) {
-                                Some(f) => from_fault(wbase + at as u64, f),
-                                None => fail(
-                                    wbase + at as u64,
-                                    ErrorCode::UnexpectedEof,
-                                    format!("input ended inside {why}"),
-                                ),
-                            })
-                        }
-                        None => {
-                            // A construct that breaks the size limit fails on that first, as
-                            // it does when it arrives slowly and is never parsed whole.
-                            let mut end = reader.buffer_position().max(at as u64);
-                            if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
-                                // An unclosed `&` reaches its first `>` at most: a window may
-                                // end there, and then that is all quick-xml reads of it.
-                                let rest = window.get(at..).unwrap_or_default();
-                                if let Some(g) = rest.iter().position(|&b| b == b'>') {
-                                    end = end.min((at + g + 1) as u64);
-                                }
-                            }
-                            self.span_first(ev_start, wbase + end)?;
-                            if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
-                                // Held unfinished, the comment meets `maxTextLength` first when
-                                // its first `--` comes after the limit; so must it whole.
-                                let c = window.get(ev_rel..).unwrap_or_default();
-                                let hyphens =
-                                    c.get(4..).and_then(|b| memchr::memmem::find(b, b"--"));
-                                let held = &c[..hyphens.map_or(0, |i| (4 + i + 2).min(c.len()))];
-                                if let Some(f) = oversize::check(held, &self.st.limits) {
-                                    return Err(from_fault(ev_start, f));
-                                }
-                            }
-                            if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
-                                let name = window.get(at + 1..).unwrap_or_default();
-                                let gt = name.iter().position(|&b| b == b'>');
-                                let name = &name[..gt.unwrap_or(name.len())];
-                                return Err(self.st.unclosed_reference(name, wbase + at as u64));
-                            }
-                            Err(quick_xml_fail(&e, wbase + at as u64))
-                        }
+                    let failed = Failed {
+                        window_start: start,
+                        at: reader.error_position() as usize,
+                        read_to: reader.buffer_position(),
+                        ev_rel,
+                        final_window,
                     };
+                    return self.window_error(e, window, wbase, failed);
                 }
             };
             let ev_end = wbase + reader.buffer_position();
@@ -320,7 +307,6 @@ impl XmlParser {
             if self.st.record.is_some() || !matches!(event, Event::Text(_)) {
                 self.span_first(ev_start, ev_end)?;
             }
-            let records_before = self.st.records;
             match event {
                 Event::Eof => return Ok(Window::Consumed),
                 Event::Start(e) => self.st.start(&e, false, ev_start)?,
@@ -367,9 +353,82 @@ impl XmlParser {
                     self.st.doctype(raw, ev_start)?
                 }
             }
-            if self.st.records != records_before && self.st.out.len() >= self.st.limits.batch_bytes
-            {
+            // Only a finished record grows the batch, and the batch was below its size when
+            // this window began (`step_records`) and after every event since: being over it
+            // now means this event ended a record that filled it.
+            if self.st.out.len() >= self.st.limits.batch_bytes {
                 return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+            }
+        }
+    }
+
+    /// What an error of quick-xml means: the window ended inside a construct (parse it
+    /// again with more input), or a positioned failure. Off the event loop's path.
+    #[cold]
+    #[inline(never)]
+    fn window_error(
+        &self,
+        e: QError,
+        window: &[u8],
+        wbase: u64,
+        failed: Failed,
+    ) -> std::result::Result<Window, Fail> {
+        let Failed {
+            window_start: start,
+            at,
+            read_to,
+            ev_rel,
+            final_window,
+        } = failed;
+        let ev_start = wbase + ev_rel as u64;
+        match classify(&e, window.len() - at) {
+            Some(why) if !final_window => {
+                let _ = why;
+                Ok(Window::Incomplete(start + at))
+            }
+            Some(why) => {
+                // The limits win, in the order they are checked when the input
+                // arrives slowly and this construct is held unfinished.
+                self.span_first(wbase + at as u64, wbase + window.len() as u64)?;
+                Err(match oversize::check(&window[at..], &self.st.limits) {
+                    Some(f) => from_fault(wbase + at as u64, f),
+                    None => fail(
+                        wbase + at as u64,
+                        ErrorCode::UnexpectedEof,
+                        format!("input ended inside {why}"),
+                    ),
+                })
+            }
+            None => {
+                // A construct that breaks the size limit fails on that first, as
+                // it does when it arrives slowly and is never parsed whole.
+                let mut end = read_to.max(at as u64);
+                if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
+                    // An unclosed `&` reaches its first `>` at most: a window may
+                    // end there, and then that is all quick-xml reads of it.
+                    let rest = window.get(at..).unwrap_or_default();
+                    if let Some(g) = rest.iter().position(|&b| b == b'>') {
+                        end = end.min((at + g + 1) as u64);
+                    }
+                }
+                self.span_first(ev_start, wbase + end)?;
+                if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
+                    // Held unfinished, the comment meets `maxTextLength` first when
+                    // its first `--` comes after the limit; so must it whole.
+                    let c = window.get(ev_rel..).unwrap_or_default();
+                    let hyphens = c.get(4..).and_then(|b| memchr::memmem::find(b, b"--"));
+                    let held = &c[..hyphens.map_or(0, |i| (4 + i + 2).min(c.len()))];
+                    if let Some(f) = oversize::check(held, &self.st.limits) {
+                        return Err(from_fault(ev_start, f));
+                    }
+                }
+                if let QError::IllFormed(IllFormedError::UnclosedReference) = e {
+                    let name = window.get(at + 1..).unwrap_or_default();
+                    let gt = name.iter().position(|&b| b == b'>');
+                    let name = &name[..gt.unwrap_or(name.len())];
+                    return Err(self.st.unclosed_reference(name, wbase + at as u64));
+                }
+                Err(quick_xml_fail(&e, wbase + at as u64))
             }
         }
     }

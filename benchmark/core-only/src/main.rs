@@ -4,7 +4,7 @@
 //! whose main thread must also turn them into objects.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::time::Instant;
 
 use sluice::{Engine, JsonFormat, JsonOptions, JsonParser, Status, XmlOptions, XmlParser};
@@ -19,10 +19,11 @@ fn fail(msg: &str) -> ! {
     result::fail(NAME, msg)
 }
 
-/// The same selections as the benchmark's sluice contenders.
+/// The same selections as the benchmark's sluice contenders, unless `SLUICE_SELECT` names
+/// another (XML only: the byte-identity check runs other corpora through the core).
 fn engine(path: &str) -> Box<dyn Engine> {
     let made: Result<Box<dyn Engine>, sluice::Error> = if path.ends_with(".xml") {
-        let select = vec!["Release".to_string()];
+        let select = vec![std::env::var("SLUICE_SELECT").unwrap_or_else(|_| "Release".into())];
         XmlParser::new(XmlOptions {
             select,
             ..XmlOptions::default()
@@ -46,12 +47,17 @@ fn engine(path: &str) -> Box<dyn Engine> {
 
 /// Runs the engine on what it has been fed (or, `at_end`, on the rest) as the binding does:
 /// until it needs input, taking every finished batch and handing the buffer back to the pool.
-fn drive(p: &mut dyn Engine, at_end: bool, json_bytes: &mut u64) {
+/// With `out`, the batches are also written there, so that two builds' records can be compared
+/// byte for byte.
+fn drive(p: &mut dyn Engine, at_end: bool, json_bytes: &mut u64, out: &mut Option<File>) {
     loop {
         let status = if at_end { p.finish() } else { p.run() };
         let status = status.unwrap_or_else(|e| fail(&e.to_string()));
         while let Some(batch) = p.take_batch() {
             *json_bytes += batch.len() as u64;
+            if let Some(f) = out {
+                f.write_all(&batch).unwrap_or_else(|e| fail(&e.to_string()));
+            }
             p.recycle(batch);
         }
         if !matches!(status, Status::BatchReady) {
@@ -63,7 +69,10 @@ fn drive(p: &mut dyn Engine, at_end: bool, json_bytes: &mut u64) {
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| fail("usage: core-only <file.xml|file.json|file.ndjson>"));
+        .unwrap_or_else(|| fail("usage: core-only <file.xml|file.json|file.ndjson> [records.out]"));
+    let mut out = std::env::args()
+        .nth(2)
+        .map(|o| File::create(o).unwrap_or_else(|e| fail(&e.to_string())));
     let start = Instant::now();
     let mut file = File::open(&path).unwrap_or_else(|e| fail(&e.to_string()));
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -78,9 +87,9 @@ fn main() {
         let mut chunk = p.pool().take(n);
         chunk.extend_from_slice(&buf[..n]);
         p.feed_owned(chunk);
-        drive(p.as_mut(), false, &mut json_bytes);
+        drive(p.as_mut(), false, &mut json_bytes, &mut out);
     }
-    drive(p.as_mut(), true, &mut json_bytes);
+    drive(p.as_mut(), true, &mut json_bytes, &mut out);
     let records = p.stats().records;
     result::report(
         NAME,
