@@ -16,8 +16,7 @@ use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
 use crate::binding::{
-    ancestors, invalid_option, xml_options, NativeAncestor, NativeError, NativeSkip,
-    NativeXmlOptions,
+    invalid_option, xml_options, NativeAncestor, NativeError, NativeSkip, NativeXmlOptions,
 };
 use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
 use crate::convert_parts::{convert_parts, Part};
@@ -60,17 +59,8 @@ struct State {
     cancel: AtomicBool,
     /// The parser until `run` takes it: a converter runs once.
     engine: Mutex<Option<Box<dyn Engine>>>,
-    /// The options each part's parser is made with (`runParts`).
+    /// The options each part's parser is made with (`runSplit`).
     options: XmlOptions,
-}
-
-/// One part of a file for `runParts`, as lib/split/plan.js cuts it.
-#[napi(object)]
-pub struct NativePart {
-    pub start: f64,
-    pub end: f64,
-    /// The elements guessed open at `start`; null for the first part.
-    pub guess: Option<Vec<NativeAncestor>>,
 }
 
 /// One file's conversion.
@@ -233,28 +223,40 @@ fn run_file(
     outcome(state, result)
 }
 
-fn run_file_parts(
+/// The file on `threads` threads, cut natively (`crate::cut`) before any part starts; a
+/// file that is not cut runs as `run_file` does.
+fn run_file_split(
     state: &State,
     input: &str,
     output: Option<&str>,
     format: OutputFormat,
-    parts: &[Part],
+    names: Option<&[String]>,
+    part_bytes: u64,
     threads: usize,
 ) -> NativeConvertResult {
-    // A converter runs once, whichever way.
-    if state
-        .engine
-        .lock()
-        .ok()
-        .and_then(|mut e| e.take())
-        .is_none()
-    {
+    let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
         return outcome(state, Err(ConvertError::Internal("a converter runs once")));
-    }
+    };
     let (file, out) = match open_files(input, output) {
         Ok(files) => files,
         Err((during, e)) => return failed_io(state, during, &e),
     };
+    let parts = match crate::cut::plan_xml(&file, names, part_bytes) {
+        Ok(parts) => parts,
+        Err(e) => return failed_io(state, "read", &e),
+    };
+    let out = BufWriter::with_capacity(1 << 20, out);
+    if parts.len() < 2 {
+        let result = convert(
+            engine.as_mut(),
+            file,
+            out,
+            format,
+            &state.progress,
+            &state.cancel,
+        );
+        return outcome(state, result);
+    }
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
         let mut o = state.options.clone();
         if let Some(path) = &p.guess {
@@ -269,9 +271,9 @@ fn run_file_parts(
     let result = convert_parts(
         &make,
         &file,
-        parts,
+        &parts,
         threads,
-        BufWriter::with_capacity(1 << 20, out),
+        out,
         format,
         &state.progress,
         &state.cancel,
@@ -313,35 +315,31 @@ impl NativeFileConvert {
         )
     }
 
-    /// As `run`, on `threads` threads, the file cut into `parts` (lib/split/plan.js's, in
-    /// file order, covering the file): the same bytes, skips and first error as `run`.
+    /// As `run`, on `threads` threads, the file cut into parts of about `partBytes` at start
+    /// tags with one of `names` as their local name (any when null): the same bytes, skips
+    /// and first error as `run`.
     #[napi(ts_return_type = "Promise<NativeConvertResult>")]
-    pub fn run_parts<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_split<'env>(
         &self,
         env: &'env Env,
         input: String,
         output: Option<String>,
         array: bool,
-        parts: Vec<NativePart>,
+        names: Option<Vec<String>>,
+        part_bytes: f64,
         threads: u32,
     ) -> Result<Object<'env>> {
-        let parts: Vec<Part> = parts
-            .into_iter()
-            .map(|p| Part {
-                start: p.start as u64,
-                end: p.end as u64,
-                guess: p.guess.map(ancestors),
-            })
-            .collect();
         self.spawn(
             env,
             move |state, format| {
-                run_file_parts(
+                run_file_split(
                     state,
                     &input,
                     output.as_deref(),
                     format,
-                    &parts,
+                    names.as_deref(),
+                    part_bytes as u64,
                     threads as usize,
                 )
             },

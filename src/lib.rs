@@ -4,6 +4,7 @@
 pub mod coerce;
 pub mod convert;
 pub mod convert_parts;
+pub mod cut;
 pub mod engine;
 pub mod error;
 pub mod escape;
