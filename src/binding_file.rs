@@ -223,8 +223,8 @@ fn run_file(
     outcome(state, result)
 }
 
-/// The file on `threads` threads, cut natively (`crate::cut`) before any part starts; a
-/// file that is not cut runs as `run_file` does.
+/// The file on `threads` threads, cut natively (`crate::cut`) while its first part starts;
+/// a file too small to cut runs as `run_file` does.
 fn run_file_split(
     state: &State,
     input: &str,
@@ -241,12 +241,13 @@ fn run_file_split(
         Ok(files) => files,
         Err((during, e)) => return failed_io(state, during, &e),
     };
-    let parts = match crate::cut::plan_xml(&file, names, part_bytes) {
-        Ok(parts) => parts,
+    let out = BufWriter::with_capacity(1 << 20, out);
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
         Err(e) => return failed_io(state, "read", &e),
     };
-    let out = BufWriter::with_capacity(1 << 20, out);
-    if parts.len() < 2 {
+    // Too small to cut: one thread, with the writing on another as always.
+    if size < part_bytes.saturating_mul(2) {
         let result = convert(
             engine.as_mut(),
             file,
@@ -268,10 +269,12 @@ fn run_file_split(
         }
         Ok(Box::new(XmlParser::new(o)?))
     };
+    let plan = || crate::cut::plan_xml(&file, names, part_bytes).map_err(ConvertError::Read);
     let result = convert_parts(
         &make,
         &file,
-        &parts,
+        Box::new(plan),
+        part_bytes,
         threads,
         out,
         format,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::convert::{
@@ -194,6 +194,54 @@ fn run_part(
     )
 }
 
+/// Parses the first part: its first `head` bytes at once, the rest once the plan, made
+/// meanwhile on the calling thread, says where the part ends (`planned` waits for it; `None`
+/// when the conversion stopped first).
+#[allow(clippy::too_many_arguments)]
+fn run_first<'p>(
+    make: &MakeEngine,
+    file: &File,
+    head: u64,
+    planned: impl FnOnce() -> Option<&'p [Part]>,
+    format: OutputFormat,
+    cancel: &AtomicBool,
+    out: Vec<u8>,
+) -> Option<Outcome> {
+    let first = Part {
+        start: 0,
+        end: head,
+        guess: None,
+    };
+    let mut p = PartOut {
+        engine: make(&first).ok()?,
+        out,
+        records: 0,
+        skips: Vec::new(),
+        skipped: 0,
+        error: None,
+        guess_path: None,
+    };
+    let mut writer = writer_for(format);
+    let run = || -> Result<(), ConvertError> {
+        feed_range(&mut p, &mut writer, file, 0, head, false, cancel)?;
+        if p.error.is_some() {
+            return Ok(());
+        }
+        let parts = planned().ok_or(ConvertError::Cancelled)?;
+        let end = parts.first().map_or(head, |f| f.end);
+        feed_range(
+            &mut p,
+            &mut writer,
+            file,
+            head,
+            end,
+            parts.len() == 1,
+            cancel,
+        )
+    };
+    Some(run().map(|()| p))
+}
+
 /// Whether the part that starts where `verdict` was taken may keep what it parsed.
 fn accepts(verdict: &Boundary, part: &Part, guess_path: Option<&str>) -> bool {
     verdict.between && verdict.offset == part.start && guess_path == Some(verdict.path.as_str())
@@ -276,24 +324,27 @@ struct Schedule {
     stop: bool,
 }
 
-/// Converts `parts` of `file` (in file order, each ending where the next starts, the last
-/// ending at the end of the file) on `threads` worker threads, writing exactly what
-/// [`crate::convert::convert`] writes for the whole file.
+/// The parts of a file, in file order, each ending where the next starts, the first starting
+/// at 0 with no guess and ending at or after `head`, the last ending at the end of the file.
+pub type Plan<'a> = dyn FnOnce() -> Result<Vec<Part>, ConvertError> + 'a;
+
+/// Converts `file` cut into parts by `plan` on `threads` worker threads, writing exactly what
+/// [`crate::convert::convert`] writes for the whole file. The plan is made on the calling
+/// thread while the first part's first `head` bytes are already being parsed.
 #[allow(clippy::too_many_arguments)]
 pub fn convert_parts<W: Write>(
     make: &MakeEngine,
     file: &File,
-    parts: &[Part],
+    plan: Box<Plan>,
+    head: u64,
     threads: usize,
     mut output: W,
     format: OutputFormat,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
-    if parts.is_empty() {
-        return Err(ConvertError::Internal("no parts to convert"));
-    }
     let threads = threads.max(1);
+    let planned: OnceLock<Vec<Part>> = OnceLock::new();
     let ahead = threads * AHEAD;
     let sched = Mutex::new(Schedule {
         next: 0,
@@ -314,20 +365,43 @@ pub fn convert_parts<W: Write>(
             scope.spawn(|| loop {
                 let (i, out) = {
                     let Ok(mut s) = sched.lock() else { return };
-                    while !s.stop && s.next < parts.len() && s.next > s.written + ahead {
+                    loop {
+                        if s.stop {
+                            return;
+                        }
+                        // The first part starts before the plan is made; the others wait for it.
+                        match planned.get() {
+                            _ if s.next == 0 => break,
+                            Some(parts) if s.next >= parts.len() => return,
+                            Some(_) if s.next <= s.written + ahead => break,
+                            _ => {}
+                        }
                         s = match changed.wait(s) {
                             Ok(s) => s,
                             Err(_) => return,
                         };
                     }
-                    if s.stop || s.next >= parts.len() {
-                        return;
-                    }
                     s.next += 1;
                     (s.next - 1, s.spare.pop().unwrap_or_default())
                 };
-                let last = i + 1 == parts.len();
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if i == 0 {
+                        let wait = || {
+                            let mut s = sched.lock().ok()?;
+                            loop {
+                                if let Some(parts) = planned.get() {
+                                    return Some(parts.as_slice());
+                                }
+                                if s.stop {
+                                    return None;
+                                }
+                                s = changed.wait(s).ok()?;
+                            }
+                        };
+                        return run_first(make, file, head, wait, format, cancel, out);
+                    }
+                    let parts = planned.get()?;
+                    let last = i + 1 == parts.len();
                     run_part(make, file, &parts[i], last, format, cancel, out)
                 }))
                 .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
@@ -363,6 +437,17 @@ pub fn convert_parts<W: Write>(
                 }
                 Ok(())
             };
+
+            let parts = plan()?;
+            if parts.is_empty() || parts[0].start != 0 || parts[0].end < head {
+                return Err(ConvertError::Internal(
+                    "a plan that does not start the file",
+                ));
+            }
+            let parts: &[Part] = planned.get_or_init(|| parts);
+            // Taken once so that no worker is between its look at the plan and its wait.
+            drop(lock()?);
+            changed.notify_all();
 
             let mut owner = match take(0)? {
                 Some(o) => o?,
@@ -582,7 +667,8 @@ mod tests {
         (out, r.map_err(|e| failed(e, &progress)))
     }
 
-    fn many(doc: &str, o: &XmlOptions, parts: &[Part], format: OutputFormat) -> Run {
+    /// On parts after the first's `head` bytes were parsed.
+    fn many(doc: &str, o: &XmlOptions, parts: &[Part], head: u64, format: OutputFormat) -> Run {
         let dir = std::env::temp_dir().join(format!(
             "sluice-parts-{}-{:?}",
             std::process::id(),
@@ -592,10 +678,12 @@ mod tests {
         let file = File::open(&dir).unwrap();
         let mut out = Vec::new();
         let progress = Progress::default();
+        let plan = parts.to_vec();
         let r = convert_parts(
             &make(o.clone()),
             &file,
-            parts,
+            Box::new(move || Ok(plan)),
+            head,
             2,
             &mut out,
             format,
@@ -678,15 +766,22 @@ mod tests {
             for step in [50, 333, 4096] {
                 // A right guess, a wrong one, and a guess the parser cannot take.
                 for guess in [path(&["c", "L"]), path(&["c"]), path(&["1bad"])] {
-                    same(
-                        &many(&doc, &o, &cut(&doc, "R", step, &guess), format),
-                        &want,
-                    );
+                    // The first part parsed from before its end is known, or only after.
+                    for head in [0, step as u64 / 2, step as u64] {
+                        let parts = cut(&doc, "R", step, &guess);
+                        same(&many(&doc, &o, &parts, head, format), &want);
+                    }
                 }
             }
             // Cuts inside comments and CDATA sections.
             same(
-                &many(&doc, &o, &cut(&doc, "R>", 70, &path(&["c", "L"])), format),
+                &many(
+                    &doc,
+                    &o,
+                    &cut(&doc, "R>", 70, &path(&["c", "L"])),
+                    70,
+                    format,
+                ),
                 &want,
             );
         }
@@ -712,6 +807,7 @@ mod tests {
                         d,
                         &o,
                         &cut(d, "R", step, &path(&["c", "L"])),
+                        step as u64,
                         OutputFormat::Ndjson,
                     );
                     same(&got, &want);
