@@ -16,12 +16,13 @@ use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
 use crate::binding::{
-    invalid_option, xml_options, NativeAncestor, NativeError, NativeSkip, NativeXmlOptions,
+    invalid_option, json_options, xml_options, NativeAncestor, NativeError, NativeJsonOptions,
+    NativeSkip, NativeXmlOptions,
 };
 use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
 use crate::convert_parts::{convert_parts, Part};
 use crate::xml::Resume;
-use crate::{Engine, XmlOptions, XmlParser};
+use crate::{Engine, JsonFormat, JsonOptions, JsonParser, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeConvertProgress {
@@ -60,7 +61,28 @@ struct State {
     /// The parser until `run` takes it: a converter runs once.
     engine: Mutex<Option<Box<dyn Engine>>>,
     /// The options each part's parser is made with (`runSplit`).
-    options: XmlOptions,
+    options: Options,
+}
+
+enum Options {
+    Xml(XmlOptions),
+    Json(JsonOptions),
+}
+
+impl State {
+    fn new(engine: Box<dyn Engine>, options: Options) -> Self {
+        State {
+            progress: Progress::default(),
+            cancel: AtomicBool::new(false),
+            engine: Mutex::new(Some(engine)),
+            options,
+        }
+    }
+
+    /// Whether the records come from the JSON engine (reparsed for the output).
+    fn json(&self) -> bool {
+        matches!(self.options, Options::Json(_))
+    }
 }
 
 /// One file's conversion.
@@ -217,6 +239,7 @@ fn run_file(
         file,
         BufWriter::with_capacity(1 << 20, out),
         format,
+        state.json(),
         &state.progress,
         &state.cancel,
     );
@@ -246,30 +269,47 @@ fn run_file_split(
         Ok(m) => m.len(),
         Err(e) => return failed_io(state, "read", &e),
     };
-    // Too small to cut: one thread, with the writing on another as always.
-    if size < part_bytes.saturating_mul(2) {
+    // Too small to cut, or a JSON document: one thread, with the writing on another as always.
+    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson);
+    if one_document || size < part_bytes.saturating_mul(2) {
         let result = convert(
             engine.as_mut(),
             file,
             out,
             format,
+            state.json(),
             &state.progress,
             &state.cancel,
         );
         return outcome(state, result);
     }
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
-        let mut o = state.options.clone();
-        if let Some(path) = &p.guess {
-            o.resume = Some(Resume {
-                offset: p.start,
-                path: path.clone(),
-                encoding: None,
-            });
-        }
-        Ok(Box::new(XmlParser::new(o)?))
+        Ok(match &state.options {
+            Options::Xml(o) => {
+                let mut o = o.clone();
+                if let Some(path) = &p.guess {
+                    o.resume = Some(Resume {
+                        offset: p.start,
+                        path: path.clone(),
+                        encoding: None,
+                    });
+                }
+                Box::new(XmlParser::new(o)?)
+            }
+            // An NDJSON part starts at a line start, where a fresh parser is right.
+            Options::Json(o) => Box::new(JsonParser::new(o.clone())?),
+        })
     };
-    let plan = || crate::cut::plan_xml(&file, names, part_bytes).map_err(ConvertError::Read);
+    let plan = || {
+        match &state.options {
+            Options::Xml(_) => crate::cut::plan_xml(&file, names, part_bytes),
+            Options::Json(o) if o.format == JsonFormat::Ndjson => {
+                crate::cut::plan_ndjson(&file, part_bytes)
+            }
+            Options::Json(_) => Err(io::Error::other("a JSON document is not cut")),
+        }
+        .map_err(ConvertError::Read)
+    };
     let result = convert_parts(
         &make,
         &file,
@@ -278,6 +318,7 @@ fn run_file_split(
         threads,
         out,
         format,
+        state.json(),
         &state.progress,
         &state.cancel,
     );
@@ -292,12 +333,18 @@ impl NativeFileConvert {
         let options = xml_options(o);
         let parser = XmlParser::new(options.clone()).map_err(invalid_option)?;
         Ok(NativeFileConvert {
-            state: Arc::new(State {
-                progress: Progress::default(),
-                cancel: AtomicBool::new(false),
-                engine: Mutex::new(Some(Box::new(parser))),
-                options,
-            }),
+            state: Arc::new(State::new(Box::new(parser), Options::Xml(options))),
+        })
+    }
+
+    /// A converter for one JSON or NDJSON file with these (validated) options: the records
+    /// are written as `JSON.stringify` writes what `JSON.parse` makes of them.
+    #[napi(factory)]
+    pub fn json(o: NativeJsonOptions) -> Result<Self> {
+        let options = json_options(o);
+        let parser = JsonParser::new(options.clone()).map_err(invalid_option)?;
+        Ok(NativeFileConvert {
+            state: Arc::new(State::new(Box::new(parser), Options::Json(options))),
         })
     }
 
@@ -318,9 +365,9 @@ impl NativeFileConvert {
         )
     }
 
-    /// As `run`, on `threads` threads, the file cut into parts of about `partBytes` at start
-    /// tags with one of `names` as their local name (any when null): the same bytes, skips
-    /// and first error as `run`.
+    /// As `run`, on `threads` threads, the file cut into parts of about `partBytes`: XML at
+    /// start tags with one of `names` as their local name (any when null), NDJSON at line
+    /// starts (a JSON document is not cut). The same bytes, skips and first error as `run`.
     #[napi(ts_return_type = "Promise<NativeConvertResult>")]
     #[allow(clippy::too_many_arguments)]
     pub fn run_split<'env>(

@@ -150,23 +150,27 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     file.seek_read(buf, at)
 }
 
-fn writer_for(format: OutputFormat) -> RecordWriter {
-    RecordWriter::continuing(format)
+fn writer_for(format: OutputFormat, json: bool) -> RecordWriter {
+    RecordWriter::continuing(format).reparsing(json)
 }
 
 /// Parses one part from its (guessed) start state to its end.
+#[allow(clippy::too_many_arguments)]
 fn run_part(
     make: &MakeEngine,
     file: &File,
     part: &Part,
     last: bool,
     format: OutputFormat,
+    json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
 ) -> Option<Outcome> {
     // A guess the parser refuses (a bad name) is simply a wrong guess.
     let engine = make(part).ok()?;
     let guess_path = match (&part.guess, engine.boundary()) {
+        // An NDJSON part guesses only that a line starts there: the verdict's `between`.
+        (Some(_), _) if json => Some(String::new()),
         (Some(_), Some(b)) if b.between => Some(b.path),
         _ => None,
     };
@@ -179,7 +183,7 @@ fn run_part(
         error: None,
         guess_path,
     };
-    let mut writer = writer_for(format);
+    let mut writer = writer_for(format, json);
     Some(
         feed_range(
             &mut p,
@@ -204,6 +208,7 @@ fn run_first<'p>(
     head: u64,
     planned: impl FnOnce() -> Option<&'p [Part]>,
     format: OutputFormat,
+    json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
 ) -> Option<Outcome> {
@@ -221,7 +226,7 @@ fn run_first<'p>(
         error: None,
         guess_path: None,
     };
-    let mut writer = writer_for(format);
+    let mut writer = writer_for(format, json);
     let run = || -> Result<(), ConvertError> {
         feed_range(&mut p, &mut writer, file, 0, head, false, cancel)?;
         if p.error.is_some() {
@@ -257,6 +262,8 @@ struct Origin {
     opened: Vec<u64>,
     /// Whether this parser started at the file's start (its positions need no fixing).
     first: bool,
+    /// Added to the parser's byte offsets: the JSON engine counts them from its first byte.
+    base: u64,
 }
 
 impl Origin {
@@ -273,6 +280,7 @@ impl Origin {
         let (line, column) = self.at(e.position.line, e.position.column);
         e.position.line = line;
         e.position.column = column;
+        e.position.offset += self.base;
         if !self.first {
             e.message = self.fix_message(&e.message, guess);
         }
@@ -330,7 +338,9 @@ pub type Plan<'a> = dyn FnOnce() -> Result<Vec<Part>, ConvertError> + 'a;
 
 /// Converts `file` cut into parts by `plan` on `threads` worker threads, writing exactly what
 /// [`crate::convert::convert`] writes for the whole file. The plan is made on the calling
-/// thread while the first part's first `head` bytes are already being parsed.
+/// thread while the first part's first `head` bytes are already being parsed. `json`: the
+/// parsers are the JSON engine's, whose records are reparsed (as `convert`'s `reparse`) and
+/// whose offsets count from where each started.
 #[allow(clippy::too_many_arguments)]
 pub fn convert_parts<W: Write>(
     make: &MakeEngine,
@@ -340,6 +350,7 @@ pub fn convert_parts<W: Write>(
     threads: usize,
     mut output: W,
     format: OutputFormat,
+    json: bool,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
@@ -398,11 +409,11 @@ pub fn convert_parts<W: Write>(
                                 s = changed.wait(s).ok()?;
                             }
                         };
-                        return run_first(make, file, head, wait, format, cancel, out);
+                        return run_first(make, file, head, wait, format, json, cancel, out);
                     }
                     let parts = planned.get()?;
                     let last = i + 1 == parts.len();
-                    run_part(make, file, &parts[i], last, format, cancel, out)
+                    run_part(make, file, &parts[i], last, format, json, cancel, out)
                 }))
                 .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
                 let Ok(mut s) = sched.lock() else { return };
@@ -459,6 +470,7 @@ pub fn convert_parts<W: Write>(
                 index: 0,
                 opened: Vec::new(),
                 first: true,
+                base: 0,
             };
             let mut owner_guess: Option<&[Ancestor]> = None;
             let mut summary = Summary::default();
@@ -495,10 +507,11 @@ pub fn convert_parts<W: Write>(
                     changed.notify_all();
                 }
                 let next = &parts[i + 1];
-                let verdict = owner
+                let mut verdict = owner
                     .engine
                     .boundary()
                     .ok_or(ConvertError::Internal("a parser without boundaries"))?;
+                verdict.offset += origin.base;
                 if verdict.offset != next.start {
                     return Err(ConvertError::Internal("a part ended off its boundary"));
                 }
@@ -536,6 +549,7 @@ pub fn convert_parts<W: Write>(
                         index: origin.index + verdict.index,
                         opened,
                         first: false,
+                        base: if json { next.start } else { 0 },
                     };
                     owner_guess = next.guess.as_deref();
                     let done = std::mem::replace(&mut owner, p);
@@ -545,7 +559,7 @@ pub fn convert_parts<W: Write>(
                     // owner's origin, as they always did.
                     owner.out.clear();
                     owner.records = 0;
-                    let mut writer = writer_for(format);
+                    let mut writer = writer_for(format, json);
                     let last = i + 2 == parts.len();
                     feed_range(
                         &mut owner,
@@ -661,6 +675,7 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             format,
+            false,
             &progress,
             &AtomicBool::new(false),
         );
@@ -669,6 +684,17 @@ mod tests {
 
     /// On parts after the first's `head` bytes were parsed.
     fn many(doc: &str, o: &XmlOptions, parts: &[Part], head: u64, format: OutputFormat) -> Run {
+        run_many(&make(o.clone()), false, doc, parts, head, format)
+    }
+
+    fn run_many(
+        make: &MakeEngine,
+        json: bool,
+        doc: &str,
+        parts: &[Part],
+        head: u64,
+        format: OutputFormat,
+    ) -> Run {
         let dir = std::env::temp_dir().join(format!(
             "sluice-parts-{}-{:?}",
             std::process::id(),
@@ -680,13 +706,14 @@ mod tests {
         let progress = Progress::default();
         let plan = parts.to_vec();
         let r = convert_parts(
-            &make(o.clone()),
+            make,
             &file,
             Box::new(move || Ok(plan)),
             head,
             2,
             &mut out,
             format,
+            json,
             &progress,
             &AtomicBool::new(false),
         );
@@ -811,6 +838,62 @@ mod tests {
                         OutputFormat::Ndjson,
                     );
                     same(&got, &want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_as_one_thread() {
+        use crate::{JsonFormat, JsonOptions, JsonParser};
+        let mut doc = String::new();
+        for i in 0..600 {
+            match i % 97 {
+                13 => doc.push_str("{\"i\":1,\"bad\" 2}\n"),
+                40 => doc.push('\n'),
+                _ => doc.push_str(&format!(
+                    "{{\"i\":{i},\"n\":{i}.50,\"2\":1,\"1\":\"caf\u{e9}\",\"i\":-0}}\n"
+                )),
+            }
+        }
+        let truncated = &doc[..doc.len() - 20];
+        for d in [doc.as_str(), truncated] {
+            for skip in [true, false] {
+                let o = JsonOptions {
+                    format: JsonFormat::Ndjson,
+                    skip_errors: skip,
+                    ..JsonOptions::default()
+                };
+                let make_json = |_: &Part| -> Result<Box<dyn Engine>, Error> {
+                    Ok(Box::new(JsonParser::new(o.clone())?))
+                };
+                let mut p = JsonParser::new(o.clone()).unwrap();
+                let mut out = Vec::new();
+                let progress = Progress::default();
+                let r = convert(
+                    &mut p,
+                    d.as_bytes(),
+                    &mut out,
+                    OutputFormat::Ndjson,
+                    true,
+                    &progress,
+                    &AtomicBool::new(false),
+                );
+                let want = (out, r.map_err(|e| failed(e, &progress)));
+                for step in [30, 700, 5000] {
+                    let file = std::env::temp_dir().join(format!(
+                        "sluice-nd-cut-{}-{step}-{skip}-{}",
+                        std::process::id(),
+                        d.len()
+                    ));
+                    std::fs::write(&file, d).unwrap();
+                    let parts = crate::cut::plan_ndjson(&File::open(&file).unwrap(), step).unwrap();
+                    let _ = std::fs::remove_file(&file);
+                    assert!(parts.len() > 1 || step > d.len() as u64 / 2);
+                    for head in [0, step] {
+                        let got = run_many(&make_json, true, d, &parts, head, OutputFormat::Ndjson);
+                        same(&got, &want);
+                    }
                 }
             }
         }

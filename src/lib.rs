@@ -15,6 +15,7 @@ pub mod limits;
 pub mod names;
 pub mod pool;
 mod position;
+mod restringify;
 pub mod select;
 pub mod shape;
 pub mod split;

@@ -7,7 +7,7 @@ const os = require('node:os');
 const { Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const { XmlStream, nativeOptions: xmlNativeOptions } = require('../xml');
-const { JsonStream } = require('../json');
+const { JsonStream, nativeOptions: jsonNativeOptions } = require('../json');
 const { toNdjson, toJsonArray, isXmlName } = require('../output');
 const { NativeFileConvert } = require('../native');
 const { parseFile } = require('../parse-file');
@@ -193,7 +193,10 @@ function splitNamesOf(plan) {
 
 async function viaNative(job) {
   const { input, plan } = job;
-  const conv = NativeFileConvert.xml(xmlNativeOptions(plan.streamOptions.xml));
+  const isXml = input.format === 'xml';
+  const conv = isXml
+    ? NativeFileConvert.xml(xmlNativeOptions(plan.streamOptions.xml))
+    : NativeFileConvert.json(jsonNativeOptions({ ...plan.streamOptions.json, format: input.format }));
   job.setSampler(() => conv.progress());
   const cancel = () => conv.cancel();
   job.signal?.addEventListener('abort', cancel, { once: true });
@@ -203,7 +206,7 @@ async function viaNative(job) {
     // Smaller parts than parseFile's by default: the parts in flight hold only their NDJSON
     // bytes, and more of them share the work out more evenly.
     r = job.threads > 1
-      ? await conv.runSplit(input.file, job.tmp, array, splitNamesOf(plan), plan.partBytes ?? NATIVE_PART_BYTES, job.threads)
+      ? await conv.runSplit(input.file, job.tmp, array, isXml ? splitNamesOf(plan) : null, plan.partBytes ?? NATIVE_PART_BYTES, job.threads)
       : await conv.run(input.file, job.tmp, array);
   } finally {
     job.signal?.removeEventListener('abort', cancel);
