@@ -334,11 +334,12 @@ struct Schedule {
 
 /// The parts of a file, in file order, each ending where the next starts, the first starting
 /// at 0 with no guess and ending at or after `head`, the last ending at the end of the file.
-pub type Plan<'a> = dyn FnOnce() -> Result<Vec<Part>, ConvertError> + 'a;
+pub type Plan<'a> = dyn FnOnce() -> Result<Vec<Part>, ConvertError> + Send + 'a;
 
 /// Converts `file` cut into parts by `plan` on `threads` worker threads, writing exactly what
-/// [`crate::convert::convert`] writes for the whole file. The plan is made on the calling
-/// thread while the first part's first `head` bytes are already being parsed. `json`: the
+/// [`crate::convert::convert`] writes for the whole file. The plan is made by the worker
+/// that would otherwise wait for it (the calling thread when there is one worker), while the
+/// first part's first `head` bytes are already being parsed. `json`: the
 /// parsers are the JSON engine's, whose records are reparsed (as `convert`'s `reparse`) and
 /// whose offsets count from where each started.
 #[allow(clippy::too_many_arguments)]
@@ -356,6 +357,8 @@ pub fn convert_parts<W: Write>(
 ) -> Result<Summary, ConvertError> {
     let threads = threads.max(1);
     let planned: OnceLock<Vec<Part>> = OnceLock::new();
+    let unplanned: Mutex<Option<Box<Plan>>> = Mutex::new(Some(plan));
+    let plan_failed: Mutex<Option<ConvertError>> = Mutex::new(None);
     let ahead = threads * AHEAD;
     let sched = Mutex::new(Schedule {
         next: 0,
@@ -369,6 +372,36 @@ pub fn convert_parts<W: Write>(
         sched
             .lock()
             .map_err(|_| ConvertError::Internal("a worker panicked"))
+    };
+
+    // Makes the plan unless another thread has taken it on: its parts, or its failure (which
+    // stops the conversion), are published under the schedule's lock.
+    let make_plan = || {
+        let Some(plan) = unplanned.lock().ok().and_then(|mut p| p.take()) else {
+            return;
+        };
+        let result = plan().and_then(|parts| {
+            if parts.is_empty() || parts[0].start != 0 || parts[0].end < head {
+                return Err(ConvertError::Internal(
+                    "a plan that does not start the file",
+                ));
+            }
+            Ok(parts)
+        });
+        let Ok(mut s) = sched.lock() else { return };
+        match result {
+            Ok(parts) => {
+                let _ = planned.set(parts);
+            }
+            Err(e) => {
+                if let Ok(mut failed) = plan_failed.lock() {
+                    *failed = Some(e);
+                }
+                s.stop = true;
+            }
+        }
+        drop(s);
+        changed.notify_all();
     };
 
     std::thread::scope(|scope| {
@@ -385,7 +418,18 @@ pub fn convert_parts<W: Write>(
                             _ if s.next == 0 => break,
                             Some(parts) if s.next >= parts.len() => return,
                             Some(_) if s.next <= s.written + ahead => break,
-                            _ => {}
+                            Some(_) => {}
+                            None => {
+                                drop(s);
+                                make_plan();
+                                s = match sched.lock() {
+                                    Ok(s) => s,
+                                    Err(_) => return,
+                                };
+                                if planned.get().is_some() || s.stop {
+                                    continue;
+                                }
+                            }
                         }
                         s = match changed.wait(s) {
                             Ok(s) => s,
@@ -449,16 +493,28 @@ pub fn convert_parts<W: Write>(
                 Ok(())
             };
 
-            let parts = plan()?;
-            if parts.is_empty() || parts[0].start != 0 || parts[0].end < head {
-                return Err(ConvertError::Internal(
-                    "a plan that does not start the file",
-                ));
+            if threads == 1 {
+                make_plan();
             }
-            let parts: &[Part] = planned.get_or_init(|| parts);
-            // Taken once so that no worker is between its look at the plan and its wait.
-            drop(lock()?);
-            changed.notify_all();
+            let parts: &[Part] = {
+                let mut s = lock()?;
+                loop {
+                    if let Some(parts) = planned.get() {
+                        break parts;
+                    }
+                    if s.stop {
+                        let failed = plan_failed.lock().ok().and_then(|mut f| f.take());
+                        return Err(failed.unwrap_or(ConvertError::Cancelled));
+                    }
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(ConvertError::Cancelled);
+                    }
+                    s = changed
+                        .wait_timeout(s, Duration::from_millis(50))
+                        .map_err(|_| ConvertError::Internal("a worker panicked"))?
+                        .0;
+                }
+            };
 
             let mut owner = match take(0)? {
                 Some(o) => o?,
