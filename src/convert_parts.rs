@@ -1,8 +1,8 @@
 //! One file to NDJSON (or one JSON array) on several threads, with exactly the bytes, skips
 //! and first error of [`crate::convert::convert`] reading it on one.
 //!
-//! The file comes cut into parts (planned in lib/split/plan.js: the same parts `parseFile`
-//! and `runPart` use). Each part after the first starts from a guessed state; every part is
+//! The file comes cut into parts (planned natively by `crate::cut` while the first part
+//! already runs). Each part after the first starts from a guessed state; every part is
 //! read and converted on a worker thread of its own into an output buffer. The calling thread
 //! writes a part's output only once the part before it, having read every byte up to the
 //! part's start, reports exactly the guessed state there (its [`Boundary`]). Otherwise the
