@@ -96,6 +96,34 @@ test('NDJSON: the same bytes with 2 threads, and JSON.stringify per line', () =>
   same([file('crlf.ndjson', lines.join('\r\n')), '--format', 'json']);
 });
 
+test('NDJSON on the native converter: values JSON.parse changes come out as JSON.stringify writes them', () => {
+  // Records the JSON engine keeps as written: numbers in any form, repeated keys, integer
+  // keys (which JavaScript puts first), escapes and lone surrogates, __proto__.
+  const values = [
+    '1.0', '-0', '-0.0e5', '1e400', '-1E+400', '1e21', '1e20', '0.0000001', '0.000001', '12345678901234567890',
+    '9007199254740993', '123456789012345678901234', '5e-324', '2.5E-3', '0.1', '-12.50', '100e-2', '1.7976931348623157e308',
+  ];
+  const r = rng(7);
+  const lines = [];
+  for (let i = 0; i < 4000; i++) {
+    const v = values[i % values.length];
+    const k = Math.floor(r() * 50);
+    lines.push(
+      [
+        `{"i":${i},"v":${v},"a":[${v},{"${k}":1,"b":2,"${k + 1}":${v},"b":[${v}]}]`,
+        `"s":"\\u00e9\\ud800x\\udc00\\ud83d\\ude00\\u0007\\/","__proto__":{"x":${v}},"01":0,"4294967295":1,"4294967294":2,"i":"again"}`,
+      ].join(','),
+    );
+    if (i % 500 === 0) lines.push(`${v}`, '"top"', '[]', '{}', 'null');
+  }
+  const nd = file('values.ndjson', `${lines.join('\n')}\n`);
+  const want = lines.map((l) => `${JSON.stringify(JSON.parse(l))}\n`).join('');
+  assert.equal(same([nd]).stdout, want);
+  assert.equal(sluice([nd, ...SPLIT]).stdout, want);
+  same([nd, '--select', '$.a[*]', '--format', 'json']);
+  same([nd, '--select', '$.v', '--select', '$.s']);
+});
+
 test('malformed XML: the same records before the error, the same error line and exit code', () => {
   const doc = trapDocument(3, 600);
   // Cut deep into the file, inside a record, so several parts come before the error.

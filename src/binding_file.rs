@@ -16,13 +16,13 @@ use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
 use crate::binding::{
-    ancestors, invalid_option, xml_options, NativeAncestor, NativeError, NativeSkip,
-    NativeXmlOptions,
+    invalid_option, json_options, xml_options, NativeAncestor, NativeError, NativeJsonOptions,
+    NativeSkip, NativeXmlOptions,
 };
 use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
 use crate::convert_parts::{convert_parts, Part};
 use crate::xml::Resume;
-use crate::{Engine, XmlOptions, XmlParser};
+use crate::{Engine, JsonFormat, JsonOptions, JsonParser, XmlOptions, XmlParser};
 
 #[napi(object)]
 pub struct NativeConvertProgress {
@@ -60,17 +60,29 @@ struct State {
     cancel: AtomicBool,
     /// The parser until `run` takes it: a converter runs once.
     engine: Mutex<Option<Box<dyn Engine>>>,
-    /// The options each part's parser is made with (`runParts`).
-    options: XmlOptions,
+    /// The options each part's parser is made with (`runSplit`).
+    options: Options,
 }
 
-/// One part of a file for `runParts`, as lib/split/plan.js cuts it.
-#[napi(object)]
-pub struct NativePart {
-    pub start: f64,
-    pub end: f64,
-    /// The elements guessed open at `start`; null for the first part.
-    pub guess: Option<Vec<NativeAncestor>>,
+enum Options {
+    Xml(XmlOptions),
+    Json(JsonOptions),
+}
+
+impl State {
+    fn new(engine: Box<dyn Engine>, options: Options) -> Self {
+        State {
+            progress: Progress::default(),
+            cancel: AtomicBool::new(false),
+            engine: Mutex::new(Some(engine)),
+            options,
+        }
+    }
+
+    /// Whether the records come from the JSON engine (reparsed for the output).
+    fn json(&self) -> bool {
+        matches!(self.options, Options::Json(_))
+    }
 }
 
 /// One file's conversion.
@@ -227,52 +239,86 @@ fn run_file(
         file,
         BufWriter::with_capacity(1 << 20, out),
         format,
+        state.json(),
         &state.progress,
         &state.cancel,
     );
     outcome(state, result)
 }
 
-fn run_file_parts(
+/// The file on `threads` threads, cut natively (`crate::cut`) while its first part starts;
+/// a file too small to cut runs as `run_file` does.
+fn run_file_split(
     state: &State,
     input: &str,
     output: Option<&str>,
     format: OutputFormat,
-    parts: &[Part],
+    names: Option<&[String]>,
+    part_bytes: u64,
     threads: usize,
 ) -> NativeConvertResult {
-    // A converter runs once, whichever way.
-    if state
-        .engine
-        .lock()
-        .ok()
-        .and_then(|mut e| e.take())
-        .is_none()
-    {
+    let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
         return outcome(state, Err(ConvertError::Internal("a converter runs once")));
-    }
+    };
     let (file, out) = match open_files(input, output) {
         Ok(files) => files,
         Err((during, e)) => return failed_io(state, during, &e),
     };
+    let out = BufWriter::with_capacity(1 << 20, out);
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return failed_io(state, "read", &e),
+    };
+    // Too small to cut, or a JSON document: one thread, with the writing on another as always.
+    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson);
+    if one_document || size < part_bytes.saturating_mul(2) {
+        let result = convert(
+            engine.as_mut(),
+            file,
+            out,
+            format,
+            state.json(),
+            &state.progress,
+            &state.cancel,
+        );
+        return outcome(state, result);
+    }
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
-        let mut o = state.options.clone();
-        if let Some(path) = &p.guess {
-            o.resume = Some(Resume {
-                offset: p.start,
-                path: path.clone(),
-                encoding: None,
-            });
+        Ok(match &state.options {
+            Options::Xml(o) => {
+                let mut o = o.clone();
+                if let Some(path) = &p.guess {
+                    o.resume = Some(Resume {
+                        offset: p.start,
+                        path: path.clone(),
+                        encoding: None,
+                    });
+                }
+                Box::new(XmlParser::new(o)?)
+            }
+            // An NDJSON part starts at a line start, where a fresh parser is right.
+            Options::Json(o) => Box::new(JsonParser::new(o.clone())?),
+        })
+    };
+    let plan = || {
+        match &state.options {
+            Options::Xml(_) => crate::cut::plan_xml(&file, names, part_bytes),
+            Options::Json(o) if o.format == JsonFormat::Ndjson => {
+                crate::cut::plan_ndjson(&file, part_bytes)
+            }
+            Options::Json(_) => Err(io::Error::other("a JSON document is not cut")),
         }
-        Ok(Box::new(XmlParser::new(o)?))
+        .map_err(ConvertError::Read)
     };
     let result = convert_parts(
         &make,
         &file,
-        parts,
+        Box::new(plan),
+        part_bytes,
         threads,
-        BufWriter::with_capacity(1 << 20, out),
+        out,
         format,
+        state.json(),
         &state.progress,
         &state.cancel,
     );
@@ -287,12 +333,18 @@ impl NativeFileConvert {
         let options = xml_options(o);
         let parser = XmlParser::new(options.clone()).map_err(invalid_option)?;
         Ok(NativeFileConvert {
-            state: Arc::new(State {
-                progress: Progress::default(),
-                cancel: AtomicBool::new(false),
-                engine: Mutex::new(Some(Box::new(parser))),
-                options,
-            }),
+            state: Arc::new(State::new(Box::new(parser), Options::Xml(options))),
+        })
+    }
+
+    /// A converter for one JSON or NDJSON file with these (validated) options: the records
+    /// are written as `JSON.stringify` writes what `JSON.parse` makes of them.
+    #[napi(factory)]
+    pub fn json(o: NativeJsonOptions) -> Result<Self> {
+        let options = json_options(o);
+        let parser = JsonParser::new(options.clone()).map_err(invalid_option)?;
+        Ok(NativeFileConvert {
+            state: Arc::new(State::new(Box::new(parser), Options::Json(options))),
         })
     }
 
@@ -313,35 +365,31 @@ impl NativeFileConvert {
         )
     }
 
-    /// As `run`, on `threads` threads, the file cut into `parts` (lib/split/plan.js's, in
-    /// file order, covering the file): the same bytes, skips and first error as `run`.
+    /// As `run`, on `threads` threads, the file cut into parts of about `partBytes`: XML at
+    /// start tags with one of `names` as their local name (any when null), NDJSON at line
+    /// starts (a JSON document is not cut). The same bytes, skips and first error as `run`.
     #[napi(ts_return_type = "Promise<NativeConvertResult>")]
-    pub fn run_parts<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_split<'env>(
         &self,
         env: &'env Env,
         input: String,
         output: Option<String>,
         array: bool,
-        parts: Vec<NativePart>,
+        names: Option<Vec<String>>,
+        part_bytes: f64,
         threads: u32,
     ) -> Result<Object<'env>> {
-        let parts: Vec<Part> = parts
-            .into_iter()
-            .map(|p| Part {
-                start: p.start as u64,
-                end: p.end as u64,
-                guess: p.guess.map(ancestors),
-            })
-            .collect();
         self.spawn(
             env,
             move |state, format| {
-                run_file_parts(
+                run_file_split(
                     state,
                     &input,
                     output.as_deref(),
                     format,
-                    &parts,
+                    names.as_deref(),
+                    part_bytes as u64,
                     threads as usize,
                 )
             },

@@ -90,18 +90,22 @@ const WRITE_QUEUE: usize = 8;
 
 /// Converts everything `input` holds, writing records to `output` as they are parsed.
 /// `cancel` is checked between chunks. On error the output holds a prefix of the records.
+/// `reparse`: the engine is the JSON one (see [`RecordWriter::reparsing`]).
+#[allow(clippy::too_many_arguments)]
 pub fn convert<R: Read, W: Write + Send>(
     engine: &mut dyn Engine,
     mut input: R,
     output: W,
     format: OutputFormat,
+    reparse: bool,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
     let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
     let (give_back, returned) = mpsc::channel::<BytesMut>();
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_batches(batches, give_back, output, format));
+        let writer =
+            scope.spawn(move || write_batches(batches, give_back, output, format, reparse));
         let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
         if parsed.is_ok() {
             // Only a complete input gets the closing `]`: a cut-off array must not look whole.
@@ -211,8 +215,9 @@ fn write_batches<W: Write>(
     give_back: mpsc::Sender<BytesMut>,
     mut output: W,
     format: OutputFormat,
+    reparse: bool,
 ) -> Result<(), ConvertError> {
-    let mut records = RecordWriter::new(format);
+    let mut records = RecordWriter::new(format).reparsing(reparse);
     let mut out = Vec::with_capacity(256 * 1024);
     for message in batches {
         out.clear();
@@ -234,6 +239,10 @@ fn write_batches<W: Write>(
 pub struct RecordWriter {
     format: OutputFormat,
     first: bool,
+    /// Records from the JSON engine, written as they were in the input: each goes through
+    /// `crate::restringify` (the XML engine's need only their strings rewritten).
+    reparse: bool,
+    members: Vec<crate::restringify::Member>,
 }
 
 impl RecordWriter {
@@ -241,6 +250,8 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: true,
+            reparse: false,
+            members: Vec::new(),
         }
     }
 
@@ -250,7 +261,15 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: false,
+            reparse: false,
+            members: Vec::new(),
         }
+    }
+
+    /// The same writer for the JSON engine's records (see `reparse`).
+    pub fn reparsing(mut self, reparse: bool) -> Self {
+        self.reparse = reparse;
+        self
     }
 
     /// Appends the records of one batch (`[r,r,...]`) to `out`; returns how many there were.
@@ -272,7 +291,16 @@ impl RecordWriter {
                 OutputFormat::JsonArray => out.extend_from_slice(b",\n"),
             }
             self.first = false;
-            let (end, last) = record(batch, i, out)?;
+            let (end, last) = if self.reparse {
+                let end = crate::restringify::value(batch, i, out, &mut self.members)?;
+                match batch.get(skip_ws(batch, end)) {
+                    Some(b',') => (skip_ws(batch, skip_ws(batch, end) + 1), false),
+                    Some(b']') => (end, true),
+                    _ => return Err(BAD),
+                }
+            } else {
+                record(batch, i, out)?
+            };
             count += 1;
             if self.format == OutputFormat::Ndjson {
                 out.push(b'\n');
@@ -348,7 +376,7 @@ fn hex4(b: &[u8], i: usize) -> Option<u32> {
 
 /// Copies the string literal at `i` (its opening quote) in JSON.stringify's form; returns
 /// the index after its closing quote.
-fn string(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, ConvertError> {
+pub(crate) fn string(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, ConvertError> {
     const CUT: ConvertError = ConvertError::Internal("a batch ends inside a string");
     const BAD: ConvertError = ConvertError::Internal("a bad escape in a batch");
     out.push(b'"');
@@ -503,6 +531,7 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
+            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -523,6 +552,7 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
+            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -542,6 +572,7 @@ mod tests {
             "<c><r>&nope;</r><r>2</r><r>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
+            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -556,6 +587,7 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::JsonArray,
+            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -566,6 +598,7 @@ mod tests {
             "<c/>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
+            false,
             &Progress::default(),
             &AtomicBool::new(true),
         )
@@ -608,6 +641,7 @@ mod tests {
             doc.as_bytes(),
             Broken,
             OutputFormat::Ndjson,
+            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )

@@ -1,8 +1,8 @@
 //! One file to NDJSON (or one JSON array) on several threads, with exactly the bytes, skips
 //! and first error of [`crate::convert::convert`] reading it on one.
 //!
-//! The file comes cut into parts (planned in lib/split/plan.js: the same parts `parseFile`
-//! and `runPart` use). Each part after the first starts from a guessed state; every part is
+//! The file comes cut into parts (planned natively by `crate::cut` while the first part
+//! already runs). Each part after the first starts from a guessed state; every part is
 //! read and converted on a worker thread of its own into an output buffer. The calling thread
 //! writes a part's output only once the part before it, having read every byte up to the
 //! part's start, reports exactly the guessed state there (its [`Boundary`]). Otherwise the
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::convert::{
@@ -150,23 +150,27 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     file.seek_read(buf, at)
 }
 
-fn writer_for(format: OutputFormat) -> RecordWriter {
-    RecordWriter::continuing(format)
+fn writer_for(format: OutputFormat, json: bool) -> RecordWriter {
+    RecordWriter::continuing(format).reparsing(json)
 }
 
 /// Parses one part from its (guessed) start state to its end.
+#[allow(clippy::too_many_arguments)]
 fn run_part(
     make: &MakeEngine,
     file: &File,
     part: &Part,
     last: bool,
     format: OutputFormat,
+    json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
 ) -> Option<Outcome> {
     // A guess the parser refuses (a bad name) is simply a wrong guess.
     let engine = make(part).ok()?;
     let guess_path = match (&part.guess, engine.boundary()) {
+        // An NDJSON part guesses only that a line starts there: the verdict's `between`.
+        (Some(_), _) if json => Some(String::new()),
         (Some(_), Some(b)) if b.between => Some(b.path),
         _ => None,
     };
@@ -179,7 +183,7 @@ fn run_part(
         error: None,
         guess_path,
     };
-    let mut writer = writer_for(format);
+    let mut writer = writer_for(format, json);
     Some(
         feed_range(
             &mut p,
@@ -192,6 +196,55 @@ fn run_part(
         )
         .map(|()| p),
     )
+}
+
+/// Parses the first part: its first `head` bytes at once, the rest once the plan, made
+/// meanwhile on the calling thread, says where the part ends (`planned` waits for it; `None`
+/// when the conversion stopped first).
+#[allow(clippy::too_many_arguments)]
+fn run_first<'p>(
+    make: &MakeEngine,
+    file: &File,
+    head: u64,
+    planned: impl FnOnce() -> Option<&'p [Part]>,
+    format: OutputFormat,
+    json: bool,
+    cancel: &AtomicBool,
+    out: Vec<u8>,
+) -> Option<Outcome> {
+    let first = Part {
+        start: 0,
+        end: head,
+        guess: None,
+    };
+    let mut p = PartOut {
+        engine: make(&first).ok()?,
+        out,
+        records: 0,
+        skips: Vec::new(),
+        skipped: 0,
+        error: None,
+        guess_path: None,
+    };
+    let mut writer = writer_for(format, json);
+    let run = || -> Result<(), ConvertError> {
+        feed_range(&mut p, &mut writer, file, 0, head, false, cancel)?;
+        if p.error.is_some() {
+            return Ok(());
+        }
+        let parts = planned().ok_or(ConvertError::Cancelled)?;
+        let end = parts.first().map_or(head, |f| f.end);
+        feed_range(
+            &mut p,
+            &mut writer,
+            file,
+            head,
+            end,
+            parts.len() == 1,
+            cancel,
+        )
+    };
+    Some(run().map(|()| p))
 }
 
 /// Whether the part that starts where `verdict` was taken may keep what it parsed.
@@ -209,6 +262,8 @@ struct Origin {
     opened: Vec<u64>,
     /// Whether this parser started at the file's start (its positions need no fixing).
     first: bool,
+    /// Added to the parser's byte offsets: the JSON engine counts them from its first byte.
+    base: u64,
 }
 
 impl Origin {
@@ -225,6 +280,7 @@ impl Origin {
         let (line, column) = self.at(e.position.line, e.position.column);
         e.position.line = line;
         e.position.column = column;
+        e.position.offset += self.base;
         if !self.first {
             e.message = self.fix_message(&e.message, guess);
         }
@@ -276,24 +332,33 @@ struct Schedule {
     stop: bool,
 }
 
-/// Converts `parts` of `file` (in file order, each ending where the next starts, the last
-/// ending at the end of the file) on `threads` worker threads, writing exactly what
-/// [`crate::convert::convert`] writes for the whole file.
+/// The parts of a file, in file order, each ending where the next starts, the first starting
+/// at 0 with no guess and ending at or after `head`, the last ending at the end of the file.
+pub type Plan<'a> = dyn FnOnce() -> Result<Vec<Part>, ConvertError> + Send + 'a;
+
+/// Converts `file` cut into parts by `plan` on `threads` worker threads, writing exactly what
+/// [`crate::convert::convert`] writes for the whole file. The plan is made by the worker
+/// that would otherwise wait for it (the calling thread when there is one worker), while the
+/// first part's first `head` bytes are already being parsed. `json`: the
+/// parsers are the JSON engine's, whose records are reparsed (as `convert`'s `reparse`) and
+/// whose offsets count from where each started.
 #[allow(clippy::too_many_arguments)]
 pub fn convert_parts<W: Write>(
     make: &MakeEngine,
     file: &File,
-    parts: &[Part],
+    plan: Box<Plan>,
+    head: u64,
     threads: usize,
     mut output: W,
     format: OutputFormat,
+    json: bool,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
-    if parts.is_empty() {
-        return Err(ConvertError::Internal("no parts to convert"));
-    }
     let threads = threads.max(1);
+    let planned: OnceLock<Vec<Part>> = OnceLock::new();
+    let unplanned: Mutex<Option<Box<Plan>>> = Mutex::new(Some(plan));
+    let plan_failed: Mutex<Option<ConvertError>> = Mutex::new(None);
     let ahead = threads * AHEAD;
     let sched = Mutex::new(Schedule {
         next: 0,
@@ -309,26 +374,90 @@ pub fn convert_parts<W: Write>(
             .map_err(|_| ConvertError::Internal("a worker panicked"))
     };
 
+    // Makes the plan unless another thread has taken it on: its parts, or its failure (which
+    // stops the conversion), are published under the schedule's lock.
+    let make_plan = || {
+        let Some(plan) = unplanned.lock().ok().and_then(|mut p| p.take()) else {
+            return;
+        };
+        let result = plan().and_then(|parts| {
+            if parts.is_empty() || parts[0].start != 0 || parts[0].end < head {
+                return Err(ConvertError::Internal(
+                    "a plan that does not start the file",
+                ));
+            }
+            Ok(parts)
+        });
+        let Ok(mut s) = sched.lock() else { return };
+        match result {
+            Ok(parts) => {
+                let _ = planned.set(parts);
+            }
+            Err(e) => {
+                if let Ok(mut failed) = plan_failed.lock() {
+                    *failed = Some(e);
+                }
+                s.stop = true;
+            }
+        }
+        drop(s);
+        changed.notify_all();
+    };
+
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let (i, out) = {
                     let Ok(mut s) = sched.lock() else { return };
-                    while !s.stop && s.next < parts.len() && s.next > s.written + ahead {
+                    loop {
+                        if s.stop {
+                            return;
+                        }
+                        // The first part starts before the plan is made; the others wait for it.
+                        match planned.get() {
+                            _ if s.next == 0 => break,
+                            Some(parts) if s.next >= parts.len() => return,
+                            Some(_) if s.next <= s.written + ahead => break,
+                            Some(_) => {}
+                            None => {
+                                drop(s);
+                                make_plan();
+                                s = match sched.lock() {
+                                    Ok(s) => s,
+                                    Err(_) => return,
+                                };
+                                if planned.get().is_some() || s.stop {
+                                    continue;
+                                }
+                            }
+                        }
                         s = match changed.wait(s) {
                             Ok(s) => s,
                             Err(_) => return,
                         };
                     }
-                    if s.stop || s.next >= parts.len() {
-                        return;
-                    }
                     s.next += 1;
                     (s.next - 1, s.spare.pop().unwrap_or_default())
                 };
-                let last = i + 1 == parts.len();
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_part(make, file, &parts[i], last, format, cancel, out)
+                    if i == 0 {
+                        let wait = || {
+                            let mut s = sched.lock().ok()?;
+                            loop {
+                                if let Some(parts) = planned.get() {
+                                    return Some(parts.as_slice());
+                                }
+                                if s.stop {
+                                    return None;
+                                }
+                                s = changed.wait(s).ok()?;
+                            }
+                        };
+                        return run_first(make, file, head, wait, format, json, cancel, out);
+                    }
+                    let parts = planned.get()?;
+                    let last = i + 1 == parts.len();
+                    run_part(make, file, &parts[i], last, format, json, cancel, out)
                 }))
                 .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
                 let Ok(mut s) = sched.lock() else { return };
@@ -364,6 +493,29 @@ pub fn convert_parts<W: Write>(
                 Ok(())
             };
 
+            if threads == 1 {
+                make_plan();
+            }
+            let parts: &[Part] = {
+                let mut s = lock()?;
+                loop {
+                    if let Some(parts) = planned.get() {
+                        break parts;
+                    }
+                    if s.stop {
+                        let failed = plan_failed.lock().ok().and_then(|mut f| f.take());
+                        return Err(failed.unwrap_or(ConvertError::Cancelled));
+                    }
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(ConvertError::Cancelled);
+                    }
+                    s = changed
+                        .wait_timeout(s, Duration::from_millis(50))
+                        .map_err(|_| ConvertError::Internal("a worker panicked"))?
+                        .0;
+                }
+            };
+
             let mut owner = match take(0)? {
                 Some(o) => o?,
                 None => return Err(ConvertError::Internal("the first part has no parser")),
@@ -374,6 +526,7 @@ pub fn convert_parts<W: Write>(
                 index: 0,
                 opened: Vec::new(),
                 first: true,
+                base: 0,
             };
             let mut owner_guess: Option<&[Ancestor]> = None;
             let mut summary = Summary::default();
@@ -410,10 +563,11 @@ pub fn convert_parts<W: Write>(
                     changed.notify_all();
                 }
                 let next = &parts[i + 1];
-                let verdict = owner
+                let mut verdict = owner
                     .engine
                     .boundary()
                     .ok_or(ConvertError::Internal("a parser without boundaries"))?;
+                verdict.offset += origin.base;
                 if verdict.offset != next.start {
                     return Err(ConvertError::Internal("a part ended off its boundary"));
                 }
@@ -451,6 +605,7 @@ pub fn convert_parts<W: Write>(
                         index: origin.index + verdict.index,
                         opened,
                         first: false,
+                        base: if json { next.start } else { 0 },
                     };
                     owner_guess = next.guess.as_deref();
                     let done = std::mem::replace(&mut owner, p);
@@ -460,7 +615,7 @@ pub fn convert_parts<W: Write>(
                     // owner's origin, as they always did.
                     owner.out.clear();
                     owner.records = 0;
-                    let mut writer = writer_for(format);
+                    let mut writer = writer_for(format, json);
                     let last = i + 2 == parts.len();
                     feed_range(
                         &mut owner,
@@ -576,13 +731,26 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             format,
+            false,
             &progress,
             &AtomicBool::new(false),
         );
         (out, r.map_err(|e| failed(e, &progress)))
     }
 
-    fn many(doc: &str, o: &XmlOptions, parts: &[Part], format: OutputFormat) -> Run {
+    /// On parts after the first's `head` bytes were parsed.
+    fn many(doc: &str, o: &XmlOptions, parts: &[Part], head: u64, format: OutputFormat) -> Run {
+        run_many(&make(o.clone()), false, doc, parts, head, format)
+    }
+
+    fn run_many(
+        make: &MakeEngine,
+        json: bool,
+        doc: &str,
+        parts: &[Part],
+        head: u64,
+        format: OutputFormat,
+    ) -> Run {
         let dir = std::env::temp_dir().join(format!(
             "sluice-parts-{}-{:?}",
             std::process::id(),
@@ -592,13 +760,16 @@ mod tests {
         let file = File::open(&dir).unwrap();
         let mut out = Vec::new();
         let progress = Progress::default();
+        let plan = parts.to_vec();
         let r = convert_parts(
-            &make(o.clone()),
+            make,
             &file,
-            parts,
+            Box::new(move || Ok(plan)),
+            head,
             2,
             &mut out,
             format,
+            json,
             &progress,
             &AtomicBool::new(false),
         );
@@ -678,15 +849,22 @@ mod tests {
             for step in [50, 333, 4096] {
                 // A right guess, a wrong one, and a guess the parser cannot take.
                 for guess in [path(&["c", "L"]), path(&["c"]), path(&["1bad"])] {
-                    same(
-                        &many(&doc, &o, &cut(&doc, "R", step, &guess), format),
-                        &want,
-                    );
+                    // The first part parsed from before its end is known, or only after.
+                    for head in [0, step as u64 / 2, step as u64] {
+                        let parts = cut(&doc, "R", step, &guess);
+                        same(&many(&doc, &o, &parts, head, format), &want);
+                    }
                 }
             }
             // Cuts inside comments and CDATA sections.
             same(
-                &many(&doc, &o, &cut(&doc, "R>", 70, &path(&["c", "L"])), format),
+                &many(
+                    &doc,
+                    &o,
+                    &cut(&doc, "R>", 70, &path(&["c", "L"])),
+                    70,
+                    format,
+                ),
                 &want,
             );
         }
@@ -712,9 +890,66 @@ mod tests {
                         d,
                         &o,
                         &cut(d, "R", step, &path(&["c", "L"])),
+                        step as u64,
                         OutputFormat::Ndjson,
                     );
                     same(&got, &want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_as_one_thread() {
+        use crate::{JsonFormat, JsonOptions, JsonParser};
+        let mut doc = String::new();
+        for i in 0..600 {
+            match i % 97 {
+                13 => doc.push_str("{\"i\":1,\"bad\" 2}\n"),
+                40 => doc.push('\n'),
+                _ => doc.push_str(&format!(
+                    "{{\"i\":{i},\"n\":{i}.50,\"2\":1,\"1\":\"caf\u{e9}\",\"i\":-0}}\n"
+                )),
+            }
+        }
+        let truncated = &doc[..doc.len() - 20];
+        for d in [doc.as_str(), truncated] {
+            for skip in [true, false] {
+                let o = JsonOptions {
+                    format: JsonFormat::Ndjson,
+                    skip_errors: skip,
+                    ..JsonOptions::default()
+                };
+                let make_json = |_: &Part| -> Result<Box<dyn Engine>, Error> {
+                    Ok(Box::new(JsonParser::new(o.clone())?))
+                };
+                let mut p = JsonParser::new(o.clone()).unwrap();
+                let mut out = Vec::new();
+                let progress = Progress::default();
+                let r = convert(
+                    &mut p,
+                    d.as_bytes(),
+                    &mut out,
+                    OutputFormat::Ndjson,
+                    true,
+                    &progress,
+                    &AtomicBool::new(false),
+                );
+                let want = (out, r.map_err(|e| failed(e, &progress)));
+                for step in [30, 700, 5000] {
+                    let file = std::env::temp_dir().join(format!(
+                        "sluice-nd-cut-{}-{step}-{skip}-{}",
+                        std::process::id(),
+                        d.len()
+                    ));
+                    std::fs::write(&file, d).unwrap();
+                    let parts = crate::cut::plan_ndjson(&File::open(&file).unwrap(), step).unwrap();
+                    let _ = std::fs::remove_file(&file);
+                    assert!(parts.len() > 1 || step > d.len() as u64 / 2);
+                    for head in [0, step] {
+                        let got = run_many(&make_json, true, d, &parts, head, OutputFormat::Ndjson);
+                        same(&got, &want);
+                    }
                 }
             }
         }

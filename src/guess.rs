@@ -4,7 +4,7 @@
 //! have. It is several times faster than parsing, and it needs only be right often: every
 //! part's guess is checked against the state the parser before it really reaches.
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memchr3, memmem, memrchr};
 
 use crate::xml::Ancestor;
 
@@ -61,6 +61,22 @@ impl PathGuess {
     /// candidate in what was fed, a DOCTYPE, an encoding other than UTF-8, bad markup).
     pub fn finish(self) -> Option<Vec<Ancestor>> {
         self.result.flatten()
+    }
+
+    /// Whether the scan stopped without a guess (a DOCTYPE, another encoding, bad markup):
+    /// no part of such a file may start from a guess.
+    pub fn gave_up(&self) -> bool {
+        matches!(self.result, Some(None))
+    }
+
+    /// The root element, once its start tag was read and while the scan is unfinished.
+    pub fn root(&self) -> Option<Ancestor> {
+        let &(from, ref ns) = self.stack.first()?;
+        let to = self.stack.get(1).map_or(self.names_open.len(), |&(f, _)| f);
+        Some(Ancestor {
+            name: String::from_utf8_lossy(&self.names_open[from..to]).into_owned(),
+            ns: ns.clone(),
+        })
     }
 
     fn scan(&mut self) -> Step {
@@ -206,6 +222,59 @@ enum Markup {
     Stop(Option<Vec<Ancestor>>),
     /// The offset after it.
     Next(usize),
+}
+
+/// The elements open at the end of `window` (outermost first), read backwards from there:
+/// each start tag not closed before the end, skipping closed siblings. A record far from the
+/// file's head is found this way without scanning everything before it; the walk stops at
+/// the window's start, so elements opened before it are missing (the caller adds the root).
+/// Comments, CDATA sections and processing instructions are not recognised from behind: a
+/// tag-like text inside one makes a wrong guess, which the parts' check catches.
+pub fn open_before(window: &[u8]) -> Option<Vec<Ancestor>> {
+    let mut pos = window.len();
+    // Close tags seen (walking back) whose start tags are not yet reached.
+    let mut closed = 0usize;
+    let mut open = Vec::new();
+    while let Some(lt) = memrchr(b'<', &window[..pos]) {
+        pos = lt;
+        let b = &window[lt..];
+        match b.get(1) {
+            Some(b'/') => closed += 1,
+            Some(b'!' | b'?') | None => {}
+            Some(_) => {
+                let Some(gt) = tag_end(b) else { continue };
+                let tag = &b[1..gt];
+                if tag.ends_with(b"/") {
+                    continue;
+                }
+                if closed > 0 {
+                    closed -= 1;
+                    continue;
+                }
+                if open.len() >= MAX_DEPTH {
+                    return None;
+                }
+                let name_end = tag
+                    .iter()
+                    .position(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(tag.len());
+                let (name, attrs) = tag.split_at(name_end);
+                if name.is_empty() {
+                    return None;
+                }
+                open.push(Ancestor {
+                    name: String::from_utf8_lossy(name).into_owned(),
+                    ns: if declares(attrs) {
+                        declarations(attrs)
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
+        }
+    }
+    open.reverse();
+    Some(open)
 }
 
 /// Whether a start tag's attribute text may declare a namespace.

@@ -4,6 +4,7 @@
 pub mod coerce;
 pub mod convert;
 pub mod convert_parts;
+pub mod cut;
 pub mod engine;
 pub mod error;
 pub mod escape;
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod names;
 pub mod pool;
 mod position;
+mod restringify;
 pub mod select;
 pub mod shape;
 pub mod split;

@@ -59,6 +59,7 @@ fn ddex_corpus_converts_line_for_record() {
             std::fs::File::open(dir.join(file)).unwrap(),
             &mut out,
             OutputFormat::Ndjson,
+            false,
             &Progress::default(),
             &AtomicBool::new(false),
         );

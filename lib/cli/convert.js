@@ -7,11 +7,11 @@ const os = require('node:os');
 const { Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const { XmlStream, nativeOptions: xmlNativeOptions } = require('../xml');
-const { JsonStream } = require('../json');
+const { JsonStream, nativeOptions: jsonNativeOptions } = require('../json');
 const { toNdjson, toJsonArray, isXmlName } = require('../output');
 const { NativeFileConvert } = require('../native');
 const { parseFile } = require('../parse-file');
-const { planOpen } = require('../split/plan');
+const { recordNames } = require('../split/plan');
 
 // Read errors worth another try: the file may be readable a moment later (NFS, a busy
 // device, descriptor exhaustion). ENOENT or EACCES will not change by waiting.
@@ -183,43 +183,31 @@ async function write(job, records) {
 }
 
 /**
- * The parts of the file for the native converter on several threads: lib/split's plan, the
- * same parts parseFile and runPart use. One part when the file is too small to cut.
+ * Where the native converter may cut the file on several threads: the local names of the
+ * records' start tags (null for any), as lib/split cuts for parseFile.
  */
-async function nativeParts(job) {
-  const { input, plan } = job;
-  // Smaller parts than parseFile's by default: the parts in flight hold only their NDJSON
-  // bytes, and more of them share the work out more evenly (16 MiB parts left one of two
-  // threads idle for a fifth of the 100 MiB catalog).
-  const options = { ...plan.streamOptions.xml, format: 'xml', partBytes: plan.partBytes ?? NATIVE_PART_BYTES };
-  let fh;
-  try {
-    fh = await fs.promises.open(input.file, 'r');
-  } catch (err) {
-    throw fromIoError(input.file, 'open', err);
-  }
-  try {
-    const parts = await planOpen(fh, input.file, options);
-    return parts.map((p) => ({ start: p.start, end: p.end, guess: p.guess ? p.guess.path : undefined }));
-  } catch (err) {
-    if (err.syscall) throw fromIoError(input.file, 'read', err);
-    throw err;
-  } finally {
-    await fh.close().catch(() => {});
-  }
+function splitNamesOf(plan) {
+  const names = recordNames(plan.streamOptions.xml.select ?? '/*');
+  return names === null ? null : [...names];
 }
 
 async function viaNative(job) {
   const { input, plan } = job;
-  const conv = NativeFileConvert.xml(xmlNativeOptions(plan.streamOptions.xml));
-  const parts = job.threads > 1 ? await nativeParts(job) : null;
+  const isXml = input.format === 'xml';
+  const conv = isXml
+    ? NativeFileConvert.xml(xmlNativeOptions(plan.streamOptions.xml))
+    : NativeFileConvert.json(jsonNativeOptions({ ...plan.streamOptions.json, format: input.format }));
   job.setSampler(() => conv.progress());
   const cancel = () => conv.cancel();
   job.signal?.addEventListener('abort', cancel, { once: true });
   let r;
   try {
     const array = plan.outputFormat === 'json';
-    r = parts && parts.length > 1 ? await conv.runParts(input.file, job.tmp, array, parts, job.threads) : await conv.run(input.file, job.tmp, array);
+    // Smaller parts than parseFile's by default: the parts in flight hold only their NDJSON
+    // bytes, and more of them share the work out more evenly.
+    r = job.threads > 1
+      ? await conv.runSplit(input.file, job.tmp, array, isXml ? splitNamesOf(plan) : null, plan.partBytes ?? NATIVE_PART_BYTES, job.threads)
+      : await conv.run(input.file, job.tmp, array);
   } finally {
     job.signal?.removeEventListener('abort', cancel);
   }

@@ -179,9 +179,12 @@ async function main(argv, io = { stderr: process.stderr }) {
     const tmp = out === null ? null : `${out}.partial`;
     // --threads cuts XML and NDJSON files only (lib/split); JSON documents and stdin (which
     // cannot be read at several offsets) stay on one thread. The native converter takes the
-    // parts of an XML file; parseFile the rest.
+    // parts of an XML file, and of an NDJSON file on several threads; parseFile the rest.
     const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || input.format === 'ndjson') ? plan.threads : 1;
-    const useNative = plan.native && input.format === 'xml' && input.file !== '-' && nativeIsExact(plan.streamOptions.xml);
+    const useNative =
+      plan.native &&
+      input.file !== '-' &&
+      ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || (input.format === 'ndjson' && threads > 1));
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);
