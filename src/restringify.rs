@@ -217,8 +217,18 @@ fn js_number(x: f64, out: &mut Vec<u8>) {
     if x < 0.0 {
         out.push(b'-');
     }
-    // Rust's `{:e}` gives the shortest digits that read back to `x`, as JavaScript does.
-    let sci = format!("{:e}", x.abs());
+    // Rust's `{:e}` gives the fewest digits that read back to `x`, as JavaScript does, but
+    // where two such digit strings are equally near `x` it may take the upper one, and
+    // JavaScript takes the even one (2183011377016175.25 prints as ...175.2, not ...175.3).
+    // Printing `x` exactly to that many digits rounds half to even, as JavaScript does.
+    let shortest = format!("{:e}", x.abs());
+    let count = shortest
+        .split_once('e')
+        .map_or(shortest.as_str(), |(m, _)| m)
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count();
+    let sci = format!("{:.*e}", count.saturating_sub(1), x.abs());
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let digits: Vec<u8> = mantissa.bytes().filter(|&c| c != b'.').collect();
     let k = digits.len() as i64;
@@ -281,6 +291,10 @@ mod tests {
             ("123456.789e3", "123456789"),
             ("999999999999999", "999999999999999"),
             ("9007199254740993", "9007199254740992"),
+            ("2183011377016175.2", "2183011377016175.2"),
+            ("18797042226995.562", "18797042226995.562"),
+            ("907637814717670.25", "907637814717670.2"),
+            ("-1416366535943468.2", "-1416366535943468.2"),
         ] {
             assert_eq!(restringify(given), want, "{given}");
         }
