@@ -268,6 +268,34 @@ pub fn parse_json(text: &[u8]) -> Result<serde_json::Value, serde_json::Error> {
     Ok(v)
 }
 
+/// RFC 8259's number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(token: &[u8]) -> bool {
+    let digits = |i: usize| token[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(token.first() == Some(&b'-'));
+    match digits(i) {
+        0 => return false,
+        n if n > 1 && token[i] == b'0' => return false,
+        n => i += n,
+    }
+    if token.get(i) == Some(&b'.') {
+        match digits(i + 1) {
+            0 => return false,
+            n => i += 1 + n,
+        }
+    }
+    if matches!(token.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(token.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        match digits(i) {
+            0 => return false,
+            n => i += n,
+        }
+    }
+    i == token.len()
+}
+
 /// `text` with what `JSON.parse` takes but serde_json refuses masked, the same way wherever
 /// it comes from: a `\uXXXX` escape naming a lone surrogate becomes `\uFFFD` (escaped pairs
 /// stay), and a number too large for an f64 (`Infinity` to `JSON.parse`) becomes `0`.
@@ -315,10 +343,13 @@ pub fn serde_compatible(text: &[u8]) -> Vec<u8> {
                 .position(|&c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                 .unwrap_or(text.len() - i);
             let token = &text[i..i + len];
-            let infinite = std::str::from_utf8(token)
-                .ok()
-                .and_then(|t| t.parse::<f64>().ok())
-                .is_some_and(f64::is_infinite);
+            // Only a token JSON allows: Rust reads `1.e400` as infinite too, and masking it
+            // would hide a number both sides must refuse.
+            let infinite = is_json_number(token)
+                && std::str::from_utf8(token)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_some_and(f64::is_infinite);
             out.extend_from_slice(if infinite { b"0" } else { token });
             i += len;
             continue;
