@@ -20,6 +20,7 @@ use std::time::Duration;
 use crate::convert::{
     keep_skips, ConvertError, OutputFormat, Progress, RecordWriter, Summary, MAX_SKIP_REPORTS,
 };
+use crate::cut::read_at;
 use crate::engine::Engine;
 use crate::engine::Status;
 use crate::error::Error;
@@ -131,23 +132,6 @@ fn feed_range(
         }
         at_end = pos >= to;
     }
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    loop {
-        match file.read_at(buf, at) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    use std::os::windows::fs::FileExt;
-    file.seek_read(buf, at)
 }
 
 fn writer_for(format: OutputFormat, json: bool) -> RecordWriter {

@@ -31,8 +31,9 @@ const MAX_SCAN_BLOCK: usize = 4 * 1024 * 1024;
 /// The longest name considered at a cut.
 const MAX_NAME: usize = 1024;
 
+/// Reads at `at` without moving a shared cursor, so several threads may read one file.
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
     loop {
         match file.read_at(buf, at) {
@@ -43,7 +44,7 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 }
 
 #[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     use std::os::windows::fs::FileExt;
     file.seek_read(buf, at)
 }
