@@ -2,52 +2,24 @@
 //! parent: the record is dropped and reported, the records around it are all emitted, and the
 //! file never fails because an end tag inside the record was taken for the parent's.
 
-use sluice::{Error, Status, XmlOptions, XmlParser};
+mod harness;
 
-struct Run {
-    records: Vec<serde_json::Value>,
-    skips: Vec<(Error, u64)>,
-    error: Option<Error>,
-}
+use harness::{Chunking, Outcome};
+use sluice::XmlOptions;
 
-fn parse(doc: &[u8], chunk: usize, skip: bool) -> Run {
-    let mut p = XmlParser::new(XmlOptions {
+/// `doc` in pieces of `chunk` bytes, through the shared harness (which also checks every
+/// error's and skip's position and the engine's invariants).
+fn parse(doc: &[u8], chunk: usize, skip: bool) -> Outcome {
+    let opts = XmlOptions {
         select: vec!["a".into()],
         skip_errors: skip,
         ..XmlOptions::default()
-    })
-    .unwrap();
-    let mut run = Run {
-        records: Vec::new(),
-        skips: Vec::new(),
-        error: None,
     };
-    let mut pieces = doc.chunks(chunk.max(1)).peekable();
-    loop {
-        let last = pieces.peek().is_none();
-        if let Some(c) = pieces.next() {
-            p.feed(c);
-        }
-        loop {
-            let status = if last { p.finish() } else { p.run() };
-            while let Some(b) = p.take_batch() {
-                let v: Vec<serde_json::Value> = serde_json::from_slice(&b).unwrap();
-                run.records.extend(v);
-            }
-            run.skips.extend(p.take_skips());
-            match status {
-                Ok(Status::BatchReady) => {}
-                Ok(_) => break,
-                Err(e) => {
-                    run.error = Some(e);
-                    return run;
-                }
-            }
-        }
-        if last {
-            return run;
-        }
-    }
+    let cuts: Vec<usize> = (1..)
+        .map(|k| k * chunk.max(1))
+        .take_while(|&c| c < doc.len())
+        .collect();
+    harness::xml::parse(&opts, doc, &Chunking::at(&cuts, doc.len())).expect("options are valid")
 }
 
 fn shows(p: &str) -> Vec<String> {
@@ -117,7 +89,7 @@ fn a_broken_record_holding_the_parent_name_is_skipped_in_any_chunking() {
                                 let whole = parse(xml.as_bytes(), usize::MAX, true);
                                 let what = format!("{xml:?}");
                                 assert!(whole.error.is_none(), "{what}: {:?}", whole.error);
-                                assert_eq!(whole.records, clean.records, "{what}");
+                                assert_eq!(whole.values, clean.values, "{what}");
                                 assert_eq!(whole.skips.len(), 1, "{what}");
                                 let (error, index) = &whole.skips[0];
                                 assert_eq!(*index, at as u64, "{what}");
@@ -126,7 +98,7 @@ fn a_broken_record_holding_the_parent_name_is_skipped_in_any_chunking() {
                                 assert_eq!(error.position, thrown.position, "{what}");
                                 for chunk in [1, 2, 3, 7] {
                                     let run = parse(xml.as_bytes(), chunk, true);
-                                    assert_eq!(run.records, whole.records, "{what} in {chunk}s");
+                                    assert_eq!(run.values, whole.values, "{what} in {chunk}s");
                                     assert_eq!(run.skips, whole.skips, "{what} in {chunk}s");
                                     assert!(run.error.is_none(), "{what} in {chunk}s");
                                 }
@@ -146,7 +118,7 @@ fn an_unclosed_parent_named_element_that_takes_the_parent_end_fails_clearly() {
     let xml = b"<root><L><a>0</a><a><c></q><L>x</L></root>";
     for chunk in [1, 3, usize::MAX] {
         let run = parse(xml, chunk, true);
-        assert_eq!(run.records, vec![serde_json::json!("0")]);
+        assert_eq!(run.values, vec![serde_json::json!("0")]);
         assert!(run.skips.is_empty());
         let e = run.error.expect("fails");
         assert!(e.message.contains("could not be skipped"), "{}", e.message);
