@@ -21,7 +21,6 @@ use crate::binding::{
 };
 use crate::convert::{convert, ConvertError, OutputFormat, Progress, Summary};
 use crate::convert_parts::{convert_parts, Part};
-use crate::xml::Resume;
 use crate::{Engine, JsonFormat, JsonOptions, JsonParser, XmlOptions, XmlParser};
 
 #[napi(object)]
@@ -221,29 +220,64 @@ fn open_files(input: &str, output: Option<&str>) -> std::result::Result<(File, O
     Ok((file, open_output(output)?))
 }
 
-fn run_file(
+/// The converter's engine (it runs once) and its open files.
+struct Started {
+    engine: Box<dyn Engine>,
+    file: File,
+    out: BufWriter<Output>,
+}
+
+/// Takes the engine and opens the files, or gives the result that says why not (boxed: it is
+/// large, and only the rare failure carries it).
+fn start(
     state: &State,
     input: &str,
     output: Option<&str>,
-    format: OutputFormat,
-) -> NativeConvertResult {
-    let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
-        return outcome(state, Err(ConvertError::Internal("a converter runs once")));
+) -> std::result::Result<Started, Box<NativeConvertResult>> {
+    let Some(engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
+        return Err(Box::new(outcome(
+            state,
+            Err(ConvertError::Internal("a converter runs once")),
+        )));
     };
-    let (file, out) = match open_files(input, output) {
-        Ok(files) => files,
-        Err((during, e)) => return failed_io(state, during, &e),
-    };
+    let (file, out) =
+        open_files(input, output).map_err(|(during, e)| Box::new(failed_io(state, during, &e)))?;
+    Ok(Started {
+        engine,
+        file,
+        out: BufWriter::with_capacity(1 << 20, out),
+    })
+}
+
+/// The whole file through `engine` on one thread (with the writing on another, as always).
+fn run_whole(state: &State, started: Started, format: OutputFormat) -> NativeConvertResult {
+    let Started {
+        mut engine,
+        file,
+        out,
+    } = started;
     let result = convert(
         engine.as_mut(),
         file,
-        BufWriter::with_capacity(1 << 20, out),
+        out,
         format,
         state.json(),
         &state.progress,
         &state.cancel,
     );
     outcome(state, result)
+}
+
+fn run_file(
+    state: &State,
+    input: &str,
+    output: Option<&str>,
+    format: OutputFormat,
+) -> NativeConvertResult {
+    match start(state, input, output) {
+        Ok(started) => run_whole(state, started, format),
+        Err(result) => *result,
+    }
 }
 
 /// The file on `threads` threads, cut natively (`crate::cut`) while its first part starts;
@@ -257,45 +291,24 @@ fn run_file_split(
     part_bytes: u64,
     threads: usize,
 ) -> NativeConvertResult {
-    let Some(mut engine) = state.engine.lock().ok().and_then(|mut e| e.take()) else {
-        return outcome(state, Err(ConvertError::Internal("a converter runs once")));
+    let started = match start(state, input, output) {
+        Ok(started) => started,
+        Err(result) => return *result,
     };
-    let (file, out) = match open_files(input, output) {
-        Ok(files) => files,
-        Err((during, e)) => return failed_io(state, during, &e),
-    };
-    let out = BufWriter::with_capacity(1 << 20, out);
-    let size = match file.metadata() {
+    let size = match started.file.metadata() {
         Ok(m) => m.len(),
         Err(e) => return failed_io(state, "read", &e),
     };
-    // Too small to cut, or a JSON document: one thread, with the writing on another as always.
+    // Too small to cut, or a JSON document: one thread.
     let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson);
     if one_document || size < part_bytes.saturating_mul(2) {
-        let result = convert(
-            engine.as_mut(),
-            file,
-            out,
-            format,
-            state.json(),
-            &state.progress,
-            &state.cancel,
-        );
-        return outcome(state, result);
+        return run_whole(state, started, format);
     }
+    // Parts make their own engines; the converter's own was taken only so that it runs once.
+    let Started { file, out, .. } = started;
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
         Ok(match &state.options {
-            Options::Xml(o) => {
-                let mut o = o.clone();
-                if let Some(path) = &p.guess {
-                    o.resume = Some(Resume {
-                        offset: p.start,
-                        path: path.clone(),
-                        encoding: None,
-                    });
-                }
-                Box::new(XmlParser::new(o)?)
-            }
+            Options::Xml(o) => Box::new(XmlParser::new(p.xml_options(o))?),
             // An NDJSON part starts at a line start, where a fresh parser is right.
             Options::Json(o) => Box::new(JsonParser::new(o.clone())?),
         })

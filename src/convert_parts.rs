@@ -25,7 +25,8 @@ use crate::engine::Engine;
 use crate::engine::Status;
 use crate::error::Error;
 use crate::split::Boundary;
-use crate::xml::Ancestor;
+use crate::xml::{Ancestor, Resume};
+use crate::XmlOptions;
 
 /// One byte range of the file, `[start, end)`.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,22 @@ pub struct Part {
     pub end: u64,
     /// The elements guessed open at `start`; `None` for the first part, whose state is known.
     pub guess: Option<Vec<Ancestor>>,
+}
+
+impl Part {
+    /// `o` for this part's XML parser: resumed in its guessed state, or as given for the first
+    /// part, whose state is known.
+    pub fn xml_options(&self, o: &XmlOptions) -> XmlOptions {
+        let mut o = o.clone();
+        if let Some(path) = &self.guess {
+            o.resume = Some(Resume {
+                offset: self.start,
+                path: path.clone(),
+                encoding: None,
+            });
+        }
+        o
+    }
 }
 
 /// Makes the parser of a part: started from its guess, or from the beginning for the first.
@@ -453,19 +470,7 @@ pub fn convert_parts<W: Write>(
         let result = (|| {
             // Waits for part `i`'s outcome.
             let take = |i: usize| -> Result<Option<Outcome>, ConvertError> {
-                let mut s = lock()?;
-                loop {
-                    if let Some(o) = s.done.remove(&i) {
-                        return Ok(o);
-                    }
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(ConvertError::Cancelled);
-                    }
-                    s = changed
-                        .wait_timeout(s, Duration::from_millis(50))
-                        .map_err(|_| ConvertError::Internal("a worker panicked"))?
-                        .0;
-                }
+                wait_until(&sched, &changed, cancel, |s| s.done.remove(&i).map(Ok))
             };
 
             let spare = |mut out: Vec<u8>| -> Result<(), ConvertError> {
@@ -480,25 +485,15 @@ pub fn convert_parts<W: Write>(
             if threads == 1 {
                 make_plan();
             }
-            let parts: &[Part] = {
-                let mut s = lock()?;
-                loop {
-                    if let Some(parts) = planned.get() {
-                        break parts;
-                    }
-                    if s.stop {
-                        let failed = plan_failed.lock().ok().and_then(|mut f| f.take());
-                        return Err(failed.unwrap_or(ConvertError::Cancelled));
-                    }
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(ConvertError::Cancelled);
-                    }
-                    s = changed
-                        .wait_timeout(s, Duration::from_millis(50))
-                        .map_err(|_| ConvertError::Internal("a worker panicked"))?
-                        .0;
+            let parts: &[Part] = wait_until(&sched, &changed, cancel, |s| {
+                if let Some(parts) = planned.get() {
+                    return Some(Ok(parts.as_slice()));
                 }
-            };
+                s.stop.then(|| {
+                    let failed = plan_failed.lock().ok().and_then(|mut f| f.take());
+                    Err(failed.unwrap_or(ConvertError::Cancelled))
+                })
+            })?;
 
             let mut owner = match take(0)? {
                 Some(o) => o?,
@@ -652,11 +647,36 @@ fn write_out<W: Write>(
     Ok(())
 }
 
+/// Waits on `changed` until `ready` gives a result (checked first, and after every wake), or
+/// the conversion is cancelled. The timeout lets a cancel that no one signals be seen.
+fn wait_until<S, T>(
+    state: &Mutex<S>,
+    changed: &Condvar,
+    cancel: &AtomicBool,
+    mut ready: impl FnMut(&mut S) -> Option<Result<T, ConvertError>>,
+) -> Result<T, ConvertError> {
+    fn panicked<E>(_: E) -> ConvertError {
+        ConvertError::Internal("a worker panicked")
+    }
+    let mut s = state.lock().map_err(panicked)?;
+    loop {
+        if let Some(result) = ready(&mut s) {
+            return result;
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ConvertError::Cancelled);
+        }
+        s = changed
+            .wait_timeout(s, Duration::from_millis(50))
+            .map_err(panicked)?
+            .0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::convert::convert;
-    use crate::xml::Resume;
     use crate::{XmlOptions, XmlParser};
 
     fn options(select: &str, skip: bool) -> XmlOptions {
@@ -668,17 +688,7 @@ mod tests {
     }
 
     fn make(o: XmlOptions) -> impl Fn(&Part) -> Result<Box<dyn Engine>, Error> + Sync {
-        move |p: &Part| {
-            let mut o = o.clone();
-            if let Some(path) = &p.guess {
-                o.resume = Some(Resume {
-                    offset: p.start,
-                    path: path.clone(),
-                    encoding: None,
-                });
-            }
-            Ok(Box::new(XmlParser::new(o)?) as Box<dyn Engine>)
-        }
+        move |p: &Part| Ok(Box::new(XmlParser::new(p.xml_options(&o))?) as Box<dyn Engine>)
     }
 
     /// Parts starting at every `<name` after each `step` bytes, guessing `guess` open.
