@@ -244,6 +244,34 @@ test('resynchronisation: own end tag, next sibling, parent end, comments and CDA
   }
 });
 
+test('a stray `<` just before a record inside a broken one does not take that record with it', async () => {
+  // `x<<R …>` is read as one tag named `<R`; its error is at the second `<`, which begins a
+  // record of its own. Found by skip-invariant.test.js (seeds 13946 and 15987 of 20,000).
+  const cases = [
+    ['<r><L><R>x<<R id="1"/></L></r>', [{ '@_id': '1' }], [0]],
+    ['<r><L><R>x<<R id="1">1</R><R>2</R></L></r>', [{ '@_id': '1', '#text': '1' }, '2'], [0]],
+    ['<r><L><R>0</R><R>x<<p:R xmlns:p="urn:p" id="2"/></L></r>', ['0', { '@_id': '2', '@_xmlns:p': 'urn:p' }], [1]],
+    ['<r><L><R>x<<<R id="1"/></L></r>', [{ '@_id': '1' }], [0]],
+    // Between records, `<<p:R` is itself the broken record (its local name is selected):
+    // skipped once, not skipped and then emitted from its second `<`.
+    ['<r xmlns:p="urn:p"><L><R>0</R><<p:R id="1">1</p:R><R>2</R></L></r>', ['0', '2'], [1]],
+    // Not a record: `<<Z` is text plus a tag that is no sibling, so the parent's end resumes.
+    ['<r><L><R>x<<Z/></L><R>3</R></r>', [], [0]],
+  ];
+  for (const [xml, records, skipped] of cases) {
+    for (const size of [xml.length, 1, 3]) {
+      const got = await run(chunks(Buffer.from(xml), [size]), { select: 'L/R', onError: 'skip' });
+      assert.equal(got.error, null, `${xml} in ${size}-byte chunks: ${got.error?.message}`);
+      assert.deepEqual(got.records, records, `${xml} in ${size}-byte chunks`);
+      assert.deepEqual(
+        got.skips.map((k) => k.recordIndex),
+        skipped,
+        `${xml} in ${size}-byte chunks`,
+      );
+    }
+  }
+});
+
 test('a broken root record is not skipped; onError is validated', async () => {
   const got = await run([Buffer.from('<r><a></b></r>')], { onError: 'skip' });
   assert.equal(got.error?.code, 'ERR_SLUICE_XML_MISMATCHED_TAG');

@@ -98,6 +98,7 @@ impl XmlParser {
     ) {
         let base = self.input.base();
         let failed = self.st.failed_start.take();
+        let in_record = self.st.record.is_some();
         // A sibling-like start tag that broke before it could be read counts as one too.
         let pending = match self.st.record {
             Some(_) if self.st.nested_sibling.is_none() => self.pending_tag(&f),
@@ -149,12 +150,15 @@ impl XmlParser {
         // An end tag may itself be where to resume (the parent's, or the record's own);
         // anything else that failed is stepped over, so the scan always moves on.
         let mut from = usize::try_from(at.saturating_sub(base)).unwrap_or(usize::MAX);
-        if !self
-            .input
-            .buf
-            .get(from..)
-            .is_some_and(|s| s.starts_with(b"</"))
-        {
+        let held = self.input.buf.get(from..).unwrap_or_default();
+        // Nor is a `<` after the start of a tag that broke inside the record: in
+        // `x<<a id="1"/>` the tokenizer reads one tag named `<a`, the error is at its second
+        // `<`, and that `<` begins a record of its own, which stepping over it would lose
+        // without a word. (Outside a record, such a tag is itself the broken record, already
+        // counted by this skip: resuming at its second `<` would emit it as well.)
+        let inner_tag =
+            in_record && held.first() == Some(&b'<') && failed.is_some_and(|t| t.at < at);
+        if !held.starts_with(b"</") && !inner_tag {
             from = from.saturating_add(1);
         }
         // A start tag that failed is stepped over whole when its extent can be trusted, so
