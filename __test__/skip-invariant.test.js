@@ -7,7 +7,8 @@
 // exactly as in the clean document, at its own index.
 //
 // (a) generated lists with random corruptions (deleted end or start tags, deleted bytes, bad
-// entities, mismatched end tags, several at once); (b) DDEX messages from the corpus with one
+// entities, mismatched end tags, lost quotes, stray comment/CDATA/PI openers and closers,
+// several at once); (b) DDEX messages from the corpus with one
 // record corrupted.
 //
 //   SLUICE_SKIP_DOCS=N   generated documents (default 2000)
@@ -186,6 +187,20 @@ const CORRUPTIONS = {
   '< inserted in the record': (xml, [s, e], r) => {
     const at = s + 1 + Math.floor(r() * (e - s - 1));
     return { xml: `${xml.slice(0, at)}<${xml.slice(at)}`, at };
+  },
+  'quote deleted in the record': (xml, [s, e], r) => {
+    const quotes = [];
+    for (let i = xml.indexOf('"', s); i >= 0 && i < e; i = xml.indexOf('"', i + 1)) quotes.push(i);
+    if (!quotes.length) return null;
+    const at = quotes[Math.floor(r() * quotes.length)];
+    return { xml: xml.slice(0, at) + xml.slice(at + 1), at };
+  },
+  // Openers that make what follows a comment, CDATA or PI up to a closer further on, and
+  // closers and quotes out of place.
+  'markup inserted in the record': (xml, [s, e], r) => {
+    const at = s + 1 + Math.floor(r() * (e - s - 1));
+    const what = ['<!--', '<![CDATA[', '<?x ', '&', ']]>', '"', '>', '</', '--'][Math.floor(r() * 9)];
+    return { xml: `${xml.slice(0, at)}${what}${xml.slice(at)}`, at };
   },
 };
 

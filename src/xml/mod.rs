@@ -308,6 +308,7 @@ impl XmlParser {
                 failed_tag: None,
                 failed_name: Vec::new(),
                 failed_start: None,
+                failed_comment: None,
                 nested_sibling: None,
                 track_nested: opts.skip_errors,
             },

@@ -59,15 +59,15 @@ impl XmlParser {
         // The long name may still be arriving: a name past the limit can equal no selector's
         // name, so its first part selects exactly as the whole of it would (by wildcard).
         // Everything before its tag has been parsed, even if `pos` is not moved up yet.
+        // The end of input inside a tag is reported at the tag, which may lie past `pos`
+        // (the start of the window it was read in): everything before it was parsed.
         let tag_at = if long_name {
             f.at.checked_sub(1)?
+        } else if eof {
+            f.at
         } else {
             base + self.input.pos as u64
         };
-        // The end of input inside a tag is reported at the tag.
-        if eof && f.at != tag_at {
-            return None;
-        }
         let from = usize::try_from(tag_at.checked_sub(base)?).ok()?;
         let held = self.input.buf.get(from.max(self.input.pos)..)?;
         let upto = if long_name || eof {
@@ -98,6 +98,7 @@ impl XmlParser {
     ) {
         let base = self.input.base();
         let failed = self.st.failed_start.take();
+        let comment = self.st.failed_comment.take();
         let in_record = self.st.record.is_some();
         // A sibling-like start tag that broke before it could be read counts as one too.
         let pending = match self.st.record {
@@ -151,15 +152,21 @@ impl XmlParser {
         // anything else that failed is stepped over, so the scan always moves on.
         let mut from = usize::try_from(at.saturating_sub(base)).unwrap_or(usize::MAX);
         let held = self.input.buf.get(from..).unwrap_or_default();
-        // Nor is a `<` after the start of a tag that broke inside the record: in
-        // `x<<a id="1"/>` the tokenizer reads one tag named `<a`, the error is at its second
-        // `<`, and that `<` begins a record of its own, which stepping over it would lose
-        // without a word. (Outside a record, such a tag is itself the broken record, already
-        // counted by this skip: resuming at its second `<` would emit it as well.)
-        let inner_tag =
-            in_record && held.first() == Some(&b'<') && failed.is_some_and(|t| t.at < at);
+        // Nor is a `<` inside a start tag that broke, which may begin a record of its own
+        // that stepping over it would lose without a word: in `x<<a id="1"/>` the tokenizer
+        // reads one tag named `<a`, with the error at its second `<`; in `<a id="1/><a
+        // id="2">` (a quote lost), at the `<` in the value. Outside a record, a tag whose
+        // name begins with that `<` is itself the broken record (`<<p:a>`, local name `a`),
+        // already counted by this skip, and resuming at its second `<` would emit it too.
+        let inner_tag = held.first() == Some(&b'<')
+            && failed.is_some_and(|t| t.at < at && (in_record || at > t.at + 1));
         if !held.starts_with(b"</") && !inner_tag {
             from = from.saturating_add(1);
+        }
+        // A comment that broke is scanned from its start, so that it is stepped over whole
+        // and ends where the tokenizer ended it.
+        if let Some(c) = comment.filter(|&c| c >= base && c < at) {
+            from = usize::try_from(c - base).unwrap_or(from);
         }
         // A start tag that failed is stepped over whole when its extent can be trusted, so
         // that a `</…>` in one of its attribute values is not taken for an end tag.

@@ -74,6 +74,10 @@ pub(super) struct State {
     pub(super) failed_name: Vec<u8>,
     /// Skip mode: the start tag whose handling failed last (its extent ends at `ev_end`).
     pub(super) failed_start: Option<FailedStart>,
+    /// Skip mode: where a comment that held `--` began. quick-xml read it to its first
+    /// `-->`, so that is where it ends; a scan for the resume point that began after the
+    /// `--` would take a `<!--` later in it for the start of another comment.
+    pub(super) failed_comment: Option<u64>,
     /// Skip mode: the offset of the first start tag inside the current record that a selector
     /// would pick as the record's sibling. Records do not contain such tags when they are
     /// well-formed, so if the record breaks, that tag begins the next record: parsing resumes

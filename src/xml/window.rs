@@ -289,6 +289,9 @@ impl XmlParser {
             let event = match reader.read_event() {
                 Ok(ev) => ev,
                 Err(e) => {
+                    if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
+                        self.st.failed_comment = Some(wbase + ev_rel as u64);
+                    }
                     let failed = Failed {
                         window_start: start,
                         at: reader.error_position() as usize,
