@@ -14,13 +14,14 @@
 //   SLUICE_SKIP_DOCS=N   generated documents (default 2000)
 //   SLUICE_SKIP_SEED=N   first seed (default 1)
 //   SLUICE_SKIP_SHOW=N   failures to print (default 12)
+//   SLUICE_SKIP_LISTS=N  long lists through parseFile (default 6)
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
-const { XmlStream } = require('..');
-const { chunks, drain, rng } = require('./helpers');
+const { XmlStream, parseFile } = require('..');
+const { chunks, drain, rng, tempDocs } = require('./helpers');
 const { corpora, haveCorpora, positioned } = require('./gen/oracle');
 
 const DOCS = Number(process.env.SLUICE_SKIP_DOCS || 2000);
@@ -342,3 +343,52 @@ test('(b) DDEX messages with one record corrupted: every record emitted or accou
 });
 
 module.exports = { violation, spansOf };
+
+// --- (c) long corrupted lists through parseFile ---------------------------------------------
+
+test('(c) parseFile on 1 and 2 threads in 4 KiB parts gives the stream\'s records and skips on corrupted lists', { timeout: 300_000 }, async (t) => {
+  const { write } = tempDocs('sluice-skip-split-', t.after.bind(t));
+  // Not a deleted start tag: its end tag then stands outside any record and ends the list.
+  const names = Object.keys(CORRUPTIONS).filter((k) => k !== 'record start tag deleted');
+  const seen = { skips: 0, failed: 0 };
+  for (let d = 0; d < Number(process.env.SLUICE_SKIP_LISTS || 6); d++) {
+    const r = rng(SEED * 1000 + d);
+    // Several generated lists' records in one list, about 40 KiB, a tenth of them corrupted.
+    let body = '';
+    while (body.length < 40_000) {
+      const { xml, spans } = generate(r);
+      for (const [s, e] of spans) {
+        const rec = xml.slice(s, e);
+        const out = r() < 0.1 ? corruptOnce(names[Math.floor(r() * names.length)], rec, [0, rec.length], r, 'a') : null;
+        body += `\n${out ? out.xml : rec}`;
+      }
+    }
+    const file = write(`<root xmlns:p="urn:p"><L>${body}\n</L></root>\n`);
+    const options = { select: 'a', onError: 'skip' };
+    const want = await run([fs.readFileSync(file)], options);
+    // A corruption can also leave markup no record holds, which ends the list: the split
+    // must then fail alike, after the same records.
+    seen.skips += want.skips.length;
+    seen.failed += want.error ? 1 : 0;
+    for (const threads of [1, 2]) {
+      const got = { records: [], skips: [], error: null };
+      const s = parseFile(file, { ...options, threads, partBytes: 4096 });
+      s.on('skip', (k) => got.skips.push(k));
+      try {
+        for await (const rec of s) got.records.push(rec);
+      } catch (e) {
+        got.error = e;
+      }
+      const label = `list ${d}, threads ${threads}`;
+      assert.deepEqual(got.records, want.records, label);
+      assert.deepEqual(
+        got.skips.map((k) => [k.recordIndex, k.code, k.offset, k.line, k.column]),
+        want.skips.map((k) => [k.recordIndex, k.code, k.offset, k.line, k.column]),
+        label,
+      );
+      assert.equal(got.error?.code, want.error?.code, label);
+      assert.equal(got.error?.offset, want.error?.offset, label);
+    }
+  }
+  assert.ok(seen.skips >= 5, `the lists have records to skip: ${JSON.stringify(seen)}`);
+});
