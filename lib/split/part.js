@@ -66,12 +66,26 @@ class PartRun {
   #waiters = [];
   #disposed = false;
   #fh;
+  #nativeReads = false;
 
-  constructor(part, fh) {
+  /**
+   * `file`: the local path `fh` was opened from, for the parser to read itself on its own
+   * thread (`fh` then only plans); without it the chunks are read through `fh`.
+   */
+  constructor(part, fh, { file } = {}) {
     this.part = part;
     this.#fh = fh;
     this.fedTo = part.start;
     this.native = nativeFor(part);
+    if (file !== undefined) {
+      try {
+        this.native.openFile(file);
+      } catch (err) {
+        this.native.dispose().catch(() => {});
+        throw err;
+      }
+      this.#nativeReads = true;
+    }
   }
 
   /** Resolves at the next change: an item added or taken, a feed over. */
@@ -92,9 +106,9 @@ class PartRun {
   /** Reads and parses `[from, to)` (which must follow what was fed). Never rejects. */
   async feed(from, to) {
     try {
-      if (from !== this.fedTo) throw new Error(`sluice: part fed out of order (${from} after ${this.fedTo})`);
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, to - from)));
       const queued = [];
+      if (from !== this.fedTo) throw new Error(`sluice: part fed out of order (${from} after ${this.fedTo})`);
+      const buf = this.#nativeReads ? null : Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, to - from)));
       let pos = from;
       while (pos < to && !this.stopped) {
         while ((this.items.length >= this.limit || this.#backlog) && !this.stopped) {
@@ -102,7 +116,18 @@ class PartRun {
           this.refill();
         }
         if (this.stopped) break;
-        const n = Math.min(buf.length, to - pos);
+        const n = Math.min(CHUNK, to - pos);
+        if (this.#nativeReads) {
+          // Read and parsed on the parse thread; rejects if the file no longer holds them.
+          pos += n;
+          this.fedTo = pos;
+          const run = this.native.pushFromFile(pos - n, n);
+          // Awaited in turn below; until then a failed read must not count as unhandled.
+          run.catch(() => {});
+          queued.push(run);
+          if (queued.length >= QUEUED) this.#settled(await queued.shift());
+          continue;
+        }
         const { bytesRead } = await this.#fh.read(buf, 0, n, pos);
         if (bytesRead === 0) throw new Error('sluice: the file is shorter than when it was planned');
         if (this.#disposed) break;
