@@ -476,6 +476,13 @@ impl NativeParser {
         s.map(Some)
     }
 
+    /// Finished batches waiting for `take_batch`: lets JavaScript count them without turning
+    /// them into strings before it needs them.
+    #[napi]
+    pub fn ready_batches(&self) -> u32 {
+        lock(&self.shared.ready).len() as u32
+    }
+
     /// Record end offsets of the batch `take_batch` returned last, and the open paths.
     #[napi]
     pub fn take_batch_meta(&self) -> NativeBatchMeta {
