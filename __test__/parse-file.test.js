@@ -260,6 +260,31 @@ test("an accepted part's records reach the reader over several event-loop turns,
   assert.ok(second.size > 1, 'all of the second part in one turn');
 });
 
+test('a file cut short while it is read: the records before, then an error, no crash', async () => {
+  // The parse thread reads the chunks itself: a read that finds the file shorter than planned
+  // must fail the stream, and the chunks queued after it must fail quietly.
+  const line = (i) => JSON.stringify({ i, note: 'y'.repeat(60) }) + '\n';
+  for (const [ext, options] of [['ndjson', {}], ['json', { select: '$.items[*]' }]]) {
+    const lines = linesOf(4 * 1024 * 1024, line);
+    const body = ext === 'json' ? `{"items":[\n${lines.map((l) => l.slice(0, -1)).join(',\n')}\n]}` : lines.join('');
+    const file = write(body, ext);
+    const stream = parseFile(file, { ...options, highWaterMark: 1 });
+    let next = 0;
+    let error = null;
+    try {
+      for await (const r of stream) {
+        assert.equal(r.i, next++);
+        if (next === 1) fs.truncateSync(file, 1024 * 1024);
+      }
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error, `${ext}: no error after ${next} records`);
+    assert.match(error.message, /shorter than when it was planned/);
+    assert.ok(next > 0 && next < lines.length, `${ext}: ${next} records`);
+  }
+});
+
 test('options: bad ones throw at once', () => {
   assert.throws(() => parseFile('x.xml', { threads: 0 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
   assert.throws(() => parseFile('x.xml', { partBytes: 100 }), { code: 'ERR_SLUICE_INVALID_OPTION' });

@@ -69,6 +69,8 @@ const CONTENDERS = [
   { id: 'stream-json', label: 'stream-json (parser + pick + streamArray)', pkg: 'stream-json', format: 'json' },
   { id: 'JSONStream', label: "JSONStream `parse('releases.*')`", pkg: 'JSONStream', format: 'json' },
   { id: 'streamparser-json', label: '@streamparser/json `$.releases.*`', pkg: '@streamparser/json', format: 'json' },
+  { id: 'sluice-file-json-1', label: "sluice parseFile `threads: 1`", sluice: 'parseFile', format: 'json' },
+  { id: 'sluice-file-json-2', label: "sluice parseFile `threads: 2`", sluice: 'parseFile', format: 'json' },
   { id: 'json-parse-whole', label: 'JSON.parse (whole file)', format: 'json' },
   { id: 'sluice-json-await', label: 'sluice JsonStream, `for await` instead of a pipeline', sluice: 'JsonStream', format: 'json' },
   { ...CEILING, format: 'json' },

@@ -194,7 +194,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     const start = (part) => {
       let run;
       try {
-        run = new PartRun(part, fh);
+        run = new PartRun(part, fh, { file: path });
       } catch {
         return null; // a guess the parser refuses is simply a wrong guess
       }

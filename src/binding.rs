@@ -6,6 +6,7 @@
 //! buffers, finished batches and skip reports cross through small queues of their own.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -166,6 +167,11 @@ struct Shared {
     stats: SharedStats,
     /// The engine was swapped for `Released`.
     released: AtomicBool,
+    /// The file `push_from_file` reads, opened by `open_file`.
+    file: Mutex<Option<Arc<File>>>,
+    /// Why a read from the file failed: every later run fails alike, since the parser missed
+    /// input.
+    read_error: Mutex<Option<String>>,
 }
 
 /// Parsers not yet dropped: each goes once its JS object is collected and its last run has
@@ -309,6 +315,8 @@ impl NativeParser {
                 buffers: Mutex::new(Pool::new()),
                 stats: SharedStats::default(),
                 released: AtomicBool::new(false),
+                file: Mutex::new(None),
+                read_error: Mutex::new(None),
             }),
         }
     }
@@ -329,9 +337,19 @@ impl NativeParser {
         finish: bool,
         release: bool,
     ) -> Result<Object<'env>> {
+        self.queue_source(env, chunk.map(Source::Chunk), finish, release)
+    }
+
+    fn queue_source<'env>(
+        &self,
+        env: &'env Env,
+        source: Option<Source>,
+        finish: bool,
+        release: bool,
+    ) -> Result<Object<'env>> {
         let (settle, promise) = env.create_deferred()?;
         let run = Run {
-            chunk,
+            source,
             finish,
             release,
             settle,
@@ -390,6 +408,39 @@ impl NativeParser {
         self.queue(env, Some(buf), false)
     }
 
+    /// Opens the file `push_from_file` reads. parseFile reads here rather than through
+    /// node's fs: the parse thread then reads each chunk itself, where a read on the main
+    /// thread took a round trip through libuv's pool and a copy into the parser per chunk.
+    #[napi]
+    pub fn open_file(&self, path: String) -> Result<()> {
+        let file = File::open(&path)
+            .map_err(|e| Error::from_reason(format!("sluice: cannot open {path}: {e}")))?;
+        *lock(&self.shared.file) = Some(Arc::new(file));
+        Ok(())
+    }
+
+    /// Queues the `length` bytes at `offset` of the opened file, read on the parse thread;
+    /// resolves with a run outcome once they are parsed, rejects if they cannot all be read.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn push_from_file<'env>(
+        &self,
+        env: &'env Env,
+        offset: f64,
+        length: u32,
+    ) -> Result<Object<'env>> {
+        let Some(file) = lock(&self.shared.file).clone() else {
+            return Err(Error::from_reason(
+                "sluice: push_from_file before open_file",
+            ));
+        };
+        let range = FileRange {
+            file,
+            offset: offset as u64,
+            length: length as usize,
+        };
+        self.queue_source(env, Some(Source::File(range)), false, false)
+    }
+
     /// Ends the input; resolves after every earlier run.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn finish<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
@@ -423,6 +474,13 @@ impl NativeParser {
         let s = env.create_string_latin1(&batch[..]);
         lock(&self.shared.buffers).give(batch);
         s.map(Some)
+    }
+
+    /// Finished batches waiting for `take_batch`: lets JavaScript count them without turning
+    /// them into strings before it needs them.
+    #[napi]
+    pub fn ready_batches(&self) -> u32 {
+        lock(&self.shared.ready).len() as u32
     }
 
     /// Record end offsets of the batch `take_batch` returned last, and the open paths.
@@ -493,12 +551,43 @@ impl NativeParser {
     }
 }
 
+/// Where a run's input comes from.
+enum Source {
+    /// Copied in by the main thread.
+    Chunk(BytesMut),
+    /// Read by the parse thread.
+    File(FileRange),
+}
+
+struct FileRange {
+    file: Arc<File>,
+    offset: u64,
+    length: usize,
+}
+
+/// Reads a run's file range into a buffer of the parser's pool.
+fn read_range(shared: &Shared, range: &FileRange) -> std::result::Result<BytesMut, String> {
+    if let Some(e) = lock(&shared.read_error).as_ref() {
+        return Err(e.clone());
+    }
+    let mut buf = lock(&shared.buffers).take(range.length);
+    buf.resize(range.length, 0);
+    let failed = match crate::cut::read_full(&range.file, &mut buf, range.offset) {
+        Ok(n) if n == range.length => return Ok(buf),
+        Ok(_) => "sluice: the file is shorter than when it was planned".to_string(),
+        Err(e) => format!("sluice: cannot read the file at byte {}: {e}", range.offset),
+    };
+    lock(&shared.buffers).give(buf);
+    *lock(&shared.read_error) = Some(failed.clone());
+    Err(failed)
+}
+
 /// Settles a run's promise with its outcome, from whichever thread ran it.
 type Settle = JsDeferred<u32, Box<dyn FnOnce(Env) -> Result<u32>>>;
 
 /// One queued call: a chunk to parse, the end of input, or letting go of everything.
 struct Run {
-    chunk: Option<BytesMut>,
+    source: Option<Source>,
     finish: bool,
     release: bool,
     settle: Settle,
@@ -526,11 +615,23 @@ fn drain(shared: &Shared) {
             }
         };
         let Run {
-            chunk,
+            source,
             finish,
             release,
             settle,
         } = run;
+        let chunk = match source {
+            Some(Source::File(range)) if !release => match read_range(shared, &range) {
+                Ok(buf) => Some(buf),
+                Err(message) => {
+                    settle.reject(Error::from_reason(message));
+                    continue;
+                }
+            },
+            Some(Source::File(_)) => None,
+            Some(Source::Chunk(buf)) => Some(buf),
+            None => None,
+        };
         // A panic must never unwind into Node; it becomes an ERR_SLUICE_INTERNAL error.
         let outcome = catch_unwind(AssertUnwindSafe(|| parse(shared, chunk, finish, release)))
             .unwrap_or(PANICKED);

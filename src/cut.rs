@@ -50,7 +50,7 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize>
 }
 
 /// Fills `buf` from `at` (less only at the end of the file).
-fn read_full(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+pub(crate) fn read_full(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         let k = read_at(file, &mut buf[n..], at + n as u64)?;
