@@ -288,15 +288,23 @@ impl Symbols {
         self.entries.is_empty()
     }
 
-    /// Only called between records, when no id is held anywhere.
+    /// Only called between records, when no id is held anywhere. Called for every tag
+    /// outside records: the test is inline, the reset out of line.
+    #[inline]
     pub fn reset_if_large(&mut self) {
         if self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES {
-            self.ids.clear();
-            self.cache.fill(u32::MAX);
-            self.entries.clear();
-            self.reset_keys();
-            self.bytes = 0;
+            self.reset();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reset(&mut self) {
+        self.ids.clear();
+        self.cache.fill(u32::MAX);
+        self.entries.clear();
+        self.reset_keys();
+        self.bytes = 0;
     }
 }
 
