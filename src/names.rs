@@ -235,6 +235,12 @@ impl Symbols {
         id
     }
 
+    /// The name as written in the input.
+    #[inline]
+    pub fn qname(&self, id: u32) -> &[u8] {
+        &self.entries[id as usize].qname
+    }
+
     pub fn out_name(&self, id: u32) -> &[u8] {
         &self.entries[id as usize].out
     }
@@ -288,18 +294,24 @@ impl Symbols {
         self.entries.is_empty()
     }
 
-    /// Only called between records, when no id is held anywhere. Called for every tag
-    /// outside records: the test is inline, the reset out of line.
-    #[inline]
+    /// Only called between records, when no id is held anywhere.
     pub fn reset_if_large(&mut self) {
-        if self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES {
+        if self.is_large() {
             self.reset();
         }
     }
 
+    /// Whether the table holds more names or bytes than it may keep from one record to the
+    /// next (see [`Symbols::reset`]).
+    #[inline]
+    pub fn is_large(&self) -> bool {
+        self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES
+    }
+
+    /// Forgets every name: ids handed out before mean nothing after.
     #[cold]
     #[inline(never)]
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.ids.clear();
         self.cache.fill(u32::MAX);
         self.entries.clear();

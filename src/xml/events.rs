@@ -80,8 +80,9 @@ impl State {
         // One lookup gives the name's symbol, and with it what was found about the name the
         // first time: that it is a valid name, where its colon is, whether it can be selected.
         if self.record.is_none() {
-            // Outside records no symbol is held, and names there are interned too.
-            self.symbols.reset_if_large();
+            // Outside records no symbol is held but the open elements', and names there are
+            // interned too.
+            self.reset_symbols_if_large();
         }
         let mut sym = self.intern(qname);
         if self.symbols.flags(sym) & names::VALID_NAME == 0 {
@@ -128,14 +129,15 @@ impl State {
                 self.check_held_namespaces(tag_base)?;
             }
         }
-        self.push_open_at(qname, local, ns_mark, at);
+        self.push_open_sym(sym, ns_mark, at);
         self.seen_root = true;
 
         if self.record.is_none() && self.may_be_selected(sym, &qname[local..]) {
             if let Some(sel) = self.match_selector() {
                 self.begin_record(sel, at);
-                // Beginning a record may have emptied the symbol table.
-                sym = self.intern(qname);
+                // Beginning a record may have emptied the symbol table and interned the open
+                // elements' names again.
+                sym = self.stack.last().map_or(sym, |o| o.sym);
             }
         }
         if self.record.is_some() {
@@ -455,8 +457,7 @@ impl State {
                 ),
             ));
         }
-        let (name_start, ns_mark) = (open.name.0, open.ns_mark);
-        self.names.truncate(name_start as usize);
+        let ns_mark = open.ns_mark;
         self.ns.truncate(ns_mark as usize);
         self.stack.pop();
         if self.record.is_none() {

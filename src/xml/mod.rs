@@ -278,7 +278,6 @@ impl XmlParser {
                 ),
                 tree: Tree::new(opts.parse_tag_value),
                 stack: Vec::new(),
-                names: Vec::new(),
                 ns: Namespaces::default(),
                 record: None,
                 ancestors: Vec::new(),
