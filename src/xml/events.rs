@@ -435,27 +435,14 @@ impl State {
         Ok(())
     }
 
+    /// Inline at its callers (every end tag and empty tag), its errors out of line.
+    #[inline(always)]
     pub(super) fn end(&mut self, qname: &[u8], at: u64) -> std::result::Result<(), Fail> {
         let Some(open) = self.stack.last() else {
-            return Err(fail(
-                at,
-                ErrorCode::MismatchedTag,
-                format!(
-                    "unexpected </{}>: no element is open",
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
+            return Err(self.mismatched_end(qname, at));
         };
         if !names::same_name(self.name(open), qname) {
-            return Err(fail(
-                at,
-                ErrorCode::MismatchedTag,
-                format!(
-                    "expected </{}> but found </{}>",
-                    String::from_utf8_lossy(self.name(open)),
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
+            return Err(self.mismatched_end(qname, at));
         }
         let ns_mark = open.ns_mark;
         self.ns.truncate(ns_mark as usize);
@@ -473,6 +460,23 @@ impl State {
             self.root_closed = true;
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mismatched_end(&self, qname: &[u8], at: u64) -> Fail {
+        let message = match self.stack.last() {
+            None => format!(
+                "unexpected </{}>: no element is open",
+                String::from_utf8_lossy(qname)
+            ),
+            Some(open) => format!(
+                "expected </{}> but found </{}>",
+                String::from_utf8_lossy(self.name(open)),
+                String::from_utf8_lossy(qname)
+            ),
+        };
+        fail(at, ErrorCode::MismatchedTag, message)
     }
 
     /// Counts `start..end` into the current text node, which may have begun windows ago.
