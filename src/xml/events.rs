@@ -89,25 +89,8 @@ impl State {
             self.check_element_name(qname, at)?;
             self.symbols.add_flags(sym, names::VALID_NAME);
         }
-        if self.root_closed {
-            return Err(fail(
-                at,
-                ErrorCode::MultipleRoots,
-                format!(
-                    "a second root element <{}>: a document has exactly one",
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
-        }
-        if self.stack.len() >= self.limits.max_depth {
-            return Err(fail(
-                at,
-                ErrorCode::TooDeep,
-                format!(
-                    "elements nest deeper than maxDepth ({})",
-                    self.limits.max_depth
-                ),
-            ));
+        if self.root_closed || self.stack.len() >= self.limits.max_depth {
+            return Err(self.misplaced_start(qname, at));
         }
         let tag_base = at + 1;
         if raw.len() == qname.len() {
@@ -158,6 +141,30 @@ impl State {
             self.end(qname, at)?;
         }
         Ok(())
+    }
+
+    /// A start tag after the root element, or one level too deep.
+    #[cold]
+    #[inline(never)]
+    fn misplaced_start(&self, qname: &[u8], at: u64) -> Fail {
+        if self.root_closed {
+            return fail(
+                at,
+                ErrorCode::MultipleRoots,
+                format!(
+                    "a second root element <{}>: a document has exactly one",
+                    String::from_utf8_lossy(qname)
+                ),
+            );
+        }
+        fail(
+            at,
+            ErrorCode::TooDeep,
+            format!(
+                "elements nest deeper than maxDepth ({})",
+                self.limits.max_depth
+            ),
+        )
     }
 
     /// Scans the attributes after an element name into `spans`, refusing bad names and
