@@ -689,13 +689,16 @@ impl Tree {
         out.extend_from_slice(b"}");
     }
 
+    /// Whether `alwaysArray` names this child, by its name (a flag on the symbol) or by a
+    /// path (rare: only then are the names above it compared).
+    #[inline]
     fn always_array(&self, name: u32, symbols: &Symbols, opts: &ShapeOptions) -> bool {
-        if symbols.always_array(name) {
-            return true;
-        }
-        if opts.always_array_paths.is_empty() {
-            return false;
-        }
+        symbols.always_array(name)
+            || (!opts.always_array_paths.is_empty() && self.always_array_path(name, symbols, opts))
+    }
+
+    #[inline(never)]
+    fn always_array_path(&self, name: u32, symbols: &Symbols, opts: &ShapeOptions) -> bool {
         let mut names: Vec<&[u8]> = self.path.iter().map(|&s| symbols.out_name(s)).collect();
         names.push(symbols.out_name(name));
         opts.always_array_paths
