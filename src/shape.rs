@@ -215,6 +215,13 @@ impl Tree {
             self.scratch.extend_from_slice(bytes);
             return;
         }
+        self.text_with_cr(bytes);
+    }
+
+    /// [`Tree::text`] for text holding a `\r`: out of line, so that the common case saves
+    /// fewer registers.
+    #[inline(never)]
+    fn text_with_cr(&mut self, bytes: &[u8]) {
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
