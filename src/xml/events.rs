@@ -386,8 +386,15 @@ impl State {
             // `value`.
             if v.iter().all(|&b| b >= 0x20 && b != b'&') {
                 let v = if self.trim {
-                    let v = &v[shape::js_trim_start(v)..];
-                    &v[..shape::js_trim_end(v)]
+                    // Its only ASCII white space is the space: when the bytes at both ends
+                    // are ASCII and not spaces there is nothing to trim (most values).
+                    match (v.first(), v.last()) {
+                        (Some(&a), Some(&z)) if a > b' ' && a < 0x80 && z > b' ' && z < 0x80 => v,
+                        _ => {
+                            let v = &v[shape::js_trim_start(v)..];
+                            &v[..shape::js_trim_end(v)]
+                        }
+                    }
                 } else {
                     v
                 };
