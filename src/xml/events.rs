@@ -365,6 +365,7 @@ impl State {
         Ok(())
     }
 
+    #[inline(never)]
     pub(super) fn add_attributes(
         &mut self,
         raw: &[u8],
