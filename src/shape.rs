@@ -395,6 +395,11 @@ impl Tree {
         let Some(o) = self.open.pop() else {
             return true;
         };
+        if o.text_start == self.scratch.len() {
+            // No text (an empty element, or only trimmed white space): the node keeps the
+            // empty text and untyped flag it was opened with.
+            return self.open.is_empty();
+        }
         let text = &self.scratch[o.text_start..];
         let typable = o.pieces == 1 && (trim || js_trim(text) == (0, text.len()));
         let start = self.arena.len() as u32;
