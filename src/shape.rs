@@ -356,23 +356,14 @@ impl Tree {
     /// [`Tree::end_piece`] when the piece holds text.
     #[inline(never)]
     fn end_kept_piece(&mut self, trim: bool) {
-        let Some(o) = self.open.last_mut() else {
+        let Some(o) = self.open.last() else {
             return;
         };
+        let (piece_start, floor) = (o.piece_start, o.piece_start.max(o.hard_end));
         if trim {
-            let floor = o.piece_start.max(o.hard_end);
-            let piece = &self.scratch[floor..];
-            // As in `text`: the piece's ASCII white space ends at the last byte above 0x20
-            // (XML text holds no other byte below it); only a non-ASCII byte there may be
-            // JavaScript white space too.
-            let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
-            let end = match k.checked_sub(1).map(|i| piece[i]) {
-                Some(b) if b >= 0x80 => js_trim_end(piece),
-                _ => k,
-            };
-            self.scratch.truncate(floor + end);
+            self.trim_scratch_end(floor);
         }
-        if self.typed && self.scratch.len() > o.piece_start {
+        if self.typed && self.scratch.len() > piece_start {
             self.type_piece(trim);
         }
         if self
@@ -389,8 +380,44 @@ impl Tree {
         o.hard_end = o.piece_start;
     }
 
+    /// Drops the trailing white space of `scratch` from `floor` on.
+    #[inline]
+    fn trim_scratch_end(&mut self, floor: usize) {
+        let piece = &self.scratch[floor..];
+        // As in `text`: the piece's ASCII white space ends at the last byte above 0x20 (XML
+        // text holds no other byte below it); only a non-ASCII byte there may be JavaScript
+        // white space too.
+        let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
+        let end = match k.checked_sub(1).map(|i| piece[i]) {
+            Some(b) if b >= 0x80 => js_trim_end(piece),
+            _ => k,
+        };
+        self.scratch.truncate(floor + end);
+    }
+
     /// Closes the innermost element; returns `true` when that was the record root.
     pub fn close(&mut self, trim: bool) -> bool {
+        self.after_cr = false;
+        let Some(o) = self.open.last() else {
+            return true;
+        };
+        if trim && !self.typed && o.pieces == 0 && self.scratch.len() > o.piece_start {
+            // Text in one piece (a leaf's, most closes): trimmed here, where `end_piece`
+            // would also count it and start the next piece of an element about to go.
+            let (floor, text_start, node) = (o.piece_start.max(o.hard_end), o.text_start, o.node);
+            self.trim_scratch_end(floor);
+            self.open.pop();
+            let text = &self.scratch[text_start..];
+            if !text.is_empty() {
+                let start = self.arena.len() as u32;
+                self.arena.extend_from_slice(text);
+                self.scratch.truncate(text_start);
+                let node = &mut self.nodes[node as usize];
+                node.text = (start, self.arena.len() as u32);
+                node.typable = true;
+            }
+            return self.open.is_empty();
+        }
         self.end_piece(trim);
         let Some(o) = self.open.pop() else {
             return true;
@@ -1001,6 +1028,44 @@ mod tests {
             t.close(true);
         });
         assert_eq!(json, "{\"b\":\"\",\"#text\":\"x\\nyz\"}");
+    }
+
+    /// A leaf's text in one piece is trimmed as it closes (`Tree::close`'s short way): the
+    /// same as pieces ended one by one, a character from a reference kept.
+    #[test]
+    fn one_piece_texts_trim_as_pieces_do() {
+        let cases: [(&[&str], Option<char>, &str); 5] = [
+            (&[" x "], None, r#"{"a":"x","b":""}"#),
+            (&["   "], None, r#"{"a":"","b":""}"#),
+            (&[" a", "  "], Some(' '), r#"{"a":"a \u00a0","b":""}"#),
+            (&["\u{a0}y\u{3000}"], None, r#"{"a":"y","b":""}"#),
+            (&[], None, r#"{"a":"","b":""}"#),
+        ];
+        for (texts, reference, want) in cases {
+            let json = render(|t, s| {
+                let (r, a, b) = (
+                    s.intern(b"r", |_| false),
+                    s.intern(b"a", |_| false),
+                    s.intern(b"b", |_| false),
+                );
+                t.open(r, true);
+                t.open(a, true);
+                for (i, text) in texts.iter().enumerate() {
+                    t.text(text.as_bytes(), true);
+                    if i == 0 {
+                        if let Some(c) = reference {
+                            t.text_ref(c);
+                            t.text_ref('\u{a0}');
+                        }
+                    }
+                }
+                t.close(true);
+                t.open(b, true);
+                t.close(true);
+                t.close(true);
+            });
+            assert_eq!(json, want, "{texts:?}");
+        }
     }
 
     #[test]
