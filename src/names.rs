@@ -235,6 +235,12 @@ impl Symbols {
         id
     }
 
+    /// The name as written in the input.
+    #[inline]
+    pub fn qname(&self, id: u32) -> &[u8] {
+        &self.entries[id as usize].qname
+    }
+
     pub fn out_name(&self, id: u32) -> &[u8] {
         &self.entries[id as usize].out
     }
@@ -290,13 +296,27 @@ impl Symbols {
 
     /// Only called between records, when no id is held anywhere.
     pub fn reset_if_large(&mut self) {
-        if self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES {
-            self.ids.clear();
-            self.cache.fill(u32::MAX);
-            self.entries.clear();
-            self.reset_keys();
-            self.bytes = 0;
+        if self.is_large() {
+            self.reset();
         }
+    }
+
+    /// Whether the table holds more names or bytes than it may keep from one record to the
+    /// next (see [`Symbols::reset`]).
+    #[inline]
+    pub fn is_large(&self) -> bool {
+        self.entries.len() > MAX_SYMBOLS || self.bytes > MAX_SYMBOL_BYTES
+    }
+
+    /// Forgets every name: ids handed out before mean nothing after.
+    #[cold]
+    #[inline(never)]
+    pub fn reset(&mut self) {
+        self.ids.clear();
+        self.cache.fill(u32::MAX);
+        self.entries.clear();
+        self.reset_keys();
+        self.bytes = 0;
     }
 }
 

@@ -215,6 +215,13 @@ impl Tree {
             self.scratch.extend_from_slice(bytes);
             return;
         }
+        self.text_with_cr(bytes);
+    }
+
+    /// [`Tree::text`] for text holding a `\r`: out of line, so that the common case saves
+    /// fewer registers.
+    #[inline(never)]
+    fn text_with_cr(&mut self, bytes: &[u8]) {
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
@@ -349,23 +356,14 @@ impl Tree {
     /// [`Tree::end_piece`] when the piece holds text.
     #[inline(never)]
     fn end_kept_piece(&mut self, trim: bool) {
-        let Some(o) = self.open.last_mut() else {
+        let Some(o) = self.open.last() else {
             return;
         };
+        let (piece_start, floor) = (o.piece_start, o.piece_start.max(o.hard_end));
         if trim {
-            let floor = o.piece_start.max(o.hard_end);
-            let piece = &self.scratch[floor..];
-            // As in `text`: the piece's ASCII white space ends at the last byte above 0x20
-            // (XML text holds no other byte below it); only a non-ASCII byte there may be
-            // JavaScript white space too.
-            let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
-            let end = match k.checked_sub(1).map(|i| piece[i]) {
-                Some(b) if b >= 0x80 => js_trim_end(piece),
-                _ => k,
-            };
-            self.scratch.truncate(floor + end);
+            self.trim_scratch_end(floor);
         }
-        if self.typed && self.scratch.len() > o.piece_start {
+        if self.typed && self.scratch.len() > piece_start {
             self.type_piece(trim);
         }
         if self
@@ -382,12 +380,53 @@ impl Tree {
         o.hard_end = o.piece_start;
     }
 
+    /// Drops the trailing white space of `scratch` from `floor` on.
+    #[inline]
+    fn trim_scratch_end(&mut self, floor: usize) {
+        let piece = &self.scratch[floor..];
+        // As in `text`: the piece's ASCII white space ends at the last byte above 0x20 (XML
+        // text holds no other byte below it); only a non-ASCII byte there may be JavaScript
+        // white space too.
+        let k = piece.iter().rposition(|&b| b > b' ').map_or(0, |i| i + 1);
+        let end = match k.checked_sub(1).map(|i| piece[i]) {
+            Some(b) if b >= 0x80 => js_trim_end(piece),
+            _ => k,
+        };
+        self.scratch.truncate(floor + end);
+    }
+
     /// Closes the innermost element; returns `true` when that was the record root.
     pub fn close(&mut self, trim: bool) -> bool {
+        self.after_cr = false;
+        let Some(o) = self.open.last() else {
+            return true;
+        };
+        if trim && !self.typed && o.pieces == 0 && self.scratch.len() > o.piece_start {
+            // Text in one piece (a leaf's, most closes): trimmed here, where `end_piece`
+            // would also count it and start the next piece of an element about to go.
+            let (floor, text_start, node) = (o.piece_start.max(o.hard_end), o.text_start, o.node);
+            self.trim_scratch_end(floor);
+            self.open.pop();
+            let text = &self.scratch[text_start..];
+            if !text.is_empty() {
+                let start = self.arena.len() as u32;
+                self.arena.extend_from_slice(text);
+                self.scratch.truncate(text_start);
+                let node = &mut self.nodes[node as usize];
+                node.text = (start, self.arena.len() as u32);
+                node.typable = true;
+            }
+            return self.open.is_empty();
+        }
         self.end_piece(trim);
         let Some(o) = self.open.pop() else {
             return true;
         };
+        if o.text_start == self.scratch.len() {
+            // No text (an empty element, or only trimmed white space): the node keeps the
+            // empty text and untyped flag it was opened with.
+            return self.open.is_empty();
+        }
         let text = &self.scratch[o.text_start..];
         let typable = o.pieces == 1 && (trim || js_trim(text) == (0, text.len()));
         let start = self.arena.len() as u32;
@@ -450,18 +489,162 @@ impl Tree {
         symbols: &Symbols,
         opts: &ShapeOptions,
     ) {
-        // The object's entries (attributes, then children, then the text) grouped by output
-        // key in order of first appearance, document order kept within a key: a stable sort
-        // on the key's first-appearance rank. Repeated children make arrays; so does anything
-        // else that lands on one key (see `Symbols::keys`), because a JSON object that names a
-        // key twice keeps only its last value and that loss would be silent.
-        let base = self.order.len();
+        self.next_rank_gen();
+        if self.keys_in_runs(&node, symbols) {
+            self.write_runs(node, out, symbols, opts);
+        } else {
+            // The marks of `keys_in_runs` are not ranks.
+            self.next_rank_gen();
+            self.write_grouped(node, out, symbols, opts);
+        }
+    }
+
+    fn next_rank_gen(&mut self) {
         self.rank_gen = self.rank_gen.wrapping_add(1);
         if self.rank_gen == 0 {
             // Ranks left from 2^32 objects ago would read as current.
             self.rank.iter_mut().for_each(|r| *r = (0, 0));
             self.rank_gen = 1;
         }
+    }
+
+    /// Whether each output key of the object's entries (attributes, then children, then the
+    /// text) comes in one run: then document order is already grouped by key, and the
+    /// entries can be written as they are linked, without ranking and sorting them (most
+    /// objects). A key met again after another one, or across the attributes, children and
+    /// text, is not.
+    fn keys_in_runs(&mut self, node: &Node, symbols: &Symbols) -> bool {
+        let gen = self.rank_gen;
+        let rank = &mut self.rank;
+        let mut mark = |key: u32, prev: &mut u32| {
+            if key == *prev {
+                return true;
+            }
+            *prev = key;
+            let r = &mut rank[key as usize].0;
+            let fresh = *r != gen;
+            *r = gen;
+            fresh
+        };
+        let mut prev = NONE;
+        for a in &self.attrs[node.attrs.0 as usize..node.attrs.1 as usize] {
+            if !mark(symbols.attr_key_id(a.name), &mut prev) {
+                return false;
+            }
+        }
+        prev = NONE;
+        let mut c = node.first_child;
+        while c != NONE {
+            let child = &self.nodes[c as usize];
+            if !mark(symbols.elem_key_id(child.name), &mut prev) {
+                return false;
+            }
+            c = child.next;
+        }
+        let mut prev = NONE;
+        node.text.0 == node.text.1 || mark(TEXT_KEY, &mut prev)
+    }
+
+    /// Writes an object whose keys come in runs (see `keys_in_runs`): each run is one key,
+    /// an array when it holds more than one entry (or `alwaysArray` names a child).
+    fn write_runs(
+        &mut self,
+        node: Node,
+        out: &mut BytesMut,
+        symbols: &Symbols,
+        opts: &ShapeOptions,
+    ) {
+        out.extend_from_slice(b"{");
+        self.path.push(node.name);
+        let mut first = true;
+        let mut a = node.attrs.0 as usize;
+        let end = node.attrs.1 as usize;
+        while a < end {
+            let name = self.attrs[a].name;
+            let key = symbols.attr_key_id(name);
+            let mut b = a + 1;
+            while b < end && symbols.attr_key_id(self.attrs[b].name) == key {
+                b += 1;
+            }
+            if !first {
+                out.extend_from_slice(b",");
+            }
+            first = false;
+            out.extend_from_slice(symbols.attr_key(name));
+            let array = b - a > 1;
+            if array {
+                out.extend_from_slice(b"[");
+            }
+            for k in a..b {
+                if k > a {
+                    out.extend_from_slice(b",");
+                }
+                let v = self.attrs[k].value;
+                let v = &self.arena[v.0 as usize..v.1 as usize];
+                write_text(out, v, opts.parse_attribute_value);
+            }
+            if array {
+                out.extend_from_slice(b"]");
+            }
+            a = b;
+        }
+        let mut c = node.first_child;
+        while c != NONE {
+            let name = self.nodes[c as usize].name;
+            let key = symbols.elem_key_id(name);
+            let mut next = self.nodes[c as usize].next;
+            let mut n = 1;
+            while next != NONE && symbols.elem_key_id(self.nodes[next as usize].name) == key {
+                next = self.nodes[next as usize].next;
+                n += 1;
+            }
+            if !first {
+                out.extend_from_slice(b",");
+            }
+            first = false;
+            out.extend_from_slice(symbols.elem_key(name));
+            let array = n > 1 || self.always_array(name, symbols, opts);
+            if array {
+                out.extend_from_slice(b"[");
+            }
+            for k in 0..n {
+                if k > 0 {
+                    out.extend_from_slice(b",");
+                }
+                let following = self.nodes[c as usize].next;
+                self.write_node(c, out, symbols, opts);
+                c = following;
+            }
+            if array {
+                out.extend_from_slice(b"]");
+            }
+        }
+        if node.text.0 != node.text.1 {
+            if !first {
+                out.extend_from_slice(b",");
+            }
+            out.extend_from_slice(&opts.text_key);
+            let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
+            write_text(out, text, opts.parse_tag_value && node.typable);
+        }
+        self.path.pop();
+        out.extend_from_slice(b"}");
+    }
+
+    /// Writes an object whose keys do not all come in runs.
+    fn write_grouped(
+        &mut self,
+        node: Node,
+        out: &mut BytesMut,
+        symbols: &Symbols,
+        opts: &ShapeOptions,
+    ) {
+        // The object's entries (attributes, then children, then the text) grouped by output
+        // key in order of first appearance, document order kept within a key: a stable sort
+        // on the key's first-appearance rank. Repeated children make arrays; so does anything
+        // else that lands on one key (see `Symbols::keys`), because a JSON object that names a
+        // key twice keeps only its last value and that loss would be silent.
+        let base = self.order.len();
         let mut next_rank = 0;
         let mut sorted = true;
         let mut last_rank = 0;
@@ -545,13 +728,16 @@ impl Tree {
         out.extend_from_slice(b"}");
     }
 
+    /// Whether `alwaysArray` names this child, by its name (a flag on the symbol) or by a
+    /// path (rare: only then are the names above it compared).
+    #[inline]
     fn always_array(&self, name: u32, symbols: &Symbols, opts: &ShapeOptions) -> bool {
-        if symbols.always_array(name) {
-            return true;
-        }
-        if opts.always_array_paths.is_empty() {
-            return false;
-        }
+        symbols.always_array(name)
+            || (!opts.always_array_paths.is_empty() && self.always_array_path(name, symbols, opts))
+    }
+
+    #[inline(never)]
+    fn always_array_path(&self, name: u32, symbols: &Symbols, opts: &ShapeOptions) -> bool {
         let mut names: Vec<&[u8]> = self.path.iter().map(|&s| symbols.out_name(s)).collect();
         names.push(symbols.out_name(name));
         opts.always_array_paths
@@ -727,6 +913,84 @@ mod tests {
         assert_eq!(json, r#"{"id":["a","c","t"]}"#);
     }
 
+    /// Objects whose keys come in runs are written as linked, the others ranked and sorted:
+    /// both must group every entry under its key in order of first appearance. Every
+    /// sequence of up to five children over three names, with or without an attribute and a
+    /// text that land on a child's key, against a plain grouping.
+    #[test]
+    fn objects_group_keys_alike_in_runs_or_not() {
+        let mut cases: Vec<Vec<usize>> = vec![vec![]];
+        for _ in 0..5 {
+            let longer: Vec<Vec<usize>> = cases
+                .iter()
+                .filter(|c| c.len() == cases.last().map_or(0, |l| l.len()))
+                .flat_map(|c| (0..3).map(move |k| [c.clone(), vec![k]].concat()))
+                .collect();
+            cases.extend(longer);
+        }
+        let names = ["a", "b", "c"];
+        for children in &cases {
+            for (attr, text) in [(false, false), (true, false), (false, true), (true, true)] {
+                // Attributes unprefixed, and the text named `c`: `a` and `c` may collide.
+                let mut o = opts();
+                o.text_key = b"\"c\":".to_vec();
+                let json = render_with(Symbols::new("", false, "c"), &o, |t, s| {
+                    let r = s.intern(b"r", |_| false);
+                    let ids: Vec<u32> = names
+                        .iter()
+                        .map(|n| s.intern(n.as_bytes(), |_| false))
+                        .collect();
+                    t.open(r, true);
+                    if attr {
+                        t.attr(ids[0], b"at");
+                    }
+                    for (i, &k) in children.iter().enumerate() {
+                        leaf(t, ids[k], &i.to_string());
+                    }
+                    if text {
+                        t.text(b"tx", true);
+                    }
+                    t.close(true);
+                });
+                let mut entries: Vec<(&str, String)> = Vec::new();
+                if attr {
+                    entries.push(("a", "at".into()));
+                }
+                for (i, &k) in children.iter().enumerate() {
+                    entries.push((names[k], i.to_string()));
+                }
+                if text {
+                    entries.push(("c", "tx".into()));
+                }
+                let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+                for (k, v) in entries {
+                    match groups.iter_mut().find(|g| g.0 == k) {
+                        Some(g) => g.1.push(v),
+                        None => groups.push((k, vec![v])),
+                    }
+                }
+                let body: Vec<String> = groups
+                    .iter()
+                    .map(|(k, vs)| {
+                        let vs: Vec<String> = vs.iter().map(|v| format!("\"{v}\"")).collect();
+                        if vs.len() > 1 {
+                            format!("\"{k}\":[{}]", vs.join(","))
+                        } else {
+                            format!("\"{k}\":{}", vs[0])
+                        }
+                    })
+                    .collect();
+                // An element with no attribute and no child is a leaf: its text alone.
+                let want = if !attr && children.is_empty() {
+                    format!("\"{}\"", if text { "tx" } else { "" })
+                } else {
+                    format!("{{{}}}", body.join(","))
+                };
+                assert_eq!(json, want, "{children:?} attr {attr} text {text}");
+            }
+        }
+    }
+
     #[test]
     fn leaf_attributes_and_repeated_children() {
         let json = render(|t, s| {
@@ -764,6 +1028,44 @@ mod tests {
             t.close(true);
         });
         assert_eq!(json, "{\"b\":\"\",\"#text\":\"x\\nyz\"}");
+    }
+
+    /// A leaf's text in one piece is trimmed as it closes (`Tree::close`'s short way): the
+    /// same as pieces ended one by one, a character from a reference kept.
+    #[test]
+    fn one_piece_texts_trim_as_pieces_do() {
+        let cases: [(&[&str], Option<char>, &str); 5] = [
+            (&[" x "], None, r#"{"a":"x","b":""}"#),
+            (&["   "], None, r#"{"a":"","b":""}"#),
+            (&[" a", "  "], Some(' '), r#"{"a":"a \u00a0","b":""}"#),
+            (&["\u{a0}y\u{3000}"], None, r#"{"a":"y","b":""}"#),
+            (&[], None, r#"{"a":"","b":""}"#),
+        ];
+        for (texts, reference, want) in cases {
+            let json = render(|t, s| {
+                let (r, a, b) = (
+                    s.intern(b"r", |_| false),
+                    s.intern(b"a", |_| false),
+                    s.intern(b"b", |_| false),
+                );
+                t.open(r, true);
+                t.open(a, true);
+                for (i, text) in texts.iter().enumerate() {
+                    t.text(text.as_bytes(), true);
+                    if i == 0 {
+                        if let Some(c) = reference {
+                            t.text_ref(c);
+                            t.text_ref('\u{a0}');
+                        }
+                    }
+                }
+                t.close(true);
+                t.open(b, true);
+                t.close(true);
+                t.close(true);
+            });
+            assert_eq!(json, want, "{texts:?}");
+        }
     }
 
     #[test]

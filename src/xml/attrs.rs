@@ -24,6 +24,7 @@ pub struct Fault {
     pub message: String,
 }
 
+#[cold]
 fn fault(at: usize, code: ErrorCode, message: impl Into<String>) -> Fault {
     Fault {
         at,
@@ -162,6 +163,8 @@ fn find_duplicate_hashed(tag: &[u8], spans: &[Span]) -> Option<usize> {
 }
 
 /// The name starting at `at` is longer than `maxNameLength`; `what` says whose name it is.
+#[cold]
+#[inline(never)]
 pub fn name_too_long(at: usize, what: &str, limits: &Limits) -> Fault {
     fault(
         at,
@@ -175,6 +178,8 @@ pub fn name_too_long(at: usize, what: &str, limits: &Limits) -> Fault {
 
 /// Text starting at `start` runs past `maxTextLength`; reported at the first byte beyond the
 /// limit, which is the same byte however the input was chunked.
+#[cold]
+#[inline(never)]
 pub fn text_too_long(start: usize, what: &str, limits: &Limits) -> Fault {
     fault(
         start + limits.max_text_length,

@@ -80,33 +80,17 @@ impl State {
         // One lookup gives the name's symbol, and with it what was found about the name the
         // first time: that it is a valid name, where its colon is, whether it can be selected.
         if self.record.is_none() {
-            // Outside records no symbol is held, and names there are interned too.
-            self.symbols.reset_if_large();
+            // Outside records no symbol is held but the open elements', and names there are
+            // interned too.
+            self.reset_symbols_if_large();
         }
         let mut sym = self.intern(qname);
         if self.symbols.flags(sym) & names::VALID_NAME == 0 {
             self.check_element_name(qname, at)?;
             self.symbols.add_flags(sym, names::VALID_NAME);
         }
-        if self.root_closed {
-            return Err(fail(
-                at,
-                ErrorCode::MultipleRoots,
-                format!(
-                    "a second root element <{}>: a document has exactly one",
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
-        }
-        if self.stack.len() >= self.limits.max_depth {
-            return Err(fail(
-                at,
-                ErrorCode::TooDeep,
-                format!(
-                    "elements nest deeper than maxDepth ({})",
-                    self.limits.max_depth
-                ),
-            ));
+        if self.root_closed || self.stack.len() >= self.limits.max_depth {
+            return Err(self.misplaced_start(qname, at));
         }
         let tag_base = at + 1;
         if raw.len() == qname.len() {
@@ -128,14 +112,15 @@ impl State {
                 self.check_held_namespaces(tag_base)?;
             }
         }
-        self.push_open_at(qname, local, ns_mark, at);
+        self.push_open_sym(sym, ns_mark, at);
         self.seen_root = true;
 
         if self.record.is_none() && self.may_be_selected(sym, &qname[local..]) {
             if let Some(sel) = self.match_selector() {
                 self.begin_record(sel, at);
-                // Beginning a record may have emptied the symbol table.
-                sym = self.intern(qname);
+                // Beginning a record may have emptied the symbol table and interned the open
+                // elements' names again.
+                sym = self.stack.last().map_or(sym, |o| o.sym);
             }
         }
         if self.record.is_some() {
@@ -156,6 +141,30 @@ impl State {
             self.end(qname, at)?;
         }
         Ok(())
+    }
+
+    /// A start tag after the root element, or one level too deep.
+    #[cold]
+    #[inline(never)]
+    fn misplaced_start(&self, qname: &[u8], at: u64) -> Fail {
+        if self.root_closed {
+            return fail(
+                at,
+                ErrorCode::MultipleRoots,
+                format!(
+                    "a second root element <{}>: a document has exactly one",
+                    String::from_utf8_lossy(qname)
+                ),
+            );
+        }
+        fail(
+            at,
+            ErrorCode::TooDeep,
+            format!(
+                "elements nest deeper than maxDepth ({})",
+                self.limits.max_depth
+            ),
+        )
     }
 
     /// Scans the attributes after an element name into `spans`, refusing bad names and
@@ -356,6 +365,7 @@ impl State {
         Ok(())
     }
 
+    #[inline(never)]
     pub(super) fn add_attributes(
         &mut self,
         raw: &[u8],
@@ -377,8 +387,15 @@ impl State {
             // `value`.
             if v.iter().all(|&b| b >= 0x20 && b != b'&') {
                 let v = if self.trim {
-                    let v = &v[shape::js_trim_start(v)..];
-                    &v[..shape::js_trim_end(v)]
+                    // Its only ASCII white space is the space: when the bytes at both ends
+                    // are ASCII and not spaces there is nothing to trim (most values).
+                    match (v.first(), v.last()) {
+                        (Some(&a), Some(&z)) if a > b' ' && a < 0x80 && z > b' ' && z < 0x80 => v,
+                        _ => {
+                            let v = &v[shape::js_trim_start(v)..];
+                            &v[..shape::js_trim_end(v)]
+                        }
+                    }
                 } else {
                     v
                 };
@@ -433,30 +450,16 @@ impl State {
         Ok(())
     }
 
+    /// Inline at its callers (every end tag and empty tag), its errors out of line.
+    #[inline(always)]
     pub(super) fn end(&mut self, qname: &[u8], at: u64) -> std::result::Result<(), Fail> {
         let Some(open) = self.stack.last() else {
-            return Err(fail(
-                at,
-                ErrorCode::MismatchedTag,
-                format!(
-                    "unexpected </{}>: no element is open",
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
+            return Err(self.mismatched_end(qname, at));
         };
         if !names::same_name(self.name(open), qname) {
-            return Err(fail(
-                at,
-                ErrorCode::MismatchedTag,
-                format!(
-                    "expected </{}> but found </{}>",
-                    String::from_utf8_lossy(self.name(open)),
-                    String::from_utf8_lossy(qname)
-                ),
-            ));
+            return Err(self.mismatched_end(qname, at));
         }
-        let (name_start, ns_mark) = (open.name.0, open.ns_mark);
-        self.names.truncate(name_start as usize);
+        let ns_mark = open.ns_mark;
         self.ns.truncate(ns_mark as usize);
         self.stack.pop();
         if self.record.is_none() {
@@ -472,6 +475,23 @@ impl State {
             self.root_closed = true;
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mismatched_end(&self, qname: &[u8], at: u64) -> Fail {
+        let message = match self.stack.last() {
+            None => format!(
+                "unexpected </{}>: no element is open",
+                String::from_utf8_lossy(qname)
+            ),
+            Some(open) => format!(
+                "expected </{}> but found </{}>",
+                String::from_utf8_lossy(self.name(open)),
+                String::from_utf8_lossy(qname)
+            ),
+        };
+        fail(at, ErrorCode::MismatchedTag, message)
     }
 
     /// Counts `start..end` into the current text node, which may have begun windows ago.

@@ -111,6 +111,7 @@ struct Fail {
     known: Option<Error>,
 }
 
+#[cold]
 fn fail(at: u64, code: ErrorCode, message: impl Into<String>) -> Fail {
     Fail {
         at,
@@ -120,6 +121,7 @@ fn fail(at: u64, code: ErrorCode, message: impl Into<String>) -> Fail {
     }
 }
 
+#[cold]
 fn from_fault(base: u64, f: Fault) -> Fail {
     fail(base + f.at as u64, f.code, f.message)
 }
@@ -278,7 +280,6 @@ impl XmlParser {
                 ),
                 tree: Tree::new(opts.parse_tag_value),
                 stack: Vec::new(),
-                names: Vec::new(),
                 ns: Namespaces::default(),
                 record: None,
                 ancestors: Vec::new(),

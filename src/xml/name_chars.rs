@@ -154,18 +154,29 @@ impl NameCache {
         }
     }
 
-    /// Whether `s` is a `QName` (with namespaces) or a `Name` (without).
+    /// Whether `s` is a `QName` (with namespaces) or a `Name` (without). The hit, nearly
+    /// every call (once per attribute), is inline at the caller.
+    #[inline]
     pub fn check(&mut self, s: &[u8]) -> bool {
         if s.is_empty() {
             return false;
         }
         let slot = crate::names::name_hash(s) % Self::SLOTS;
+        if self
+            .slots
+            .get(slot)
+            .is_some_and(|cached| crate::names::same_name(cached, s))
+        {
+            return true;
+        }
+        self.check_uncached(s, slot)
+    }
+
+    #[inline(never)]
+    fn check_uncached(&mut self, s: &[u8], slot: usize) -> bool {
         let Some(cached) = self.slots.get_mut(slot) else {
             return false;
         };
-        if crate::names::same_name(cached, s) {
-            return true;
-        }
         let ok = if self.namespaces {
             is_qname(s)
         } else {

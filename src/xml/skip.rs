@@ -403,14 +403,14 @@ impl State {
         };
         let local = |i: usize| -> &'a [u8] {
             match self.stack.get(i).filter(|_| i < top) {
-                Some(o) => &self.names[(o.name.0 + o.local) as usize..o.name.1 as usize],
+                Some(o) => self.local_name(o),
                 None => names::local_name(qname),
             }
         };
         let uri = |i: usize| -> Option<&'a [u8]> {
             match self.stack.get(i).filter(|_| i < top) {
                 Some(o) => {
-                    let q = &self.names[o.name.0 as usize..o.name.1 as usize];
+                    let q = self.name(o);
                     self.ns
                         .resolve(names::prefix(q).unwrap_or(b""), o.ns_end as usize)
                 }
@@ -435,8 +435,7 @@ impl State {
     /// Forgets the record being built and closes everything inside `parent_depth`.
     fn abandon_record(&mut self, parent_depth: usize) {
         if let Some(parent) = parent_depth.checked_sub(1).and_then(|i| self.stack.get(i)) {
-            let (names_end, ns_end) = (parent.name.1 as usize, parent.ns_end as usize);
-            self.names.truncate(names_end);
+            let ns_end = parent.ns_end as usize;
             self.ns.truncate(ns_end);
         }
         self.stack.truncate(parent_depth);

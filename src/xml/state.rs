@@ -31,7 +31,6 @@ pub(super) struct State {
     pub(super) symbols: Symbols,
     pub(super) tree: Tree,
     pub(super) stack: Vec<Open>,
-    pub(super) names: Vec<u8>,
     pub(super) ns: Namespaces,
     pub(super) record: Option<Record>,
     pub(super) ancestors: Vec<u32>,
@@ -88,10 +87,10 @@ pub(super) struct State {
 }
 
 pub(super) struct Open {
-    /// Qualified name, as a range of `State::names`.
-    pub(super) name: (u32, u32),
-    /// Offset of the local name within the qualified name.
-    pub(super) local: u32,
+    /// Qualified name, as its symbol: held by id rather than copied, so that opening and
+    /// closing an element moves no name bytes. The table is only emptied between records,
+    /// and then the open elements' names are interned again (`reset_symbols_if_large`).
+    pub(super) sym: u32,
     /// Namespace bindings in scope for this element (its own included).
     pub(super) ns_end: u32,
     pub(super) ns_mark: u32,
@@ -108,17 +107,15 @@ pub(super) struct Record {
 impl State {
     /// Opens an element whose namespace bindings were declared after `ns_mark`.
     pub(super) fn push_open(&mut self, qname: &[u8], ns_mark: usize, at: u64) {
-        let local = qname.len() - names::local_name(qname).len();
-        self.push_open_at(qname, local, ns_mark, at);
+        let sym = self.intern(qname);
+        self.push_open_sym(sym, ns_mark, at);
     }
 
-    /// [`State::push_open`] with the local name's offset in `qname` already known.
-    pub(super) fn push_open_at(&mut self, qname: &[u8], local: usize, ns_mark: usize, at: u64) {
-        let name_start = self.names.len() as u32;
-        self.names.extend_from_slice(qname);
+    /// [`State::push_open`] with the name already interned.
+    #[inline]
+    pub(super) fn push_open_sym(&mut self, sym: u32, ns_mark: usize, at: u64) {
         self.stack.push(Open {
-            name: (name_start, self.names.len() as u32),
-            local: local as u32,
+            sym,
             ns_end: self.ns.mark() as u32,
             ns_mark: ns_mark as u32,
             at,
@@ -126,7 +123,32 @@ impl State {
     }
 
     pub(super) fn name(&self, open: &Open) -> &[u8] {
-        &self.names[open.name.0 as usize..open.name.1 as usize]
+        self.symbols.qname(open.sym)
+    }
+
+    /// The local name of an open element (after the colon of a prefixed name).
+    pub(super) fn local_name(&self, open: &Open) -> &[u8] {
+        &self.symbols.qname(open.sym)[self.symbols.local_offset(open.sym)..]
+    }
+
+    /// Empties the symbol table once it holds too much; only between records, when the tree
+    /// holds no id. The open elements' names are interned again.
+    #[inline]
+    pub(super) fn reset_symbols_if_large(&mut self) {
+        if self.symbols.is_large() {
+            self.reset_symbols();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reset_symbols(&mut self) {
+        let open: Vec<Vec<u8>> = self.stack.iter().map(|o| self.name(o).to_vec()).collect();
+        self.symbols.reset();
+        for (i, q) in open.iter().enumerate() {
+            let sym = self.intern(q);
+            self.stack[i].sym = sym;
+        }
     }
 
     /// Whether [`State::span_check`] passes.
@@ -161,13 +183,10 @@ impl State {
 
     pub(super) fn match_selector(&self) -> Option<usize> {
         let depth = self.stack.len();
-        let local = |i: usize| {
-            let o = &self.stack[i];
-            &self.names[(o.name.0 + o.local) as usize..o.name.1 as usize]
-        };
+        let local = |i: usize| self.local_name(&self.stack[i]);
         let uri = |i: usize| {
             let o = &self.stack[i];
-            let q = &self.names[o.name.0 as usize..o.name.1 as usize];
+            let q = self.name(o);
             self.ns
                 .resolve(names::prefix(q).unwrap_or(b""), o.ns_end as usize)
         };
@@ -195,16 +214,12 @@ impl State {
 
     pub(super) fn begin_record(&mut self, selector: usize, at: u64) {
         self.nested_sibling = None;
-        self.symbols.reset_if_large();
+        self.reset_symbols_if_large();
         self.tree.clear();
         self.ancestors.clear();
         if !self.shape.always_array_paths.is_empty() {
-            for i in 0..self.stack.len() - 1 {
-                let o = &self.stack[i];
-                let q = self.names[o.name.0 as usize..o.name.1 as usize].to_vec();
-                let sym = self.intern(&q);
-                self.ancestors.push(sym);
-            }
+            let above = &self.stack[..self.stack.len() - 1];
+            self.ancestors.extend(above.iter().map(|o| o.sym));
         }
         self.record = Some(Record {
             start: at,

@@ -422,3 +422,35 @@ fn invalid_utf8_fails_at_its_byte_in_every_construct() {
         }
     }
 }
+
+/// The open elements hold their names as symbols: when a stream of distinct names empties
+/// the symbol table between records, the names of the elements still open are interned
+/// again, so their end tags, the selector's path and prefixes still resolve.
+#[test]
+fn open_elements_keep_their_names_when_the_symbol_table_is_emptied() {
+    // `x` and `y` are interned between the two open names, so that their ids differ from the
+    // ones they get again.
+    let mut doc = String::from(r#"<p:root xmlns:p="urn:p"><x/><y/><p:list><item><a>1</a></item>"#);
+    for i in 0..70_000 {
+        doc.push_str(&format!("<n{i}/>"));
+    }
+    doc.push_str("<item><a>2</a></item><p:item><a>3</a></p:item></p:list></p:root>");
+    for size in [usize::MAX, 4096] {
+        let (r, e) = parse_chunked(&opts("/root/list/item"), doc.as_bytes(), size);
+        assert!(e.is_none(), "{e:?}");
+        assert_eq!(
+            r,
+            vec![
+                serde_json::json!({"a": "1"}),
+                serde_json::json!({"a": "2"}),
+                serde_json::json!({"a": "3"}),
+            ]
+        );
+    }
+    // And a wrong end tag after the reset is still found wrong.
+    let bad = doc.replace("</p:list>", "</p:lost>");
+    let e = parse_chunked(&opts("/root/list/item"), bad.as_bytes(), usize::MAX).1;
+    let e = e.expect("an error");
+    assert_eq!(e.code, ErrorCode::MismatchedTag);
+    assert!(e.message.contains("expected </p:list>"), "{}", e.message);
+}
