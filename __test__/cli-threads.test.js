@@ -224,6 +224,31 @@ test('XML on the native converter with parts: part sizes, 3 threads, wrong guess
   same([off, '--select', '/NewReleaseMessage/ReleaseList/Release', '--remove-ns-prefix']);
 });
 
+test('XML whose records end long before the file: the trailer, cut nowhere, and its errors', () => {
+  // A DealList as long as several parts after the releases: the last part is the longest,
+  // and the parts just before it are cut finer than the others.
+  const deals = [];
+  for (let i = 0; i < 3000; i++) deals.push(`    <ReleaseDeal><DealReleaseReference>R${i}</DealReleaseReference><Deal n="${i}"/></ReleaseDeal>\n`);
+  const doc = trapDocument(10, 600).replace('<DealList>', `<DealList>\n${deals.join('')}`);
+  const xml = file('trailer.xml', doc);
+  const want = sluice([xml, '--select', 'Release', '--threads', '1']);
+  assert.equal(want.status, 0);
+  for (const args of [
+    ['--threads', '2', '--part-bytes', '4096'],
+    ['--threads', '3', '--part-bytes', '20000'],
+    ['--threads', '2', '--part-bytes', '65536'],
+  ]) {
+    const got = sluice([xml, '--select', 'Release', ...args]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout, want.stdout, args.join(' '));
+  }
+  // An error in the trailer, parsed early on another thread, comes after all the records.
+  const bad = file('trailer-bad.xml', doc.replace('<Deal n="2500"/>', '<Deal n="2500">'));
+  const r = same([bad, '--select', 'Release']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, want.stdout);
+});
+
 test('XML skip mode then a fatal error: the skips before it are reported, as the stream path does', () => {
   const doc = trapDocument(9, 300)
     .replace(/<((?:\w+:)?)Release id="\d+-inner">[\s\S]*?<\/\1Release>/g, '')

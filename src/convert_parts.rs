@@ -8,7 +8,9 @@
 //! part's start, reports exactly the guessed state there (its [`Boundary`]). Otherwise the
 //! part's speculative output is dropped and the parser before it reads on through the part
 //! itself, as one stream would. Only a few parts are in flight at once: a worker does not
-//! start a part more than [`AHEAD`] parts per thread ahead of the last one written.
+//! start a part more than [`AHEAD`] parts per thread ahead of the last one written, the last
+//! part of the file excepted, which starts second ([`started_as`]). A worker's free buffers
+//! go on from one of its parts to the next.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -24,6 +26,7 @@ use crate::cut::read_at;
 use crate::engine::Engine;
 use crate::engine::Status;
 use crate::error::Error;
+use crate::pool::Pool;
 use crate::split::Boundary;
 use crate::xml::{Ancestor, Resume};
 use crate::XmlOptions;
@@ -166,9 +169,11 @@ fn run_part(
     json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
+    pool: &mut Pool,
 ) -> Option<Outcome> {
     // A guess the parser refuses (a bad name) is simply a wrong guess.
-    let engine = make(part).ok()?;
+    let mut engine = make(part).ok()?;
+    std::mem::swap(engine.pool(), pool);
     let guess_path = match (&part.guess, engine.boundary()) {
         // An NDJSON part guesses only that a line starts there: the verdict's `between`.
         (Some(_), _) if json => Some(String::new()),
@@ -212,14 +217,17 @@ fn run_first<'p>(
     json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
+    pool: &mut Pool,
 ) -> Option<Outcome> {
     let first = Part {
         start: 0,
         end: head,
         guess: None,
     };
+    let mut engine = make(&first).ok()?;
+    std::mem::swap(engine.pool(), pool);
     let mut p = PartOut {
-        engine: make(&first).ok()?,
+        engine,
         out,
         records: 0,
         skips: Vec::new(),
@@ -321,8 +329,22 @@ impl Origin {
     }
 }
 
+/// The part started `k`-th of `n`: the first, then the last, then the others in file order.
+/// The last part runs on to the end of the file, past where the records end and no cut can
+/// be made (a DDEX message's DealList after its releases), so it is often the longest:
+/// started last, it would end the run on one thread. Started early, its output waits for
+/// the parts before it: one part more held than the window of parts in flight.
+fn started_as(k: usize, n: usize) -> usize {
+    match k {
+        0 => 0,
+        _ if n <= 2 => k,
+        1 => n - 1,
+        _ => k - 1,
+    }
+}
+
 struct Schedule {
-    /// The next part a worker may start.
+    /// How many parts workers have started (in the order of [`started_as`]).
     next: usize,
     /// The part whose output was written last: workers stay within `ahead` parts of it.
     written: usize,
@@ -407,63 +429,82 @@ pub fn convert_parts<W: Write>(
 
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| loop {
-                let (i, out) = {
-                    let Ok(mut s) = sched.lock() else { return };
-                    loop {
-                        if s.stop {
-                            return;
+            scope.spawn(|| {
+                let mut pool = Pool::new();
+                loop {
+                    let (i, out) = {
+                        let Ok(mut s) = sched.lock() else { return };
+                        loop {
+                            if s.stop {
+                                return;
+                            }
+                            // The first part starts before the plan is made; the others
+                            // wait for it.
+                            match planned.get() {
+                                _ if s.next == 0 => break,
+                                Some(parts) if s.next >= parts.len() => return,
+                                Some(parts) => {
+                                    let i = started_as(s.next, parts.len());
+                                    if i + 1 == parts.len() || i <= s.written + ahead {
+                                        break;
+                                    }
+                                }
+                                None => {
+                                    drop(s);
+                                    make_plan();
+                                    s = match sched.lock() {
+                                        Ok(s) => s,
+                                        Err(_) => return,
+                                    };
+                                    if planned.get().is_some() || s.stop {
+                                        continue;
+                                    }
+                                }
+                            }
+                            s = match changed.wait(s) {
+                                Ok(s) => s,
+                                Err(_) => return,
+                            };
                         }
-                        // The first part starts before the plan is made; the others wait for it.
-                        match planned.get() {
-                            _ if s.next == 0 => break,
-                            Some(parts) if s.next >= parts.len() => return,
-                            Some(_) if s.next <= s.written + ahead => break,
-                            Some(_) => {}
-                            None => {
-                                drop(s);
-                                make_plan();
-                                s = match sched.lock() {
-                                    Ok(s) => s,
-                                    Err(_) => return,
+                        let i = planned.get().map_or(0, |p| started_as(s.next, p.len()));
+                        s.next += 1;
+                        (i, s.spare.pop().unwrap_or_default())
+                    };
+                    let mut outcome =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            if i == 0 {
+                                let wait = || {
+                                    let mut s = sched.lock().ok()?;
+                                    loop {
+                                        if let Some(parts) = planned.get() {
+                                            return Some(parts.as_slice());
+                                        }
+                                        if s.stop {
+                                            return None;
+                                        }
+                                        s = changed.wait(s).ok()?;
+                                    }
                                 };
-                                if planned.get().is_some() || s.stop {
-                                    continue;
-                                }
+                                return run_first(
+                                    make, file, head, wait, format, json, cancel, out, &mut pool,
+                                );
                             }
-                        }
-                        s = match changed.wait(s) {
-                            Ok(s) => s,
-                            Err(_) => return,
-                        };
+                            let parts = planned.get()?;
+                            let last = i + 1 == parts.len();
+                            run_part(
+                                make, file, &parts[i], last, format, json, cancel, out, &mut pool,
+                            )
+                        }))
+                        .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
+                    // The part's free buffers go on to this thread's next part: a fresh parser's
+                    // would be allocated, and their pages faulted in, again for every part.
+                    if let Some(Ok(p)) = &mut outcome {
+                        pool = std::mem::take(p.engine.pool());
                     }
-                    s.next += 1;
-                    (s.next - 1, s.spare.pop().unwrap_or_default())
-                };
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    if i == 0 {
-                        let wait = || {
-                            let mut s = sched.lock().ok()?;
-                            loop {
-                                if let Some(parts) = planned.get() {
-                                    return Some(parts.as_slice());
-                                }
-                                if s.stop {
-                                    return None;
-                                }
-                                s = changed.wait(s).ok()?;
-                            }
-                        };
-                        return run_first(make, file, head, wait, format, json, cancel, out);
-                    }
-                    let parts = planned.get()?;
-                    let last = i + 1 == parts.len();
-                    run_part(make, file, &parts[i], last, format, json, cancel, out)
-                }))
-                .unwrap_or(Some(Err(ConvertError::Internal("a panic in a part"))));
-                let Ok(mut s) = sched.lock() else { return };
-                s.done.insert(i, outcome);
-                changed.notify_all();
+                    let Ok(mut s) = sched.lock() else { return };
+                    s.done.insert(i, outcome);
+                    changed.notify_all();
+                }
             });
         }
 
@@ -816,6 +857,46 @@ mod tests {
         }
         doc.push_str("</L></c>\n");
         doc
+    }
+
+    #[test]
+    fn every_part_is_started_once() {
+        for n in 1..12 {
+            let mut order: Vec<usize> = (0..n).map(|k| started_as(k, n)).collect();
+            assert_eq!(order[0], 0);
+            if n > 2 {
+                assert_eq!(order[1], n - 1);
+            }
+            order.sort_unstable();
+            assert_eq!(order, (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_long_last_part_as_one_thread() {
+        // The last part holds a trailer with no record (read early, written last), and an
+        // error in it comes after every record, as on one thread.
+        let doc = catalog(400).replace(
+            "</L></c>",
+            &format!("</L><D>{}</D></c>", "<d><R-ref/></d>\n".repeat(2000)),
+        );
+        let bad = doc.replacen("<d><R-ref/></d>", "<d><R-ref></d>", 1500);
+        let bad = bad.replacen("<d><R-ref></d>", "<d><R-ref/></d>", 1499);
+        for d in [&doc, &bad] {
+            let o = options("R", false);
+            let want = one(d, &o, OutputFormat::Ndjson);
+            for step in [333, 4096] {
+                let parts = cut(d, "R ", step, &path(&["c", "L"]));
+                assert!(parts.len() > 3);
+                same(
+                    &many(d, &o, &parts, step as u64, OutputFormat::Ndjson),
+                    &want,
+                );
+            }
+        }
+        assert!(one(&bad, &options("R", false), OutputFormat::Ndjson)
+            .1
+            .is_err());
     }
 
     #[test]
