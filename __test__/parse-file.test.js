@@ -285,6 +285,28 @@ test('a file cut short while it is read: the records before, then an error, no c
   }
 });
 
+test('a file replaced while it is read: the parts still read the file that was opened', async () => {
+  // Each part opens the path anew to read on its own thread. A file renamed over it (a log
+  // rotated, a download finished) must not feed the later parts: they are refused, and the
+  // part before them reads on through the file it has open.
+  const xmlOf = (tag) => `<r><L>${Array.from({ length: 3000 }, (_, i) => `<a id="${tag}${i}">${'x'.repeat(20)}</a>`).join('\n')}</L></r>`;
+  const ndjsonOf = (tag) => Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: `${tag}${i}`, x: 'x'.repeat(20) })).join('\n') + '\n';
+  for (const [ext, of, options] of [['xml', xmlOf, { select: 'a' }], ['ndjson', ndjsonOf, {}]]) {
+    for (const threads of [1, 2]) {
+      const file = write(of('A'), ext);
+      const other = write(of('B'), ext);
+      const stream = parseFile(file, { ...options, threads, partBytes: 4096, highWaterMark: 1 });
+      const ids = [];
+      for await (const r of stream) {
+        ids.push(ext === 'xml' ? r['@_id'] : r.id);
+        if (ids.length === 1) fs.renameSync(other, file);
+      }
+      assert.equal(ids.length, 3000, `${ext}, threads ${threads}`);
+      assert.deepEqual(ids.filter((id) => !id.startsWith('A')), [], `${ext}, threads ${threads}: records of the new file`);
+    }
+  }
+});
+
 test('options: bad ones throw at once', () => {
   assert.throws(() => parseFile('x.xml', { threads: 0 }), { code: 'ERR_SLUICE_INVALID_OPTION' });
   assert.throws(() => parseFile('x.xml', { partBytes: 100 }), { code: 'ERR_SLUICE_INVALID_OPTION' });

@@ -135,6 +135,11 @@ function parseFile(path, options = {}) {
 
 async function drive(out, path, options, { format, threads, nullValue, progressInterval }) {
   const fh = await fs.promises.open(path, 'r');
+  // Parts open the path again to read on their own threads: they must find this same file.
+  const id = await fh.stat({ bigint: true }).then(
+    (st) => [String(st.dev), String(st.ino)],
+    () => undefined,
+  );
   const runs = new Set();
   out.onDestroy = () => {
     for (const r of runs) r.dispose();
@@ -194,9 +199,13 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     const start = (part) => {
       let run;
       try {
-        run = new PartRun(part, fh, { file: path });
-      } catch {
-        return null; // a guess the parser refuses is simply a wrong guess
+        run = new PartRun(part, fh, { file: path, id });
+      } catch (err) {
+        // The first part's state is known: its failure (the file gone or replaced) is the
+        // stream's. For a later part it is a guess the parser refuses, or a file it cannot
+        // open, and the part before reads on through it.
+        if (part === first) throw err;
+        return null;
       }
       runs.add(run);
       run.holding = part !== first;

@@ -412,9 +412,21 @@ impl NativeParser {
     /// node's fs: the parse thread then reads each chunk itself, where a read on the main
     /// thread took a round trip through libuv's pool and a copy into the parser per chunk.
     #[napi]
-    pub fn open_file(&self, path: String) -> Result<()> {
+    ///
+    /// `id` is the `[dev, ino]` (decimal) of the file the caller planned from: each part
+    /// opens the path anew, so a file replaced meanwhile (a log rotated, a download
+    /// renamed over it) would otherwise feed some parts from the new file and some from the
+    /// old, with nothing to tell.
+    pub fn open_file(&self, path: String, id: Option<Vec<String>>) -> Result<()> {
         let file = File::open(&path)
             .map_err(|e| Error::from_reason(format!("sluice: cannot open {path}: {e}")))?;
+        if let Some(id) = id {
+            same_file(&file, &id).map_err(|why| {
+                Error::from_reason(format!(
+                    "sluice: {path} was replaced while it was read ({why})"
+                ))
+            })?;
+        }
         *lock(&self.shared.file) = Some(Arc::new(file));
         Ok(())
     }
@@ -563,6 +575,25 @@ struct FileRange {
     file: Arc<File>,
     offset: u64,
     length: usize,
+}
+
+/// Whether `file` is the one whose `[dev, ino]` is `id`; the reason if not.
+#[cfg(unix)]
+fn same_file(file: &File, id: &[String]) -> std::result::Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata().map_err(|e| e.to_string())?;
+    let now = [m.dev().to_string(), m.ino().to_string()];
+    if id == now {
+        Ok(())
+    } else {
+        Err(format!("device and inode {id:?}, now {now:?}"))
+    }
+}
+
+/// Windows' file index is not in stable Rust's std: only the path is trusted there.
+#[cfg(not(unix))]
+fn same_file(_: &File, _: &[String]) -> std::result::Result<(), String> {
+    Ok(())
 }
 
 /// Reads a run's file range into a buffer of the parser's pool.

@@ -71,16 +71,17 @@ class PartRun {
 
   /**
    * `file`: the local path `fh` was opened from, for the parser to read itself on its own
-   * thread (`fh` then only plans); without it the chunks are read through `fh`.
+   * thread (`fh` then only plans); without it the chunks are read through `fh`. `id`: `fh`'s
+   * `[dev, ino]` as decimal strings, which the file the parser opens must have.
    */
-  constructor(part, fh, { file } = {}) {
+  constructor(part, fh, { file, id } = {}) {
     this.part = part;
     this.#fh = fh;
     this.fedTo = part.start;
     this.native = nativeFor(part);
     if (file !== undefined) {
       try {
-        this.native.openFile(file);
+        this.native.openFile(file, id);
       } catch (err) {
         this.native.dispose().catch(() => {});
         throw err;
