@@ -81,6 +81,11 @@ test('limit options are validated', () => {
     }
   }
   assert.throws(() => new XmlStream({ maxDepth: 10001 }), /maxDepth.*10000/);
+  // A record's text is kept at 32-bit offsets: spans over 2 GiB are refused, not wrapped.
+  for (const option of ['maxRecordBytes', 'maxTextLength', 'maxEntityExpansion']) {
+    assert.throws(() => new XmlStream({ [option]: 2 ** 31 }), new RegExp(`${option}.*2147483647`));
+    new XmlStream({ [option]: 2 ** 31 - 1 }).destroy();
+  }
   new XmlStream({ maxDepth: 10000 }).destroy();
 });
 

@@ -8,6 +8,9 @@ const { Checkpoints, resumeOptions } = require('./checkpoint');
 const MiB = 1024 * 1024;
 // Mirrors MAX_XML_DEPTH in src/limits.rs: deeper records could overflow a worker's stack.
 const MAX_XML_DEPTH = 10000;
+// The core keeps a record's text (its own and what its entities expand to) at 32-bit offsets:
+// each of these limits below 2 GiB keeps their sum below 4 GiB, so the offsets cannot wrap.
+const MAX_SPAN = 2 ** 31 - 1;
 
 function nativeOptions(options) {
   const select = options.select ?? '/*';
@@ -47,13 +50,13 @@ function nativeOptions(options) {
     resume: resumeOptions(options.resumeFrom, select),
     encodingErrors,
     expandInternalEntities: bool(options, 'expandInternalEntities', false),
-    maxEntityExpansion: positive(options, 'maxEntityExpansion', 64 * MiB),
-    maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB),
+    maxEntityExpansion: positive(options, 'maxEntityExpansion', 64 * MiB, MAX_SPAN),
+    maxRecordBytes: positive(options, 'maxRecordBytes', 64 * MiB, MAX_SPAN),
     maxDepth: positive(options, 'maxDepth', 256, MAX_XML_DEPTH),
     batchBytes: positive(options, 'batchBytes', 64 * 1024),
     maxNameLength: positive(options, 'maxNameLength', 50000, 2 ** 32 - 1),
     maxAttributes: positive(options, 'maxAttributes', 10000, 2 ** 32 - 1),
-    maxTextLength: positive(options, 'maxTextLength', 16 * MiB),
+    maxTextLength: positive(options, 'maxTextLength', 16 * MiB, MAX_SPAN),
   };
 }
 
