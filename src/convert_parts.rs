@@ -83,6 +83,24 @@ struct PartOut {
     guess_path: Option<String>,
 }
 
+impl PartOut {
+    /// `part`'s parser, made with the worker's free buffers (`pool`, swapped in), and nothing
+    /// converted yet; `None` if the parser refuses the part's state (a wrong guess).
+    fn start(make: &MakeEngine, part: &Part, out: Vec<u8>, pool: &mut Pool) -> Option<PartOut> {
+        let mut engine = make(part).ok()?;
+        std::mem::swap(engine.pool(), pool);
+        Some(PartOut {
+            engine,
+            out,
+            records: 0,
+            skips: Vec::new(),
+            skipped: 0,
+            error: None,
+            guess_path: None,
+        })
+    }
+}
+
 /// A part's outcome: converted, or a failure that is not the input's (read error, cancel).
 type Outcome = Result<PartOut, ConvertError>;
 
@@ -172,22 +190,12 @@ fn run_part(
     pool: &mut Pool,
 ) -> Option<Outcome> {
     // A guess the parser refuses (a bad name) is simply a wrong guess.
-    let mut engine = make(part).ok()?;
-    std::mem::swap(engine.pool(), pool);
-    let guess_path = match (&part.guess, engine.boundary()) {
+    let mut p = PartOut::start(make, part, out, pool)?;
+    p.guess_path = match (&part.guess, p.engine.boundary()) {
         // An NDJSON part guesses only that a line starts there: the verdict's `between`.
         (Some(_), _) if json => Some(String::new()),
         (Some(_), Some(b)) if b.between => Some(b.path),
         _ => None,
-    };
-    let mut p = PartOut {
-        engine,
-        out,
-        records: 0,
-        skips: Vec::new(),
-        skipped: 0,
-        error: None,
-        guess_path,
     };
     let mut writer = writer_for(format, json);
     Some(
@@ -224,17 +232,7 @@ fn run_first<'p>(
         end: head,
         guess: None,
     };
-    let mut engine = make(&first).ok()?;
-    std::mem::swap(engine.pool(), pool);
-    let mut p = PartOut {
-        engine,
-        out,
-        records: 0,
-        skips: Vec::new(),
-        skipped: 0,
-        error: None,
-        guess_path: None,
-    };
+    let mut p = PartOut::start(make, &first, out, pool)?;
     let mut writer = writer_for(format, json);
     let run = || -> Result<(), ConvertError> {
         feed_range(&mut p, &mut writer, file, 0, head, false, cancel)?;
