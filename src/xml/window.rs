@@ -283,6 +283,10 @@ impl XmlParser {
         self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
         let mut reader = Reader::from_reader(window);
         configure(reader.config_mut());
+        // No event of this window can break `maxRecordBytes` when the whole window is within
+        // it, counted from the open record's start (or the window's, for a record beginning
+        // in it or markup outside records): then the per-event check is skipped.
+        let spans_checked = !self.st.span_fits(wbase, wbase + window.len() as u64);
         loop {
             let ev_start = wbase + reader.buffer_position();
             let ev_rel = reader.buffer_position() as usize;
@@ -307,19 +311,30 @@ impl XmlParser {
             // Checked before the event is handled, so that nothing inside a construct too
             // large to hold can report first: arriving in small chunks, it is never parsed.
             // Text outside records is exempt: it streams through in pieces of any size.
-            if self.st.record.is_some() || !matches!(event, Event::Text(_)) {
+            if spans_checked && (self.st.record.is_some() || !matches!(event, Event::Text(_))) {
                 self.span_first(ev_start, ev_end)?;
             }
+            // Only a finished record grows the batch, and the batch was below its size when
+            // this window began (`step_records`) and after every event since: so it is only
+            // tested after the events that can end a record (end tags, empty-element tags).
             match event {
                 Event::Eof => return Ok(Window::Consumed),
                 Event::Start(e) => self.st.start(&e, false, ev_start)?,
-                Event::Empty(e) => self.st.start(&e, true, ev_start)?,
+                Event::Empty(e) => {
+                    self.st.start(&e, true, ev_start)?;
+                    if self.st.out.len() >= self.st.limits.batch_bytes {
+                        return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+                    }
+                }
                 Event::End(e) => {
                     let name = e.name();
                     let name = name.as_ref();
                     self.st
                         .check_name_length(name, "an element", ev_start + 2)?;
-                    self.st.end(name, ev_start)?
+                    self.st.end(name, ev_start)?;
+                    if self.st.out.len() >= self.st.limits.batch_bytes {
+                        return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+                    }
                 }
                 Event::Text(t) => {
                     self.st.outside_root_first(&t, ev_start)?;
@@ -355,12 +370,6 @@ impl XmlParser {
                         .unwrap_or(&[]);
                     self.st.doctype(raw, ev_start)?
                 }
-            }
-            // Only a finished record grows the batch, and the batch was below its size when
-            // this window began (`step_records`) and after every event since: being over it
-            // now means this event ended a record that filled it.
-            if self.st.out.len() >= self.st.limits.batch_bytes {
-                return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
             }
         }
     }
