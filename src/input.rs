@@ -59,6 +59,25 @@ impl Input {
         dropped
     }
 
+    /// [`Input::append`] of only the first `head` bytes of `chunk`, which the caller keeps to
+    /// [`Input::switch_to`] once everything held is consumed.
+    pub(crate) fn append_head(&mut self, chunk: &[u8], keep: usize, head: usize) -> usize {
+        self.fed += chunk.len() as u64;
+        let dropped = self.compact(keep);
+        self.buf.extend_from_slice(&chunk[..head]);
+        dropped
+    }
+
+    /// Drops the held input, all of it consumed, for `chunk` from `from` on: the bytes before
+    /// `from` were the held input's last ones (see [`Input::append_head`]).
+    pub(crate) fn switch_to(&mut self, mut chunk: BytesMut, from: usize) {
+        self.lines.advance(&self.buf);
+        chunk.advance(from);
+        let old = std::mem::replace(&mut self.buf, chunk);
+        self.pool.give(old);
+        self.pos = 0;
+    }
+
     /// Counts `chunk` as fed without keeping it (the engine has stopped).
     pub(crate) fn discard(&mut self, chunk: BytesMut) {
         self.fed += chunk.len() as u64;

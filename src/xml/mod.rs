@@ -150,8 +150,18 @@ pub struct XmlParser {
     taken_meta: BatchMeta,
     /// Entries of `st.meta.ends` already mapped to source offsets.
     mapped_ends: usize,
+    /// The chunk fed last, when only its head (up to its first `>`) was copied behind the
+    /// unfinished tag held from the chunk before: parsing moves to the chunk itself once that
+    /// is consumed, sparing the copy of the whole chunk (see `XmlParser::append`).
+    pending: Option<(BytesMut, usize)>,
     st: State,
 }
+
+/// Held input no longer than this, an unfinished tag, may be finished from the head of the next
+/// chunk instead of the chunk being copied behind it.
+const BRIDGE_HELD: usize = 4096;
+/// How far into the next chunk the `>` that ends the held tag is looked for.
+const BRIDGE_REACH: usize = 1024;
 
 /// A dropped record, while the input is scanned for where to resume.
 struct Resync {
@@ -256,6 +266,7 @@ impl XmlParser {
             skips: Vec::new(),
             taken_meta: BatchMeta::default(),
             mapped_ends: 0,
+            pending: None,
             st: State {
                 selectors,
                 tags: if opts.tagged { tags } else { Vec::new() },
@@ -333,6 +344,7 @@ impl XmlParser {
     }
 
     pub fn feed_owned(&mut self, chunk: BytesMut) {
+        self.flush_pending();
         let end = self.input.base() + self.input.buf.len() as u64;
         if let Some(utf8) = self.source.push(chunk, &mut self.input.pool, end) {
             self.append(utf8);
@@ -354,10 +366,77 @@ impl XmlParser {
         });
         self.source.dropping(&self.input.buf[..keep]);
         // The scan state is relative to the held input, which loses its consumed front.
-        let dropped = self.input.append(utf8, keep);
+        let dropped = match self.bridge_head(&utf8, keep) {
+            Some(head) => {
+                let dropped = self.input.append_head(&utf8, keep, head);
+                self.pending = Some((utf8, head));
+                dropped
+            }
+            None => self.input.append(utf8, keep),
+        };
         self.scanned -= dropped;
         if let Some((b, _)) = &mut self.bad {
             *b -= dropped;
+        }
+    }
+
+    /// When what is held is a short unfinished tag and `chunk` a long one with a `>` near its
+    /// start, how much of `chunk` to copy behind the tag: up to and with that `>`. Parsing
+    /// then moves on to `chunk` itself (`XmlParser::switch_pending`), or, when that `>` did
+    /// not end the tag (it was in an attribute value, a comment...), the rest is copied after
+    /// all (`XmlParser::flush_pending`). Only for plain UTF-8 input outside skip mode, whose
+    /// offsets into the held input need no other bookkeeping.
+    fn bridge_head(&self, chunk: &[u8], keep: usize) -> Option<usize> {
+        let held = self.input.buf.get(self.input.pos..)?;
+        if self.skip_errors
+            || self.bad.is_some()
+            || keep != self.input.pos
+            || held.first() != Some(&b'<')
+            || held.len() > BRIDGE_HELD
+            || chunk.len() < 4 * BRIDGE_REACH
+            || self.source.chosen() != Chosen::Utf8
+        {
+            return None;
+        }
+        let gt = memchr::memchr(b'>', &chunk[..BRIDGE_REACH])?;
+        Some(gt + 1)
+    }
+
+    /// Moves parsing to the pending chunk, once everything held before it is consumed.
+    /// Returns `false` when there is none.
+    fn switch_pending(&mut self) -> bool {
+        if self.input.pos < self.input.buf.len() || self.bad.is_some() {
+            return self.flush_pending();
+        }
+        let Some((chunk, from)) = self.pending.take() else {
+            return false;
+        };
+        self.source.dropping(&self.input.buf);
+        self.input.switch_to(chunk, from);
+        self.scanned = 0;
+        self.scan_held();
+        true
+    }
+
+    /// Copies the rest of the pending chunk behind the held input, as `append` does without a
+    /// bridge. Returns `false` when there is none.
+    fn flush_pending(&mut self) -> bool {
+        let Some((chunk, from)) = self.pending.take() else {
+            return false;
+        };
+        self.input.buf.extend_from_slice(&chunk[from..]);
+        self.input.pool.give(chunk);
+        self.scan_held();
+        true
+    }
+
+    /// Runs the character scan over held input not yet checked, up to the first bad byte.
+    fn scan_held(&mut self) {
+        if self.bad.is_none() && self.scanned < self.input.buf.len() {
+            match chars::scan(&self.input.buf[self.scanned..]) {
+                Ok(n) => self.scanned += n,
+                Err((at, why)) => self.bad = Some((self.scanned + at, why)),
+            }
         }
     }
 

@@ -28,6 +28,7 @@ impl XmlParser {
             && self.source.settled()
             && self.source.chosen() == super::Chosen::Utf8
             && self.source.undecodable().is_none()
+            && self.pending.is_none()
             && self.input.pos == len
             && self.scanned == len
             && self.bad.is_none()

@@ -6,7 +6,7 @@ use quick_xml::errors::{Error as QError, IllFormedError, SyntaxError};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::chars::{self, Bad};
+use super::chars::Bad;
 use super::events::cdata_end_in_text;
 use super::{attrs, checkpoint, fail, from_fault, oversize, Fail, XmlParser};
 use crate::engine::Status;
@@ -36,6 +36,7 @@ impl XmlParser {
             return Err(e.clone());
         }
         if at_eof {
+            self.flush_pending();
             let end = self.input.base() + self.input.buf.len() as u64;
             if let Some(utf8) = self.source.finish(&mut self.input.pool, end) {
                 self.append(utf8);
@@ -81,25 +82,24 @@ impl XmlParser {
         if !self.started && !self.start_document(at_eof)? {
             return Ok(Status::NeedInput);
         }
-        if self.bad.is_none() && self.scanned < self.input.buf.len() {
-            match chars::scan(&self.input.buf[self.scanned..]) {
-                Ok(n) => self.scanned += n,
-                Err((at, why)) => self.bad = Some((self.scanned + at, why)),
-            }
-        }
+        self.scan_held();
         if let (None, Some((at, _))) = (self.bad, self.source.undecodable()) {
             // Decoding stopped there, so everything before it is all the engine will get.
             if at == self.input.base() + self.scanned as u64 {
                 self.bad = Some((self.scanned, Bad::Undecodable));
             }
         }
-        let base = self.input.base();
         loop {
+            // Moving to a pending chunk (`switch_pending`) lets go of the held input.
+            let base = self.input.base();
             if self.st.out.len() >= self.st.limits.batch_bytes {
                 return Ok(Status::BatchReady);
             }
             let limit = self.bad.map_or(self.scanned, |(b, _)| b);
             if self.input.pos >= limit {
+                if self.switch_pending() {
+                    continue;
+                }
                 break;
             }
             let pending = limit - self.input.pos;
@@ -111,7 +111,14 @@ impl XmlParser {
             let oversize = self
                 .st
                 .span_check(base + self.input.pos as u64, base + limit as u64);
-            if !whole && !at_eof && pending < self.retry_len && oversize.is_ok() {
+            // A bridge to a pending chunk is parsed at once: it ends in a `>` after the held
+            // tag, and it is tried once per chunk at most.
+            if !whole
+                && !at_eof
+                && pending < self.retry_len
+                && oversize.is_ok()
+                && self.pending.is_none()
+            {
                 break;
             }
             // Whole input shows at once that such markup can never be well-formed: so must a
@@ -127,6 +134,9 @@ impl XmlParser {
             } else {
                 self.input.pos + safe_cut(&self.input.buf[self.input.pos..limit])
             };
+            if end == self.input.pos && self.flush_pending() {
+                continue;
+            }
             if end == self.input.pos {
                 // Checked in the order the finished construct is: its span first.
                 self.span_first(base + self.input.pos as u64, base + limit as u64)?;
@@ -148,6 +158,12 @@ impl XmlParser {
                     self.retry_len = 0;
                     return Ok(Status::BatchReady);
                 }
+                Window::Incomplete(p) if self.pending.is_some() => {
+                    // The bridge's `>` did not end the tag: parse it again with the whole
+                    // chunk behind it.
+                    self.input.pos = p;
+                    self.flush_pending();
+                }
                 Window::Incomplete(p) => {
                     self.span_first(base + p as u64, base + limit as u64)?;
                     if let Some(f) = oversize::check(&self.input.buf[p..end], &self.st.limits) {
@@ -162,6 +178,7 @@ impl XmlParser {
         // What is held now is an unfinished construct: one that already spans too much fails
         // as it would whole. Only checked input counts (up to a bad character, or short of a
         // cut UTF-8 sequence), as in the loop above.
+        let base = self.input.base();
         let held_end = self.bad.map_or(self.scanned, |(b, _)| b);
         self.span_first(base + self.input.pos as u64, base + held_end as u64)?;
         if let Some((b, why)) = self.bad {
