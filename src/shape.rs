@@ -201,7 +201,7 @@ impl Tree {
             // XML text holds no byte below 0x20 but white space (the character scan refuses
             // the other controls), so one comparison per byte finds the end of ASCII white
             // space; only a non-ASCII byte after it can continue JavaScript's white space.
-            let k = bytes.iter().position(|&b| b > b' ').unwrap_or(bytes.len());
+            let k = low_prefix(bytes);
             bytes = match bytes.get(k) {
                 Some(&b) if b >= 0x80 => &bytes[js_trim_start(bytes)..],
                 _ => &bytes[k..],
@@ -754,6 +754,53 @@ fn write_text(out: &mut BytesMut, text: &[u8], coerce_value: bool) {
     }
 }
 
+/// Length of the run of bytes at or below 0x20 that `s` starts with, eight (or four) bytes at
+/// a time with fixed-size loads, the last word overlapping: most of it is the indentation
+/// between elements, which a byte loop walked one comparison at a time.
+#[inline]
+fn low_prefix(s: &[u8]) -> usize {
+    // A byte is above 0x20 when it has its high bit or, with it cleared, reaches 0x80 once
+    // 0x5f is added (no byte carries into the next).
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ADD: u64 = 0x5f5f_5f5f_5f5f_5f5f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let above = |x: u64| (((x & LOW7) + ADD) | x) & HIGH;
+    let n = s.len();
+    if n >= 8 {
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let mut at = 0;
+        loop {
+            let m = above(word(at));
+            if m != 0 {
+                return at + (m.trailing_zeros() / 8) as usize;
+            }
+            if at == n - 8 {
+                return n;
+            }
+            at = (at + 8).min(n - 8);
+        }
+    }
+    if n >= 4 {
+        let half = |at: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&s[at..at + 4]);
+            u64::from(u32::from_le_bytes(w))
+        };
+        for at in [0, n - 4] {
+            let m = above(half(at));
+            if m != 0 {
+                return at + (m.trailing_zeros() / 8) as usize;
+            }
+        }
+        return n;
+    }
+    s.iter().position(|&b| b > b' ').unwrap_or(n)
+}
+
 /// The span of `s` without leading and trailing white space as JavaScript's
 /// `String.prototype.trim` defines it (which fast-xml-parser uses): ASCII white space plus
 /// NBSP, BOM and the Unicode space separators.
@@ -1065,6 +1112,26 @@ mod tests {
                 t.close(true);
             });
             assert_eq!(json, want, "{texts:?}");
+        }
+    }
+
+    #[test]
+    fn low_prefix_finds_the_first_byte_above_a_space() {
+        for n in 0..24 {
+            for at in 0..=n {
+                for low in [b' ', b'\n', b'\t', b'\r'] {
+                    for high in [b'!', b'a', 0x7f, 0x80, 0xff] {
+                        let mut s = vec![low; n];
+                        if at < n {
+                            s[at] = high;
+                            if at + 1 < n {
+                                s[at + 1..].fill(b'z');
+                            }
+                        }
+                        assert_eq!(low_prefix(&s), at, "{s:?}");
+                    }
+                }
+            }
         }
     }
 
