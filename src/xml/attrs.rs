@@ -14,6 +14,22 @@ use crate::shape::{js_trim_end, js_trim_start};
 pub struct Span {
     pub name: (usize, usize),
     pub value: (usize, usize),
+    /// The name holds a `:` (found as it is scanned, so namespaces need not look again).
+    pub prefixed: bool,
+}
+
+/// The high bit of each of the eight bytes of `w` (little-endian) that is at or below `>`:
+/// every byte that ends an attribute name is, and so are `:`, `-`, `.` and the digits; the
+/// letters, `_` and non-ASCII bytes are not. (No byte carries into the next: each sum is at
+/// most 0xc0.)
+#[inline]
+fn at_or_below_gt(w: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(w);
+    let x = u64::from_le_bytes(b);
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    !((x & LOW7) + 0x4141_4141_4141_4141) & !x & HIGH
 }
 
 /// A problem at byte `at` of the scanned slice.
@@ -64,10 +80,30 @@ pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Re
             ));
         }
         let name_start = i;
-        while i < tag.len()
-            && !matches!(tag[i], b'=' | b'"' | b'\'' | b'<' | b'>' | b'/')
-            && !is_xml_space(tag[i])
-        {
+        let mut prefixed = false;
+        // Eight bytes at a time over the letters of the name, stopping at each byte that may
+        // end it (or is a colon).
+        loop {
+            let b = match tag.get(i..i + 8) {
+                Some(w) => match at_or_below_gt(w) {
+                    0 => {
+                        i += 8;
+                        continue;
+                    }
+                    m => {
+                        i += (m.trailing_zeros() / 8) as usize;
+                        tag[i]
+                    }
+                },
+                None => match tag.get(i) {
+                    Some(&b) => b,
+                    None => break,
+                },
+            };
+            if matches!(b, b'=' | b'"' | b'\'' | b'<' | b'>' | b'/') || is_xml_space(b) {
+                break;
+            }
+            prefixed |= b == b':';
             i += 1;
         }
         if i == name_start {
@@ -112,6 +148,22 @@ pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Re
             }
         };
         let v_start = i + 1;
+        // One pass finds the closing quote of a value with no `<` (all but broken ones).
+        let rest = &tag[v_start..];
+        if let Some(n) = rest.iter().position(|&b| b == quote || b == b'<') {
+            if rest[n] == quote {
+                if n > limits.max_text_length {
+                    return Err(text_too_long(v_start, "an attribute value", limits));
+                }
+                out.push(Span {
+                    name,
+                    value: (v_start, v_start + n),
+                    prefixed,
+                });
+                i = v_start + n + 1;
+                continue;
+            }
+        }
         let v_end = match tag[v_start..].iter().position(|&b| b == quote) {
             Some(n) => v_start + n,
             None => {
@@ -135,6 +187,7 @@ pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Re
         out.push(Span {
             name,
             value: (v_start, v_end),
+            prefixed,
         });
         i = v_end + 1;
     }
@@ -357,6 +410,45 @@ mod tests {
         let mut out = Vec::new();
         scan(tag, 1, &Limits::default(), &mut out).unwrap();
         assert_eq!(find_duplicate(tag, &out), Some(2));
+    }
+
+    /// Names are scanned eight bytes at a time up to the first byte at or below `>`: at every
+    /// length and position of a colon, digit or delimiter, the name ends where a byte loop
+    /// ends it, and `prefixed` says whether it holds a colon.
+    #[test]
+    fn names_end_at_their_first_delimiter_at_every_length() {
+        for n in 0..20 {
+            for k in 0..=n {
+                for inner in [b':', b'1', b'-', b'.', b'_', 0xc3] {
+                    let mut name: Vec<u8> = (0..n).map(|j| b'a' + (j % 26) as u8).collect();
+                    if k < n {
+                        name[k] = inner;
+                    }
+                    if inner == 0xc3 && k < n {
+                        // Keep it UTF-8: é.
+                        name.insert(k + 1, 0xa9);
+                    }
+                    let name = String::from_utf8(name).unwrap();
+                    if name.is_empty() {
+                        continue;
+                    }
+                    let tag = format!("a {name}='v' b=\"w\"");
+                    let mut out = Vec::new();
+                    scan(tag.as_bytes(), 1, &Limits::default(), &mut out).unwrap();
+                    assert_eq!(&tag[out[0].name.0..out[0].name.1], name);
+                    assert_eq!(out[0].prefixed, name.contains(':'), "{name}");
+                    assert_eq!(&tag[out[1].name.0..out[1].name.1], "b");
+                    for delim in ['"', '\'', '<', '>', '/'] {
+                        let tag = format!("a {name}{delim}='v'");
+                        assert_eq!(spans(&tag, 1).unwrap_err().at, 2 + name.len());
+                    }
+                    for space in ['\t', '\n', ' '] {
+                        let tag = format!("a {name}{space}='v'");
+                        assert_eq!(spans(&tag, 1).unwrap()[0].0, name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

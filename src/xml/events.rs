@@ -288,7 +288,7 @@ impl State {
             }
         }
         let mut prefixed = 0;
-        for s in &self.spans {
+        for s in self.spans.iter().filter(|s| s.prefixed) {
             let key = &raw[s.name.0..s.name.1];
             if let Some(p) = names::prefix(key) {
                 if p != b"xmlns" && self.ns.resolve(p, mark).is_none() {
