@@ -760,7 +760,7 @@ mod tests {
         let progress = Progress::default();
         let r = convert(
             &mut p,
-            doc.as_bytes(),
+            std::io::Cursor::new(doc.as_bytes().to_vec()),
             &mut out,
             format,
             &progress,
@@ -1004,7 +1004,7 @@ mod tests {
                 let progress = Progress::default();
                 let r = convert(
                     &mut p,
-                    d.as_bytes(),
+                    std::io::Cursor::new(d.as_bytes().to_vec()),
                     &mut out,
                     OutputFormat::Ndjson,
                     &progress,
