@@ -1,11 +1,14 @@
 //! A whole input to NDJSON (or one JSON array) without JavaScript: the command's fast path.
 //!
-//! The core already writes each batch of records as compact JSON array text. This module
-//! splits that text into records and rewrites each one as `JSON.stringify(JSON.parse(record))`
-//! would, so the bytes equal what the stream API gives a JavaScript consumer that
-//! stringifies its records: non-ASCII characters as UTF-8 rather than `\u` escapes, `\b` and
-//! `\f` in their short forms, `-0` as `0`, no whitespace. Parsing runs on the calling thread;
-//! rewriting and writing run on a second one, so the two overlap.
+//! The output's bytes equal what the stream API gives a JavaScript consumer that stringifies
+//! its records: `JSON.stringify(JSON.parse(record))`, with non-ASCII characters as UTF-8
+//! rather than `\u` escapes, `\b` and `\f` in their short forms, `-0` as `0`, no whitespace.
+//! The XML core writes its records so for a file (`Layout::Lines`); batches laid out for
+//! JavaScript are split into records and rewritten here (see [`RecordWriter`]).
+//!
+//! Parsing runs on the calling thread, reading on a second and writing on a third, so that
+//! the parser's thread does nothing but parse: the copy out of the page cache and the writes
+//! overlap with it.
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,8 +16,8 @@ use std::sync::{mpsc, Mutex};
 
 use bytes::BytesMut;
 
-use crate::engine::Engine;
 use crate::engine::Status;
+use crate::engine::{Engine, Layout};
 use crate::error::Error;
 
 /// How the records are laid out in the output.
@@ -87,26 +90,35 @@ pub const MAX_SKIP_REPORTS: usize = 1000;
 const READ_CHUNK: usize = 256 * 1024;
 /// Batches queued for the writer thread before the parser waits for it.
 const WRITE_QUEUE: usize = 8;
+/// Chunks read ahead of the parser.
+const READ_AHEAD: usize = 4;
 
 /// Converts everything `input` holds, writing records to `output` as they are parsed.
 /// `cancel` is checked between chunks. On error the output holds a prefix of the records.
-/// `reparse`: the engine is the JSON one (see [`RecordWriter::reparsing`]).
-#[allow(clippy::too_many_arguments)]
-pub fn convert<R: Read, W: Write + Send>(
+pub fn convert<R: Read + Send + 'static, W: Write + Send>(
     engine: &mut dyn Engine,
-    mut input: R,
+    input: R,
     output: W,
     format: OutputFormat,
-    reparse: bool,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
     let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
     let (give_back, returned) = mpsc::channel::<BytesMut>();
+    let layout = engine.layout();
+    let (to_parser, chunks) = mpsc::sync_channel::<io::Result<BytesMut>>(READ_AHEAD);
+    let (spare, spares) = mpsc::channel::<BytesMut>();
+    // Not joined: a read may block on a pipe after parsing stopped; the thread ends at its next
+    // chunk, when it finds no parser to send it to.
+    std::thread::Builder::new()
+        .name("sluice-read".into())
+        .spawn(move || read_ahead(input, &to_parser, &spares))
+        .map_err(ConvertError::Read)?;
     std::thread::scope(|scope| {
-        let writer =
-            scope.spawn(move || write_batches(batches, give_back, output, format, reparse));
-        let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
+        let writer = scope.spawn(move || write_batches(batches, give_back, output, format, layout));
+        let parsed = parse_all(
+            engine, &chunks, &spare, &to_writer, &returned, progress, cancel,
+        );
         if parsed.is_ok() {
             // Only a complete input gets the closing `]`: a cut-off array must not look whole.
             let _ = to_writer.send(ToWriter::End);
@@ -133,9 +145,33 @@ enum ToWriter {
     End,
 }
 
-fn parse_all<R: Read>(
+/// Reads `input` into chunks for the parser until its end (an empty chunk) or an error, or until
+/// the parser is gone. `spares` are buffers the parser is done with.
+fn read_ahead<R: Read>(
+    mut input: R,
+    to_parser: &mpsc::SyncSender<io::Result<BytesMut>>,
+    spares: &mpsc::Receiver<BytesMut>,
+) {
+    loop {
+        let mut chunk = spares
+            .try_recv()
+            .unwrap_or_else(|_| BytesMut::with_capacity(READ_CHUNK));
+        chunk.resize(READ_CHUNK, 0);
+        let read = read_some(&mut input, &mut chunk).map(|n| {
+            chunk.truncate(n);
+            chunk
+        });
+        let last = !matches!(&read, Ok(c) if !c.is_empty());
+        if to_parser.send(read).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn parse_all(
     engine: &mut dyn Engine,
-    input: &mut R,
+    chunks: &mpsc::Receiver<io::Result<BytesMut>>,
+    spare: &mpsc::Sender<BytesMut>,
     to_writer: &mpsc::SyncSender<ToWriter>,
     returned: &mpsc::Receiver<BytesMut>,
     progress: &Progress,
@@ -148,11 +184,11 @@ fn parse_all<R: Read>(
         if cancel.load(Ordering::Relaxed) {
             return Err(ConvertError::Cancelled);
         }
-        let mut chunk = engine.pool().take(READ_CHUNK);
-        chunk.resize(READ_CHUNK, 0);
-        let n = read_some(input, &mut chunk).map_err(ConvertError::Read)?;
-        chunk.truncate(n);
-        at_end = n == 0;
+        let chunk = chunks
+            .recv()
+            .map_err(|_| ConvertError::Internal("the reader stopped"))?
+            .map_err(ConvertError::Read)?;
+        at_end = chunk.is_empty();
         if !at_end {
             engine.feed_owned(chunk);
         }
@@ -170,6 +206,10 @@ fn parse_all<R: Read>(
             }
             while let Ok(buf) = returned.try_recv() {
                 engine.recycle(buf);
+            }
+            // A buffer back to the reader for each chunk, when the parser has one to spare.
+            if let Some(buf) = engine.pool().take_kept(READ_CHUNK) {
+                let _ = spare.send(buf);
             }
             for skip in engine.take_skips() {
                 skipped += 1;
@@ -215,13 +255,20 @@ fn write_batches<W: Write>(
     give_back: mpsc::Sender<BytesMut>,
     mut output: W,
     format: OutputFormat,
-    reparse: bool,
+    layout: Layout,
 ) -> Result<(), ConvertError> {
-    let mut records = RecordWriter::new(format).reparsing(reparse);
+    let mut records = RecordWriter::new(format).layout(layout);
     let mut out = Vec::with_capacity(256 * 1024);
     for message in batches {
         out.clear();
         match message {
+            // Already what the output holds: written without a copy.
+            ToWriter::Batch(batch) if records.verbatim() => {
+                records.first = false;
+                output.write_all(&batch).map_err(ConvertError::Write)?;
+                let _ = give_back.send(batch);
+                continue;
+            }
             ToWriter::Batch(batch) => {
                 records.batch(&batch, &mut out)?;
                 // The parser may be gone already; the buffer is then simply dropped.
@@ -239,9 +286,10 @@ fn write_batches<W: Write>(
 pub struct RecordWriter {
     format: OutputFormat,
     first: bool,
-    /// Records from the JSON engine, written as they were in the input: each goes through
-    /// `crate::restringify` (the XML engine's need only their strings rewritten).
-    reparse: bool,
+    /// What the batches hold: for `Layout::Verbatim` (the JSON engine) each record goes
+    /// through `crate::restringify`, for `Layout::Array` only its strings are rewritten, and
+    /// `Layout::Lines` are the output's lines already.
+    layout: Layout,
     members: Vec<crate::restringify::Member>,
 }
 
@@ -250,7 +298,7 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: true,
-            reparse: false,
+            layout: Layout::Array,
             members: Vec::new(),
         }
     }
@@ -261,19 +309,27 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: false,
-            reparse: false,
+            layout: Layout::Array,
             members: Vec::new(),
         }
     }
 
-    /// The same writer for the JSON engine's records (see `reparse`).
-    pub fn reparsing(mut self, reparse: bool) -> Self {
-        self.reparse = reparse;
+    /// The same writer for batches laid out as `layout` (an engine's [`Engine::layout`]).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
         self
     }
 
-    /// Appends the records of one batch (`[r,r,...]`) to `out`; returns how many there were.
+    /// Whether each batch is written as it is (NDJSON lines into NDJSON).
+    pub fn verbatim(&self) -> bool {
+        self.layout == Layout::Lines && self.format == OutputFormat::Ndjson
+    }
+
+    /// Appends the records of one batch to `out`; returns how many there were.
     pub fn batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<u64, ConvertError> {
+        if self.layout == Layout::Lines {
+            return Ok(self.lines(batch, out));
+        }
         const BAD: ConvertError = ConvertError::Internal("a batch is not a JSON array");
         let mut i = skip_ws(batch, 0);
         if batch.get(i) != Some(&b'[') {
@@ -291,7 +347,7 @@ impl RecordWriter {
                 OutputFormat::JsonArray => out.extend_from_slice(b",\n"),
             }
             self.first = false;
-            let (end, last) = if self.reparse {
+            let (end, last) = if self.layout == Layout::Verbatim {
                 let end = crate::restringify::value(batch, i, out, &mut self.members)?;
                 match batch.get(skip_ws(batch, end)) {
                     Some(b',') => (skip_ws(batch, skip_ws(batch, end) + 1), false),
@@ -310,6 +366,24 @@ impl RecordWriter {
             }
             i = end;
         }
+    }
+
+    /// A batch of NDJSON lines: copied, or for a JSON array each line after a separator.
+    fn lines(&mut self, batch: &[u8], out: &mut Vec<u8>) -> u64 {
+        let count = memchr::memchr_iter(b'\n', batch).count() as u64;
+        if self.format == OutputFormat::Ndjson {
+            out.extend_from_slice(batch);
+            self.first &= count == 0;
+            return count;
+        }
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', batch) {
+            out.extend_from_slice(if self.first { b"[\n" } else { b",\n" });
+            self.first = false;
+            out.extend_from_slice(&batch[from..end]);
+            from = end + 1;
+        }
+        count
     }
 
     /// What closes the output.
@@ -531,7 +605,6 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
-            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -544,6 +617,102 @@ mod tests {
         assert_eq!(progress.records.load(Ordering::Relaxed), 2);
     }
 
+    /// Converted in both layouts: the parser's own NDJSON lines (`utf8_lines`, the command's)
+    /// and its JSON arrays rewritten by the writer (what JavaScript receives, in the output's
+    /// form). They must be the same bytes, in both output formats.
+    fn both_layouts(doc: &str, o: &XmlOptions, format: OutputFormat) -> (Vec<u8>, Vec<u8>) {
+        let run = |lines: bool| {
+            let mut p = XmlParser::new(XmlOptions {
+                utf8_lines: lines,
+                ..o.clone()
+            })
+            .unwrap();
+            let mut out = Vec::new();
+            let r = convert(
+                &mut p,
+                std::io::Cursor::new(doc.as_bytes().to_vec()),
+                &mut out,
+                format,
+                &Progress::default(),
+                &AtomicBool::new(false),
+            );
+            if let Err(e) = r {
+                out.extend_from_slice(format!("error: {e}").as_bytes());
+            }
+            out
+        };
+        (run(true), run(false))
+    }
+
+    #[test]
+    fn lines_from_the_parser_equal_rewritten_arrays() {
+        let texts = [
+            "plain",
+            "caf\u{e9} \u{65e5}\u{672c} \u{1F3B5}",
+            "q&quot;b\\s/",
+            "&#x9;t&#xA;n&#xD;r",
+            "\u{7f}\u{80}\u{a0}\u{2028}\u{2029}\u{feff}\u{fffd}",
+            "  12  ",
+            "-0",
+            "1e3",
+            "0x1F",
+            "true",
+            "<![CDATA[c \" \\ \u{e9}]]>",
+        ];
+        let names = ["r", "r\u{e9}", "p:r"];
+        let mut docs = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            for n in names {
+                let ns = if n.starts_with("p:") {
+                    " xmlns:p=\"u\""
+                } else {
+                    ""
+                };
+                docs.push(format!(
+                    "<c{ns}><{n} a\u{e9}=\"{t}\" b=\"{i}\"><k\u{e9}y>{t}</k\u{e9}y><k\u{e9}y>{t}</k\u{e9}y>{t}</{n}><{n}/></c>"
+                ));
+            }
+        }
+        // XML 1.1 lets character references name C0 controls (JSON.stringify: `\b`, `\f`, `\u0001`).
+        docs.push(
+            "<?xml version=\"1.1\"?><c><r a=\"&#x1;&#x8;&#xC;\">&#x1F;&#x8;&#xC;&#x7F;</r></c>"
+                .into(),
+        );
+        docs.push("<c><r>1</r><r>bad</x></c>".into());
+        let mut options = Vec::new();
+        for typed in [false, true] {
+            for tagged in [false, true] {
+                for prefix in ["@_", "\u{e9}"] {
+                    options.push(XmlOptions {
+                        select: vec!["r".into(), "r\u{e9}".into(), "p:r".into()],
+                        tagged,
+                        parse_tag_value: typed,
+                        parse_attribute_value: typed,
+                        attribute_name_prefix: prefix.into(),
+                        text_node_name: "#t\u{e9}xt".into(),
+                        cdata_prop_name: typed.then(|| "\u{e7}data".into()),
+                        ..XmlOptions::default()
+                    });
+                }
+            }
+        }
+        let mut compared = 0;
+        for d in &docs {
+            for o in &options {
+                for format in [OutputFormat::Ndjson, OutputFormat::JsonArray] {
+                    let (lines, rewritten) = both_layouts(d, o, format);
+                    assert_eq!(
+                        String::from_utf8_lossy(&lines),
+                        String::from_utf8_lossy(&rewritten),
+                        "{d} {o:?} {format:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, docs.len() * 16);
+    }
+
     #[test]
     fn parse_errors_and_cancel_stop_it() {
         let mut out = Vec::new();
@@ -552,7 +721,6 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -572,7 +740,6 @@ mod tests {
             "<c><r>&nope;</r><r>2</r><r>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
-            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -587,7 +754,6 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::JsonArray,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -598,7 +764,6 @@ mod tests {
             "<c/>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(true),
         )
@@ -621,6 +786,15 @@ mod tests {
                 format!("{}\n", serde_json::to_string(&s).unwrap())
             );
         }
+
+        /// Text of any characters XML allows, in both layouts (see `both_layouts`).
+        #[test]
+        fn any_text_is_the_same_in_both_layouts(s in "[\t\n\x20-\x7e\u{80}-\u{d7ff}\u{e000}-\u{fffd}\u{10000}-\u{10ffff}]*") {
+            let text = s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+            let doc = format!("<c><r a=\"{text}\">{text}</r><r><x>{text}</x><x>{text}</x></r></c>");
+            let (lines, rewritten) = both_layouts(&doc, &XmlOptions { select: vec!["r".into()], ..XmlOptions::default() }, OutputFormat::Ndjson);
+            proptest::prop_assert_eq!(lines, rewritten);
+        }
     }
 
     struct Broken;
@@ -638,14 +812,68 @@ mod tests {
         let doc = format!("<c>{}</c>", "<r>x</r>".repeat(100_000));
         let err = convert(
             &mut xml("r"),
-            doc.as_bytes(),
+            std::io::Cursor::new(doc.as_bytes().to_vec()),
             Broken,
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
         .unwrap_err();
         assert!(matches!(err, ConvertError::Write(_)), "{err}");
+    }
+
+    /// Hands out its bytes a few at a time, then fails (after `fail_at` bytes) if asked to.
+    struct Trickle {
+        doc: Vec<u8>,
+        at: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.fail_at.is_some_and(|f| self.at >= f) {
+                return Err(io::Error::other("the disk went away"));
+            }
+            let n = (self.at % 7 + 1)
+                .min(buf.len())
+                .min(self.doc.len() - self.at);
+            buf[..n].copy_from_slice(&self.doc[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_of_any_size_and_read_errors() {
+        let doc = format!("<c>{}</c>", "<r>x\u{e9}</r>".repeat(2_000));
+        let run = |fail_at| {
+            let mut out = Vec::new();
+            let r = convert(
+                &mut xml("r"),
+                Trickle {
+                    doc: doc.clone().into_bytes(),
+                    at: 0,
+                    fail_at,
+                },
+                &mut out,
+                OutputFormat::Ndjson,
+                &Progress::default(),
+                &AtomicBool::new(false),
+            );
+            (String::from_utf8(out).unwrap(), r)
+        };
+        let (all, r) = run(None);
+        assert_eq!(r.unwrap().records, 2_000);
+        assert!(all == "\"x\u{e9}\"\n".repeat(2_000), "{}", &all[..40]);
+        // The records before a read error are written; the error is the read's.
+        let (some, r) = run(Some(doc.len() / 2));
+        assert!(matches!(r, Err(ConvertError::Read(_))), "{r:?}");
+        assert!(all.starts_with(&some));
+        assert!(
+            some.len() < all.len() && !some.is_empty(),
+            "{} of {}",
+            some.len(),
+            all.len()
+        );
     }
 }
