@@ -518,10 +518,7 @@ impl State {
     }
 
     pub(super) fn count_text(&mut self, start: u64, end: u64) -> std::result::Result<(), Fail> {
-        if start != self.text_end {
-            self.text_start = start;
-        }
-        self.text_end = end;
+        self.follow_text(start, end);
         let over_at = self
             .text_start
             .saturating_add(self.limits.max_text_length as u64);
@@ -538,6 +535,15 @@ impl State {
             ));
         }
         Ok(())
+    }
+
+    /// [`State::count_text`]'s bookkeeping alone, where the text cannot be over the limit.
+    #[inline]
+    pub(super) fn follow_text(&mut self, start: u64, end: u64) {
+        if start != self.text_end {
+            self.text_start = start;
+        }
+        self.text_end = end;
     }
 
     /// `len` bytes of text-like content starting at `at`.

@@ -304,6 +304,11 @@ impl XmlParser {
         // it, counted from the open record's start (or the window's, for a record beginning
         // in it or markup outside records): then the per-event check is skipped.
         let spans_checked = !self.st.span_fits(wbase, wbase + window.len() as u64);
+        // Likewise `maxTextLength` for the text nodes of this window, counted from the start
+        // of the text node it may continue.
+        let texts_checked = (wbase + window.len() as u64)
+            .saturating_sub(self.st.text_start.min(wbase))
+            > self.st.limits.max_text_length as u64;
         loop {
             let ev_start = wbase + reader.buffer_position();
             let ev_rel = reader.buffer_position() as usize;
@@ -355,7 +360,11 @@ impl XmlParser {
                 }
                 Event::Text(t) => {
                     self.st.outside_root_first(&t, ev_start)?;
-                    self.st.count_text(ev_start, ev_end)?;
+                    if texts_checked {
+                        self.st.count_text(ev_start, ev_end)?;
+                    } else {
+                        self.st.follow_text(ev_start, ev_end);
+                    }
                     self.st.text(&t, ev_start)?
                 }
                 Event::GeneralRef(r) => {
