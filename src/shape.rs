@@ -558,7 +558,10 @@ impl Tree {
         opts: &ShapeOptions,
     ) {
         out.extend_from_slice(b"{");
-        self.path.push(node.name);
+        let paths = !opts.always_array_paths.is_empty();
+        if paths {
+            self.path.push(node.name);
+        }
         let mut first = true;
         let mut a = node.attrs.0 as usize;
         let end = node.attrs.1 as usize;
@@ -630,7 +633,9 @@ impl Tree {
             let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
             write_text(out, text, opts.parse_tag_value && node.typable, opts.utf8);
         }
-        self.path.pop();
+        if paths {
+            self.path.pop();
+        }
         out.extend_from_slice(b"}");
     }
 
