@@ -519,3 +519,18 @@ fn a_chunk_after_an_unfinished_tag_gives_what_the_whole_input_does() {
         }
     }
 }
+
+/// `alwaysArray` entries that are paths are compared against the path of the object being
+/// written, names against the symbol: both make arrays of single children, at any depth.
+#[test]
+fn always_array_paths_and_names_make_arrays() {
+    let doc = "<r><L><Release><A><B>1</B></A><C>2</C><D x='1'><B>3</B></D></Release></L></r>";
+    let mut o = opts("Release");
+    o.always_array = vec!["Release/A/B".into(), "C".into()];
+    let (r, e) = parse_chunked(&o, doc.as_bytes(), usize::MAX);
+    assert!(e.is_none(), "{e:?}");
+    assert_eq!(
+        r,
+        vec![serde_json::json!({"A": {"B": ["1"]}, "C": ["2"], "D": {"@_x": "1", "B": "3"}})]
+    );
+}
