@@ -43,9 +43,10 @@ struct Entry {
     qname: Box<[u8]>,
     /// The name as written in output (prefix removed when `removeNSPrefix`).
     out: Box<[u8]>,
-    /// `"out":` for elements.
+    /// `,"out":` for elements: the key of an object's entry with the comma before it, so that
+    /// an entry after the first writes both in one copy.
     elem_key: Box<[u8]>,
-    /// `"<prefix>out":` for attributes.
+    /// `,"<prefix>out":` for attributes.
     attr_key: Box<[u8]>,
     /// Ids in `keys` of the element key and the attribute key.
     elem_key_id: u32,
@@ -213,8 +214,8 @@ impl Symbols {
         };
         let utf8 = self.utf8;
         let render = |prefix: &[u8]| {
-            let mut key = BytesMut::with_capacity(out.len() + prefix.len() + 3);
-            key.extend_from_slice(b"\"");
+            let mut key = BytesMut::with_capacity(out.len() + prefix.len() + 4);
+            key.extend_from_slice(b",\"");
             escape::write_str_body_as(&mut key, prefix, utf8);
             escape::write_str_body_as(&mut key, out, utf8);
             key.extend_from_slice(b"\":");
@@ -256,11 +257,23 @@ impl Symbols {
     }
 
     pub fn elem_key(&self, id: u32) -> &[u8] {
-        &self.entries[id as usize].elem_key
+        &self.entries[id as usize].elem_key[1..]
     }
 
     pub fn attr_key(&self, id: u32) -> &[u8] {
-        &self.entries[id as usize].attr_key
+        &self.entries[id as usize].attr_key[1..]
+    }
+
+    /// [`Symbols::elem_key`] with a comma before it (`first`: without).
+    #[inline]
+    pub fn elem_entry(&self, id: u32, first: bool) -> &[u8] {
+        &self.entries[id as usize].elem_key[usize::from(first)..]
+    }
+
+    /// [`Symbols::attr_key`] with a comma before it (`first`: without).
+    #[inline]
+    pub fn attr_entry(&self, id: u32, first: bool) -> &[u8] {
+        &self.entries[id as usize].attr_key[usize::from(first)..]
     }
 
     pub fn elem_key_id(&self, id: u32) -> u32 {

@@ -572,11 +572,8 @@ impl Tree {
             while b < end && symbols.attr_key_id(self.attrs[b].name) == key {
                 b += 1;
             }
-            if !first {
-                out.extend_from_slice(b",");
-            }
+            out.extend_from_slice(symbols.attr_entry(name, first));
             first = false;
-            out.extend_from_slice(symbols.attr_key(name));
             let array = b - a > 1;
             if array {
                 out.extend_from_slice(b"[");
@@ -604,11 +601,8 @@ impl Tree {
                 next = self.nodes[next as usize].next;
                 n += 1;
             }
-            if !first {
-                out.extend_from_slice(b",");
-            }
+            out.extend_from_slice(symbols.elem_entry(name, first));
             first = false;
-            out.extend_from_slice(symbols.elem_key(name));
             let array = n > 1 || self.always_array(name, symbols, opts);
             if array {
                 out.extend_from_slice(b"[");
