@@ -61,10 +61,24 @@ fn write_quoted<const UTF8: bool>(out: &mut BytesMut, s: &[u8]) {
 fn is_clean<const UTF8: bool>(s: &[u8]) -> bool {
     let n = s.len();
     if n < 8 {
-        // Padded with spaces, which never need escaping.
-        let mut w = [b' '; 8];
-        w[..n].copy_from_slice(s);
-        return escape_mask::<UTF8>(&w) == 0;
+        // Fixed-size loads only (a copy of a variable length was a `memcpy` call per value):
+        // two overlapping halves, or the bytes of a shorter one padded with spaces, which
+        // never need escaping. Any byte that needs escaping leaves the mask non-zero.
+        let x = if n >= 4 {
+            let half = |at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&s[at..at + 4]);
+                u64::from(u32::from_le_bytes(w))
+            };
+            half(0) | half(n - 4) << 32
+        } else {
+            s.iter()
+                .enumerate()
+                .fold(0x2020_2020_2020_2020, |x, (i, &b)| {
+                    x & !(0xff << (8 * i)) | u64::from(b) << (8 * i)
+                })
+        };
+        return word_mask::<UTF8>(x) == 0;
     }
     let mut i = 0;
     while i + 8 < n {
@@ -143,7 +157,12 @@ fn write_body<const UTF8: bool>(out: &mut BytesMut, s: &[u8]) {
 fn escape_mask<const UTF8: bool>(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(b);
-    let x = u64::from_le_bytes(w);
+    word_mask::<UTF8>(u64::from_le_bytes(w))
+}
+
+/// [`escape_mask`] of eight bytes already loaded (little-endian).
+#[inline]
+fn word_mask<const UTF8: bool>(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
@@ -274,6 +293,12 @@ mod tests {
         for n in 0..24 {
             assert!(is_clean::<false>(&vec![b'a'; n]), "{n}");
             assert!(is_clean::<true>(&vec![b'a'; n]), "{n}");
+            // Neighbours of the bytes that need escaping need none.
+            let near: Vec<u8> = (0..n).map(|i| b" !#[]~\x7f"[i % 7]).collect();
+            assert!(
+                is_clean::<false>(&near) && is_clean::<true>(&near),
+                "{near:?}"
+            );
             for at in 0..n {
                 for bad in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff] {
                     let mut s = vec![b'a'; n];
