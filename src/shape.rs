@@ -181,6 +181,7 @@ impl Tree {
     }
 
     /// Adds an attribute (already decoded) to the element opened last.
+    #[inline]
     pub fn attr(&mut self, name: u32, value: &[u8]) {
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(value);
