@@ -522,3 +522,51 @@ fn guess_in(
     }
     guess.finish()
 }
+
+/// A JSON document's cuts for lib/split/plan.js.
+#[napi(object)]
+pub struct NativeJsonCuts {
+    /// The keys of the objects around the array, root first: the parts' guessed state.
+    pub keys: Vec<String>,
+    /// Where parts after the first start.
+    pub cuts: Vec<f64>,
+}
+
+#[cfg_attr(test, allow(dead_code))]
+type SettleCuts =
+    JsDeferred<Option<NativeJsonCuts>, Box<dyn FnOnce(Env) -> Result<Option<NativeJsonCuts>>>>;
+
+/// lib/split/plan.js's cuts of one JSON document: offsets about `partBytes` apart between two
+/// elements of the array `select` names (see `crate::json::candidates`), found on a thread of
+/// their own. Null when `select` is not one selector of such an array or the file cannot be
+/// read (the document is then one part).
+#[napi(ts_return_type = "Promise<NativeJsonCuts | null>")]
+#[cfg_attr(test, allow(dead_code))]
+pub fn json_cuts<'env>(
+    env: &'env Env,
+    file: String,
+    select: Vec<String>,
+    part_bytes: f64,
+) -> Result<Object<'env>> {
+    let (settle, promise): (SettleCuts, Object<'env>) = env.create_deferred()?;
+    let spawned = std::thread::Builder::new()
+        .name("sluice-cuts".into())
+        .spawn(move || {
+            let found = std::panic::catch_unwind(|| {
+                let keys = crate::json::candidates::element_keys(&select)?;
+                let f = File::open(&file).ok()?;
+                let cuts = crate::cut::json_cuts(&f, &keys, part_bytes as u64).ok()?;
+                Some(NativeJsonCuts {
+                    keys: keys
+                        .iter()
+                        .map(|k| String::from_utf8_lossy(k).into_owned())
+                        .collect(),
+                    cuts: cuts.into_iter().map(|o| o as f64).collect(),
+                })
+            })
+            .unwrap_or(None);
+            settle.resolve(Box::new(move |_| Ok(found)));
+        });
+    spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
+    Ok(promise)
+}

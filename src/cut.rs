@@ -17,6 +17,7 @@ use memchr::{memchr, memchr_iter};
 
 use crate::convert_parts::Part;
 use crate::guess::{open_before, PathGuess};
+use crate::json::candidates::{learn, Separator};
 use crate::xml::Ancestor;
 
 /// Bytes of the head scanned forward for the exact path: at a few hundred MB/s, about a
@@ -359,6 +360,80 @@ pub fn plan_ndjson(file: &File, part_bytes: u64) -> io::Result<Vec<Part>> {
             at += SCAN_BLOCK as u64;
         }
     }
+    Ok(parts_at(size, &cuts, Some(Vec::new())))
+}
+
+/// Bytes of a JSON document's head read for the separator of its first two elements.
+const JSON_HEAD: u64 = 4 * 1024 * 1024;
+
+/// The JSON document's cuts, about `part_bytes` apart between two elements of the array at
+/// `keys` (see [`crate::json::candidates`]), from the file start or after `from`. Empty when
+/// the file is too small to cut or its head shows no two elements of that array.
+pub fn json_cuts(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<Vec<u64>> {
+    let size = file.metadata()?.len();
+    let part_bytes = part_bytes.max(1);
+    if size < part_bytes.saturating_mul(2) {
+        return Ok(Vec::new());
+    }
+    let mut head = vec![0u8; JSON_HEAD.min(size) as usize];
+    let n = read_full(file, &mut head, 0)?;
+    let Some(sep) = learn(&head[..n], keys) else {
+        return Ok(Vec::new());
+    };
+    drop(head);
+    let mut buf = Vec::new();
+    let cuts = separated(file, size, &sep, part_bytes, &mut buf)?;
+    if !cuts.is_empty() || sep.short() == sep {
+        return Ok(cuts);
+    }
+    // The elements do not all start with the first one's key.
+    separated(file, size, &sep.short(), part_bytes, &mut buf)
+}
+
+/// Cuts at occurrences of `sep`, about `part_bytes` apart.
+fn separated(
+    file: &File,
+    size: u64,
+    sep: &Separator,
+    part_bytes: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<Vec<u64>> {
+    let finder = Finder::new(&sep.needle);
+    let len = sep.needle.len();
+    let mut cuts = Vec::new();
+    let mut from = part_bytes;
+    'cuts: while from < size {
+        // The separator starts before the element, up to `at` bytes before `from`.
+        let mut at = from.saturating_sub(sep.at as u64);
+        let mut block = SCAN_BLOCK;
+        while at < size {
+            let want = ((block + len) as u64).min(size - at) as usize;
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
+            let n = read_full(file, &mut buf[..want], at)?;
+            if let Some(i) = finder.find(&buf[..n]).filter(|&i| i < block) {
+                let c = at + (i + sep.at) as u64;
+                cuts.push(c);
+                from = c + step(part_bytes, c, size);
+                continue 'cuts;
+            }
+            if n < want || n <= len {
+                break 'cuts;
+            }
+            at += block as u64;
+            block = (block * 2).min(MAX_SCAN_BLOCK);
+        }
+        break;
+    }
+    Ok(cuts)
+}
+
+/// The JSON document's parts (see [`json_cuts`]): each after the first starts between two
+/// elements, a state the parser takes from the options, so its guess is empty.
+pub fn plan_json(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<Vec<Part>> {
+    let size = file.metadata()?.len();
+    let cuts = json_cuts(file, keys, part_bytes)?;
     Ok(parts_at(size, &cuts, Some(Vec::new())))
 }
 
