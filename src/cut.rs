@@ -367,8 +367,8 @@ pub fn plan_ndjson(file: &File, part_bytes: u64) -> io::Result<Vec<Part>> {
 const JSON_HEAD: u64 = 4 * 1024 * 1024;
 
 /// The JSON document's cuts, about `part_bytes` apart between two elements of the array at
-/// `keys` (see [`crate::json::candidates`]), from the file start or after `from`. Empty when
-/// the file is too small to cut or its head shows no two elements of that array.
+/// `keys` (see [`crate::json::candidates`]). Empty when the file is too small to cut or its
+/// head shows no two elements of that array.
 pub fn json_cuts(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<Vec<u64>> {
     let size = file.metadata()?.len();
     let part_bytes = part_bytes.max(1);
@@ -381,52 +381,70 @@ pub fn json_cuts(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<V
         return Ok(Vec::new());
     };
     drop(head);
+    // The first two elements' separator; where it is not found within two parts' worth (the
+    // elements are not all alike), the same without the next element's first key, then any
+    // `,` with the white space after it.
+    let comma = Separator {
+        needle: b",".to_vec(),
+        at: 1,
+    };
+    let tries = [sep.clone(), sep.short(), comma];
     let mut buf = Vec::new();
-    let cuts = separated(file, size, &sep, part_bytes, &mut buf)?;
-    if !cuts.is_empty() || sep.short() == sep {
-        return Ok(cuts);
-    }
-    // The elements do not all start with the first one's key.
-    separated(file, size, &sep.short(), part_bytes, &mut buf)
-}
-
-/// Cuts at occurrences of `sep`, about `part_bytes` apart.
-fn separated(
-    file: &File,
-    size: u64,
-    sep: &Separator,
-    part_bytes: u64,
-    buf: &mut Vec<u8>,
-) -> io::Result<Vec<u64>> {
-    let finder = Finder::new(&sep.needle);
-    let len = sep.needle.len();
     let mut cuts = Vec::new();
     let mut from = part_bytes;
     'cuts: while from < size {
-        // The separator starts before the element, up to `at` bytes before `from`.
-        let mut at = from.saturating_sub(sep.at as u64);
-        let mut block = SCAN_BLOCK;
-        while at < size {
-            let want = ((block + len) as u64).min(size - at) as usize;
-            if buf.len() < want {
-                buf.resize(want, 0);
-            }
-            let n = read_full(file, &mut buf[..want], at)?;
-            if let Some(i) = finder.find(&buf[..n]).filter(|&i| i < block) {
-                let c = at + (i + sep.at) as u64;
+        for t in &tries {
+            let window = 2 * part_bytes.max(SCAN_BLOCK as u64);
+            if let Some(c) = separated(file, size, t, from, window, &mut buf)? {
                 cuts.push(c);
                 from = c + step(part_bytes, c, size);
                 continue 'cuts;
             }
-            if n < want || n <= len {
-                break 'cuts;
-            }
-            at += block as u64;
-            block = (block * 2).min(MAX_SCAN_BLOCK);
         }
         break;
     }
     Ok(cuts)
+}
+
+/// The first cut at `sep` at or after `from` and before `from + window` (white space after a
+/// bare `,` is passed over: a part starts at the element's first byte).
+fn separated(
+    file: &File,
+    size: u64,
+    sep: &Separator,
+    from: u64,
+    window: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<u64>> {
+    let finder = Finder::new(&sep.needle);
+    let len = sep.needle.len();
+    // The separator starts before the element, up to `at` bytes before `from`.
+    let mut at = from.saturating_sub(sep.at as u64);
+    let mut block = SCAN_BLOCK;
+    while at < size && at < from + window {
+        let want = ((block + len + 64) as u64).min(size - at) as usize;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let n = read_full(file, &mut buf[..want], at)?;
+        let view = &buf[..n];
+        if let Some(i) = finder.find(view).filter(|&i| i < block) {
+            let mut c = i + sep.at;
+            if sep.needle == b"," {
+                while c < n && matches!(view[c], b' ' | b'\t' | b'\n' | b'\r') {
+                    c += 1;
+                }
+            }
+            let c = at + c as u64;
+            return Ok((c < size && c >= from).then_some(c));
+        }
+        if n < want || n <= len {
+            break;
+        }
+        at += block as u64;
+        block = (block * 2).min(MAX_SCAN_BLOCK);
+    }
+    Ok(None)
 }
 
 /// The JSON document's parts (see [`json_cuts`]): each after the first starts between two
