@@ -8,8 +8,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseFile, JsonStream, plan } = require('..');
-const { tempDocs, rng, corpora } = require('./helpers');
-const { WORDS } = require('./traps');
+const { tempDocs, corpora } = require('./helpers');
+const { rng, jsonDocument, jsonElement, jsonText } = require('./traps');
 
 const { write } = tempDocs('sluice-parse-file-json-', test.after);
 
@@ -61,82 +61,11 @@ async function same(file, options, { threads = [1, 2, 3], sizes = [4096, 4133] }
   return { want, accepted, redone, parts };
 }
 
-/** White space between tokens, one style per document. */
-function spacing(r) {
-  const styles = [
-    () => '',
-    () => ' ',
-    () => '\n  ',
-    () => '\r\n\t',
-    () => [' ', '\n', '\t', '\r\n', ''][Math.floor(r() * 5)].repeat(Math.floor(r() * 3)),
-  ];
-  return styles[Math.floor(r() * styles.length)];
-}
-
-/** A JSON text of a value, with `ws()` between tokens. */
-function text(v, ws) {
-  if (Array.isArray(v)) return `[${ws()}${v.map((x) => text(x, ws)).join(`${ws()},${ws()}`)}${ws()}]`;
-  if (v && typeof v === 'object' && !(v instanceof Raw)) {
-    return `{${ws()}${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}${ws()}:${ws()}${text(x, ws)}`).join(`${ws()},${ws()}`)}${ws()}}`;
-  }
-  if (v instanceof Raw) return v.text;
-  return JSON.stringify(v);
-}
-
-class Raw {
-  constructor(text) {
-    this.text = text;
-  }
-}
-
-/** An element of many shapes, with separators, quotes and backslashes inside strings. */
-function element(r, i) {
-  const word = () => WORDS[Math.floor(r() * WORDS.length)];
-  switch (Math.floor(r() * 10)) {
-    case 0:
-      return `a",{"id":${i},"s":"\\",{\\"id\\":"`; // the separator inside a string
-    case 1:
-      return new Raw(`"\\\\",${JSON.stringify(word())}`.slice(0, 4)); // a string ending in a backslash
-    case 2:
-      return [i, [word(), { id: i }], []];
-    case 3:
-      return i % 2 ? null : -i * 1.5e-3;
-    case 4:
-      // Larger than a part.
-      return { id: i, big: word().repeat(1500 + Math.floor(r() * 3000)) };
-    default:
-      return {
-        id: i,
-        s: `${word()} ${i} ${word()}`,
-        // Nested arrays of the same shape as the records.
-        releases: [{ id: -i, t: word() }, { id: -i - 1, t: ',{"id":' }],
-        u: '\u{1F600}é中'.repeat(Math.floor(r() * 3)),
-      };
-  }
-}
-
-/** A document whose records are the elements of `releases`, with look-alikes around it. */
-function document(seed, n = 400) {
-  const r = rng(seed);
-  const ws = spacing(r);
-  const elements = Array.from({ length: n }, (_, i) => element(r, i));
-  const head = {
-    meta: { releases: [{ id: 'meta' }, { id: 'meta2' }] },
-    note: '"releases":[{"id":0},',
-  };
-  let doc = text(head, ws).slice(0, -1); // without its `}`
-  doc += `,${ws()}"releases"${ws()}:${ws()}${text(elements, ws)}`;
-  // After the array: other keys, and another array named releases deeper.
-  doc += `,${ws()}"after":${ws()}${text({ releases: [{ id: 'after' }, { id: 'after2' }], z: '中' }, ws)}${ws()}}`;
-  if (seed % 3 === 0) doc = `\uFEFF${doc}`;
-  return `${doc}${ws()}\n`;
-}
-
 test('documents built to trap splitters: separators in strings, nested look-alikes, big elements, BOM', async () => {
   let accepted = 0;
   let redone = 0;
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    const doc = document(seed);
+    const doc = jsonDocument(seed);
     JSON.parse(doc.replace(/^\uFEFF/, '')); // the generator makes valid JSON
     const file = write(doc, 'json');
     const { want, parts, accepted: a, redone: r } = await same(file, { select: '$.releases[*]' });
@@ -153,19 +82,19 @@ test('documents built to trap splitters: separators in strings, nested look-alik
 
 test('a top-level array, quoted keys, tagged records', async () => {
   const r = rng(9);
-  const els = Array.from({ length: 600 }, (_, i) => element(r, i));
+  const els = Array.from({ length: 600 }, (_, i) => jsonElement(r, i));
   const ws = () => '\n';
-  const top = write(`${text(els, ws)}\n`, 'json');
+  const top = write(`${jsonText(els, ws)}\n`, 'json');
   const a = await same(top, { select: '$[*]' });
   assert.ok(a.accepted > 10);
-  const nested = write(text({ 'x y': { b: els, c: [1, 2] } }, () => ' '), 'json');
+  const nested = write(jsonText({ 'x y': { b: els, c: [1, 2] } }, () => ' '), 'json');
   const b = await same(nested, { select: "$['x y'].b[*]" });
   assert.ok(b.accepted > 10);
   await same(nested, { select: ["$['x y'].b[*]"] }, { threads: [2], sizes: [4096] });
 });
 
 test('malformed documents: the same records, then the same first error', async () => {
-  const doc = Buffer.from(document(11, 300));
+  const doc = Buffer.from(jsonDocument(11, 300));
   const r = rng(12);
   const bad = [];
   for (let k = 0; k < 8; k++) bad.push(doc.subarray(0, 2000 + Math.floor(r() * (doc.length - 2000)))); // cut short
@@ -191,7 +120,7 @@ test('malformed documents: the same records, then the same first error', async (
 });
 
 test('selections not split at elements are read on one thread, exactly', async () => {
-  const doc = document(21, 300);
+  const doc = jsonDocument(21, 300);
   const file = write(doc, 'json');
   for (const select of ['$.releases', '$.releases[3]', '$.releases[*].id', ['$.releases[*]', '$.after.releases[*]'], '$.*']) {
     const { parts } = await same(file, { select }, { threads: [2], sizes: [4096] });

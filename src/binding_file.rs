@@ -299,8 +299,16 @@ fn run_file_split(
         Ok(m) => m.len(),
         Err(e) => return failed_io(state, "read", &e),
     };
-    // Too small to cut, or a JSON document: one thread.
-    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson);
+    // A JSON document is cut only between the elements of the array one selector names
+    // (`$.items[*]`); other selections, concatenated values and small files: one thread.
+    let element_keys = match &state.options {
+        Options::Json(o) if o.format == JsonFormat::Json => {
+            crate::json::candidates::element_keys(&o.select)
+        }
+        _ => None,
+    };
+    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson)
+        && element_keys.is_none();
     if one_document || size < part_bytes.saturating_mul(2) {
         return run_whole(state, started, format);
     }
@@ -309,17 +317,23 @@ fn run_file_split(
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
         Ok(match &state.options {
             Options::Xml(o) => Box::new(XmlParser::new(p.xml_options(o))?),
-            // An NDJSON part starts at a line start, where a fresh parser is right.
-            Options::Json(o) => Box::new(JsonParser::new(o.clone())?),
+            // An NDJSON part starts at a line start, where a fresh parser is right; a JSON
+            // document's part after the first between two elements of the selected array.
+            Options::Json(o) => Box::new(JsonParser::new(JsonOptions {
+                resume_element: o.format == JsonFormat::Json && p.guess.is_some(),
+                origin: p.start,
+                ..o.clone()
+            })?),
         })
     };
     let plan = || {
-        match &state.options {
-            Options::Xml(_) => crate::cut::plan_xml(&file, names, part_bytes),
-            Options::Json(o) if o.format == JsonFormat::Ndjson => {
+        match (&state.options, &element_keys) {
+            (Options::Xml(_), _) => crate::cut::plan_xml(&file, names, part_bytes),
+            (Options::Json(o), _) if o.format == JsonFormat::Ndjson => {
                 crate::cut::plan_ndjson(&file, part_bytes)
             }
-            Options::Json(_) => Err(io::Error::other("a JSON document is not cut")),
+            (Options::Json(_), Some(keys)) => crate::cut::plan_json(&file, keys, part_bytes),
+            (Options::Json(_), None) => Err(io::Error::other("a JSON document is not cut")),
         }
         .map_err(ConvertError::Read)
     };
@@ -380,7 +394,8 @@ impl NativeFileConvert {
 
     /// As `run`, on `threads` threads, the file cut into parts of about `partBytes`: XML at
     /// start tags with one of `names` as their local name (any when null), NDJSON at line
-    /// starts (a JSON document is not cut). The same bytes, skips and first error as `run`.
+    /// starts, a JSON document between the elements of the array its one selector names
+    /// (other JSON selections are not cut). The same bytes, skips and first error as `run`.
     #[napi(ts_return_type = "Promise<NativeConvertResult>")]
     #[allow(clippy::too_many_arguments)]
     pub fn run_split<'env>(
