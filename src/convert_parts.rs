@@ -1031,7 +1031,7 @@ mod tests {
 
     #[test]
     fn json_document_as_one_thread() {
-        use crate::{JsonFormat, JsonOptions, JsonParser};
+        use crate::{JsonOptions, JsonParser};
         let mut doc = String::from("{\"head\":[{\"i\":0},{\"i\":1}],\"items\":[\n");
         for i in 0..800 {
             if i > 0 {
