@@ -282,6 +282,7 @@ pub(crate) fn xml_options(o: NativeXmlOptions) -> XmlOptions {
             max_text_length: o.max_text_length as usize,
             ..limits(o.max_record_bytes, o.max_depth, o.batch_bytes)
         },
+        utf8_lines: false,
     }
 }
 
@@ -702,6 +703,9 @@ impl Engine for Released {
     }
     fn pool(&mut self) -> &mut Pool {
         &mut self.pool
+    }
+    fn layout(&self) -> crate::engine::Layout {
+        crate::engine::Layout::Array
     }
 }
 

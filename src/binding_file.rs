@@ -261,7 +261,6 @@ fn run_whole(state: &State, started: Started, format: OutputFormat) -> NativeCon
         file,
         out,
         format,
-        state.json(),
         &state.progress,
         &state.cancel,
     );
@@ -357,7 +356,11 @@ impl NativeFileConvert {
     /// A converter for one XML file with these (validated) options.
     #[napi(factory)]
     pub fn xml(o: NativeXmlOptions) -> Result<Self> {
-        let options = xml_options(o);
+        // Records go to a file, not to JSON.parse: written as lines as the output holds them.
+        let options = XmlOptions {
+            utf8_lines: true,
+            ..xml_options(o)
+        };
         let parser = XmlParser::new(options.clone()).map_err(invalid_option)?;
         Ok(NativeFileConvert {
             state: Arc::new(State::new(Box::new(parser), Options::Xml(options))),

@@ -8,12 +8,15 @@ use bytes::BytesMut;
 use crate::escape;
 use crate::shape::js_trim;
 
-/// Writes `text` as a JSON boolean, number, or string, as fast-xml-parser would type it.
-pub fn write_value(out: &mut BytesMut, text: &[u8]) {
+/// Writes `text` as a JSON boolean, number, or string, as fast-xml-parser would type it (a
+/// string in UTF-8 as JSON.stringify writes it if `utf8`, else in ASCII).
+pub fn write_value(out: &mut BytesMut, text: &[u8], utf8: bool) {
     match std::str::from_utf8(text).ok().and_then(coerce) {
         Some(Typed::Bool(b)) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        // JSON.parse makes -0 of `-0`, but JSON.stringify writes it as `0`.
+        Some(Typed::Num(n)) if utf8 && n == 0.0 => out.extend_from_slice(b"0"),
         Some(Typed::Num(n)) => out.extend_from_slice(js_number_to_string(n).as_bytes()),
-        None => escape::write_str(out, text),
+        None => escape::write_str_as(out, text, utf8),
     }
 }
 
@@ -199,7 +202,7 @@ mod tests {
 
     fn typed(v: &str) -> String {
         let mut out = BytesMut::new();
-        write_value(&mut out, v.as_bytes());
+        write_value(&mut out, v.as_bytes(), false);
         String::from_utf8(out.to_vec()).unwrap()
     }
 

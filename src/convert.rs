@@ -13,8 +13,8 @@ use std::sync::{mpsc, Mutex};
 
 use bytes::BytesMut;
 
-use crate::engine::Engine;
 use crate::engine::Status;
+use crate::engine::{Engine, Layout};
 use crate::error::Error;
 
 /// How the records are laid out in the output.
@@ -90,22 +90,19 @@ const WRITE_QUEUE: usize = 8;
 
 /// Converts everything `input` holds, writing records to `output` as they are parsed.
 /// `cancel` is checked between chunks. On error the output holds a prefix of the records.
-/// `reparse`: the engine is the JSON one (see [`RecordWriter::reparsing`]).
-#[allow(clippy::too_many_arguments)]
 pub fn convert<R: Read, W: Write + Send>(
     engine: &mut dyn Engine,
     mut input: R,
     output: W,
     format: OutputFormat,
-    reparse: bool,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Summary, ConvertError> {
     let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
     let (give_back, returned) = mpsc::channel::<BytesMut>();
+    let layout = engine.layout();
     std::thread::scope(|scope| {
-        let writer =
-            scope.spawn(move || write_batches(batches, give_back, output, format, reparse));
+        let writer = scope.spawn(move || write_batches(batches, give_back, output, format, layout));
         let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
         if parsed.is_ok() {
             // Only a complete input gets the closing `]`: a cut-off array must not look whole.
@@ -215,13 +212,20 @@ fn write_batches<W: Write>(
     give_back: mpsc::Sender<BytesMut>,
     mut output: W,
     format: OutputFormat,
-    reparse: bool,
+    layout: Layout,
 ) -> Result<(), ConvertError> {
-    let mut records = RecordWriter::new(format).reparsing(reparse);
+    let mut records = RecordWriter::new(format).layout(layout);
     let mut out = Vec::with_capacity(256 * 1024);
     for message in batches {
         out.clear();
         match message {
+            // Already what the output holds: written without a copy.
+            ToWriter::Batch(batch) if records.verbatim() => {
+                records.first = false;
+                output.write_all(&batch).map_err(ConvertError::Write)?;
+                let _ = give_back.send(batch);
+                continue;
+            }
             ToWriter::Batch(batch) => {
                 records.batch(&batch, &mut out)?;
                 // The parser may be gone already; the buffer is then simply dropped.
@@ -239,9 +243,10 @@ fn write_batches<W: Write>(
 pub struct RecordWriter {
     format: OutputFormat,
     first: bool,
-    /// Records from the JSON engine, written as they were in the input: each goes through
-    /// `crate::restringify` (the XML engine's need only their strings rewritten).
-    reparse: bool,
+    /// What the batches hold: for `Layout::Verbatim` (the JSON engine) each record goes
+    /// through `crate::restringify`, for `Layout::Array` only its strings are rewritten, and
+    /// `Layout::Lines` are the output's lines already.
+    layout: Layout,
     members: Vec<crate::restringify::Member>,
 }
 
@@ -250,7 +255,7 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: true,
-            reparse: false,
+            layout: Layout::Array,
             members: Vec::new(),
         }
     }
@@ -261,19 +266,27 @@ impl RecordWriter {
         RecordWriter {
             format,
             first: false,
-            reparse: false,
+            layout: Layout::Array,
             members: Vec::new(),
         }
     }
 
-    /// The same writer for the JSON engine's records (see `reparse`).
-    pub fn reparsing(mut self, reparse: bool) -> Self {
-        self.reparse = reparse;
+    /// The same writer for batches laid out as `layout` (an engine's [`Engine::layout`]).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
         self
     }
 
-    /// Appends the records of one batch (`[r,r,...]`) to `out`; returns how many there were.
+    /// Whether each batch is written as it is (NDJSON lines into NDJSON).
+    pub fn verbatim(&self) -> bool {
+        self.layout == Layout::Lines && self.format == OutputFormat::Ndjson
+    }
+
+    /// Appends the records of one batch to `out`; returns how many there were.
     pub fn batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<u64, ConvertError> {
+        if self.layout == Layout::Lines {
+            return Ok(self.lines(batch, out));
+        }
         const BAD: ConvertError = ConvertError::Internal("a batch is not a JSON array");
         let mut i = skip_ws(batch, 0);
         if batch.get(i) != Some(&b'[') {
@@ -291,7 +304,7 @@ impl RecordWriter {
                 OutputFormat::JsonArray => out.extend_from_slice(b",\n"),
             }
             self.first = false;
-            let (end, last) = if self.reparse {
+            let (end, last) = if self.layout == Layout::Verbatim {
                 let end = crate::restringify::value(batch, i, out, &mut self.members)?;
                 match batch.get(skip_ws(batch, end)) {
                     Some(b',') => (skip_ws(batch, skip_ws(batch, end) + 1), false),
@@ -310,6 +323,24 @@ impl RecordWriter {
             }
             i = end;
         }
+    }
+
+    /// A batch of NDJSON lines: copied, or for a JSON array each line after a separator.
+    fn lines(&mut self, batch: &[u8], out: &mut Vec<u8>) -> u64 {
+        let count = memchr::memchr_iter(b'\n', batch).count() as u64;
+        if self.format == OutputFormat::Ndjson {
+            out.extend_from_slice(batch);
+            self.first &= count == 0;
+            return count;
+        }
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', batch) {
+            out.extend_from_slice(if self.first { b"[\n" } else { b",\n" });
+            self.first = false;
+            out.extend_from_slice(&batch[from..end]);
+            from = end + 1;
+        }
+        count
     }
 
     /// What closes the output.
@@ -531,7 +562,6 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
-            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -544,6 +574,102 @@ mod tests {
         assert_eq!(progress.records.load(Ordering::Relaxed), 2);
     }
 
+    /// Converted in both layouts: the parser's own NDJSON lines (`utf8_lines`, the command's)
+    /// and its JSON arrays rewritten by the writer (what JavaScript receives, in the output's
+    /// form). They must be the same bytes, in both output formats.
+    fn both_layouts(doc: &str, o: &XmlOptions, format: OutputFormat) -> (Vec<u8>, Vec<u8>) {
+        let run = |lines: bool| {
+            let mut p = XmlParser::new(XmlOptions {
+                utf8_lines: lines,
+                ..o.clone()
+            })
+            .unwrap();
+            let mut out = Vec::new();
+            let r = convert(
+                &mut p,
+                doc.as_bytes(),
+                &mut out,
+                format,
+                &Progress::default(),
+                &AtomicBool::new(false),
+            );
+            if let Err(e) = r {
+                out.extend_from_slice(format!("error: {e}").as_bytes());
+            }
+            out
+        };
+        (run(true), run(false))
+    }
+
+    #[test]
+    fn lines_from_the_parser_equal_rewritten_arrays() {
+        let texts = [
+            "plain",
+            "caf\u{e9} \u{65e5}\u{672c} \u{1F3B5}",
+            "q&quot;b\\s/",
+            "&#x9;t&#xA;n&#xD;r",
+            "\u{7f}\u{80}\u{a0}\u{2028}\u{2029}\u{feff}\u{fffd}",
+            "  12  ",
+            "-0",
+            "1e3",
+            "0x1F",
+            "true",
+            "<![CDATA[c \" \\ \u{e9}]]>",
+        ];
+        let names = ["r", "r\u{e9}", "p:r"];
+        let mut docs = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            for n in names {
+                let ns = if n.starts_with("p:") {
+                    " xmlns:p=\"u\""
+                } else {
+                    ""
+                };
+                docs.push(format!(
+                    "<c{ns}><{n} a\u{e9}=\"{t}\" b=\"{i}\"><k\u{e9}y>{t}</k\u{e9}y><k\u{e9}y>{t}</k\u{e9}y>{t}</{n}><{n}/></c>"
+                ));
+            }
+        }
+        // XML 1.1 lets character references name C0 controls (JSON.stringify: `\b`, `\f`, `\u0001`).
+        docs.push(
+            "<?xml version=\"1.1\"?><c><r a=\"&#x1;&#x8;&#xC;\">&#x1F;&#x8;&#xC;&#x7F;</r></c>"
+                .into(),
+        );
+        docs.push("<c><r>1</r><r>bad</x></c>".into());
+        let mut options = Vec::new();
+        for typed in [false, true] {
+            for tagged in [false, true] {
+                for prefix in ["@_", "\u{e9}"] {
+                    options.push(XmlOptions {
+                        select: vec!["r".into(), "r\u{e9}".into(), "p:r".into()],
+                        tagged,
+                        parse_tag_value: typed,
+                        parse_attribute_value: typed,
+                        attribute_name_prefix: prefix.into(),
+                        text_node_name: "#t\u{e9}xt".into(),
+                        cdata_prop_name: typed.then(|| "\u{e7}data".into()),
+                        ..XmlOptions::default()
+                    });
+                }
+            }
+        }
+        let mut compared = 0;
+        for d in &docs {
+            for o in &options {
+                for format in [OutputFormat::Ndjson, OutputFormat::JsonArray] {
+                    let (lines, rewritten) = both_layouts(d, o, format);
+                    assert_eq!(
+                        String::from_utf8_lossy(&lines),
+                        String::from_utf8_lossy(&rewritten),
+                        "{d} {o:?} {format:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, docs.len() * 16);
+    }
+
     #[test]
     fn parse_errors_and_cancel_stop_it() {
         let mut out = Vec::new();
@@ -552,7 +678,6 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -572,7 +697,6 @@ mod tests {
             "<c><r>&nope;</r><r>2</r><r>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
-            false,
             &progress,
             &AtomicBool::new(false),
         )
@@ -587,7 +711,6 @@ mod tests {
             "<c><r>1</r><r>".as_bytes(),
             &mut out,
             OutputFormat::JsonArray,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )
@@ -598,7 +721,6 @@ mod tests {
             "<c/>".as_bytes(),
             Vec::new(),
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(true),
         )
@@ -621,6 +743,15 @@ mod tests {
                 format!("{}\n", serde_json::to_string(&s).unwrap())
             );
         }
+
+        /// Text of any characters XML allows, in both layouts (see `both_layouts`).
+        #[test]
+        fn any_text_is_the_same_in_both_layouts(s in "[\t\n\x20-\x7e\u{80}-\u{d7ff}\u{e000}-\u{fffd}\u{10000}-\u{10ffff}]*") {
+            let text = s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+            let doc = format!("<c><r a=\"{text}\">{text}</r><r><x>{text}</x><x>{text}</x></r></c>");
+            let (lines, rewritten) = both_layouts(&doc, &XmlOptions { select: vec!["r".into()], ..XmlOptions::default() }, OutputFormat::Ndjson);
+            proptest::prop_assert_eq!(lines, rewritten);
+        }
     }
 
     struct Broken;
@@ -641,7 +772,6 @@ mod tests {
             doc.as_bytes(),
             Broken,
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         )

@@ -172,8 +172,8 @@ fn feed_range(
     }
 }
 
-fn writer_for(format: OutputFormat, json: bool) -> RecordWriter {
-    RecordWriter::continuing(format).reparsing(json)
+fn writer_for(format: OutputFormat, engine: &dyn Engine) -> RecordWriter {
+    RecordWriter::continuing(format).layout(engine.layout())
 }
 
 /// Parses one part from its (guessed) start state to its end.
@@ -198,7 +198,7 @@ fn run_part(
         (Some(_), _) if json => Some(String::new()),
         _ => None,
     };
-    let mut writer = writer_for(format, json);
+    let mut writer = writer_for(format, &*p.engine);
     Some(
         feed_range(
             &mut p,
@@ -223,7 +223,6 @@ fn run_first<'p>(
     head: u64,
     planned: impl FnOnce() -> Option<&'p [Part]>,
     format: OutputFormat,
-    json: bool,
     cancel: &AtomicBool,
     out: Vec<u8>,
     pool: &mut Pool,
@@ -234,7 +233,7 @@ fn run_first<'p>(
         guess: None,
     };
     let mut p = PartOut::start(make, &first, out, pool)?;
-    let mut writer = writer_for(format, json);
+    let mut writer = writer_for(format, &*p.engine);
     let run = || -> Result<(), ConvertError> {
         feed_range(&mut p, &mut writer, file, 0, head, false, cancel)?;
         if p.error.is_some() {
@@ -485,7 +484,7 @@ pub fn convert_parts<W: Write>(
                                     }
                                 };
                                 return run_first(
-                                    make, file, head, wait, format, json, cancel, out, &mut pool,
+                                    make, file, head, wait, format, cancel, out, &mut pool,
                                 );
                             }
                             let parts = planned.get()?;
@@ -634,7 +633,7 @@ pub fn convert_parts<W: Write>(
                     // owner's origin, as they always did.
                     owner.out.clear();
                     owner.records = 0;
-                    let mut writer = writer_for(format, json);
+                    let mut writer = writer_for(format, &*owner.engine);
                     let last = i + 2 == parts.len();
                     feed_range(
                         &mut owner,
@@ -765,16 +764,20 @@ mod tests {
             doc.as_bytes(),
             &mut out,
             format,
-            false,
             &progress,
             &AtomicBool::new(false),
         );
         (out, r.map_err(|e| failed(e, &progress)))
     }
 
-    /// On parts after the first's `head` bytes were parsed.
+    /// On parts after the first's `head` bytes were parsed, each writing its own NDJSON lines
+    /// as the command's parsers do (`utf8_lines`; `one` has its arrays rewritten).
     fn many(doc: &str, o: &XmlOptions, parts: &[Part], head: u64, format: OutputFormat) -> Run {
-        run_many(&make(o.clone()), false, doc, parts, head, format)
+        let lines = XmlOptions {
+            utf8_lines: true,
+            ..o.clone()
+        };
+        run_many(&make(lines), false, doc, parts, head, format)
     }
 
     fn run_many(
@@ -1005,7 +1008,6 @@ mod tests {
                     d.as_bytes(),
                     &mut out,
                     OutputFormat::Ndjson,
-                    true,
                     &progress,
                     &AtomicBool::new(false),
                 );

@@ -30,6 +30,20 @@ pub struct Stats {
     pub pool_misses: u64,
 }
 
+/// How an engine lays out its batches, which decides what a file writer does with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `[r,r,...]` in ASCII, each record as `JSON.parse` should read it (the XML engine, for
+    /// JavaScript): a file gets its strings rewritten in UTF-8.
+    Array,
+    /// `[r,r,...]` with each record as it was in the input (the JSON engine): a file gets each
+    /// record as `JSON.stringify(JSON.parse(record))`, see `crate::restringify`.
+    Verbatim,
+    /// `r\nr\n...`, each record already as `JSON.stringify` writes it (the XML engine with
+    /// `utf8_lines`, for files).
+    Lines,
+}
+
 pub trait Engine: Send {
     fn feed_owned(&mut self, chunk: BytesMut);
     /// Processes what has been fed.
@@ -57,6 +71,7 @@ pub trait Engine: Send {
     fn boundary(&self) -> Option<Boundary> {
         None
     }
+    fn layout(&self) -> Layout;
 }
 
 /// Inherent methods win over trait methods, so these forward rather than recurse.
@@ -94,6 +109,13 @@ impl Engine for XmlParser {
     fn boundary(&self) -> Option<Boundary> {
         Some(XmlParser::boundary(self))
     }
+    fn layout(&self) -> Layout {
+        if XmlParser::writes_lines(self) {
+            Layout::Lines
+        } else {
+            Layout::Array
+        }
+    }
 }
 
 impl Engine for JsonParser {
@@ -129,5 +151,8 @@ impl Engine for JsonParser {
     }
     fn boundary(&self) -> Option<Boundary> {
         Some(JsonParser::boundary(self))
+    }
+    fn layout(&self) -> Layout {
+        Layout::Verbatim
     }
 }

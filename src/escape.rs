@@ -1,6 +1,9 @@
-//! JSON string literals written as pure ASCII. Non-ASCII characters become `\uXXXX` escapes so
-//! that each batch can cross into JavaScript as a one-byte (latin1) string, which V8 both
-//! creates and `JSON.parse`s faster than a UTF-8 decoded one.
+//! JSON string literals, in two forms:
+//! * pure ASCII ([`write_str`]): non-ASCII characters become `\uXXXX` escapes so that each
+//!   batch can cross into JavaScript as a one-byte (latin1) string, which V8 both creates and
+//!   `JSON.parse`s faster than a UTF-8 decoded one;
+//! * as `JSON.stringify` writes them ([`write_str_utf8`]): UTF-8 as it is, only `"`, `\\` and
+//!   controls escaped, for records that go straight to a file and are never parsed again.
 
 use bytes::BytesMut;
 
@@ -17,15 +20,36 @@ static NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
-/// Writes `s` (valid UTF-8) as a quoted JSON string.
+/// Writes `s` (valid UTF-8) as a quoted JSON string in ASCII.
 #[inline]
 pub fn write_str(out: &mut BytesMut, s: &[u8]) {
+    write_quoted::<false>(out, s)
+}
+
+/// Writes `s` (valid UTF-8) as a quoted JSON string as `JSON.stringify` writes it.
+#[inline]
+pub fn write_str_utf8(out: &mut BytesMut, s: &[u8]) {
+    write_quoted::<true>(out, s)
+}
+
+/// [`write_str`] or [`write_str_utf8`].
+#[inline]
+pub fn write_str_as(out: &mut BytesMut, s: &[u8], utf8: bool) {
+    if utf8 {
+        write_str_utf8(out, s)
+    } else {
+        write_str(out, s)
+    }
+}
+
+#[inline]
+fn write_quoted<const UTF8: bool>(out: &mut BytesMut, s: &[u8]) {
     out.reserve(s.len() + 2);
     out.extend_from_slice(b"\"");
-    if is_clean(s) {
+    if is_clean::<UTF8>(s) {
         out.extend_from_slice(s);
     } else {
-        write_str_body(out, s);
+        write_body::<UTF8>(out, s);
     }
     out.extend_from_slice(b"\"");
 }
@@ -34,26 +58,39 @@ pub fn write_str(out: &mut BytesMut, s: &[u8]) {
 /// short ASCII (codes, dates, ids), and a value's last bytes are read as one word that
 /// overlaps the one before it.
 #[inline]
-fn is_clean(s: &[u8]) -> bool {
+fn is_clean<const UTF8: bool>(s: &[u8]) -> bool {
     let n = s.len();
     if n < 8 {
         // Padded with spaces, which never need escaping.
         let mut w = [b' '; 8];
         w[..n].copy_from_slice(s);
-        return !word_needs_escape(&w);
+        return escape_mask::<UTF8>(&w) == 0;
     }
     let mut i = 0;
     while i + 8 < n {
-        if word_needs_escape(&s[i..i + 8]) {
+        if escape_mask::<UTF8>(&s[i..i + 8]) != 0 {
             return false;
         }
         i += 8;
     }
-    !word_needs_escape(&s[n - 8..])
+    escape_mask::<UTF8>(&s[n - 8..]) == 0
 }
 
-/// Writes the escaped contents of `s` (valid UTF-8) without quotes.
+/// Writes the escaped contents of `s` (valid UTF-8) without quotes, in ASCII.
 pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
+    write_body::<false>(out, s)
+}
+
+/// [`write_str_body`] as `JSON.stringify` writes it (see [`write_str_utf8`]).
+pub fn write_str_body_as(out: &mut BytesMut, s: &[u8], utf8: bool) {
+    if utf8 {
+        write_body::<true>(out, s)
+    } else {
+        write_body::<false>(out, s)
+    }
+}
+
+fn write_body<const UTF8: bool>(out: &mut BytesMut, s: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
@@ -61,13 +98,13 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
         // flagged byte is the first to escape (the tests' false positives only ever sit above
         // a true one), so text with a few accented letters is not walked byte by byte.
         if let Some(w) = s.get(i..i + 8) {
-            let m = escape_mask(w);
+            let m = escape_mask::<UTF8>(w);
             if m == 0 {
                 i += 8;
                 continue;
             }
             i += (m.trailing_zeros() / 8) as usize;
-        } else if !NEEDS_ESCAPE[s[i] as usize] {
+        } else if !NEEDS_ESCAPE[s[i] as usize] || (UTF8 && s[i] >= 0x80) {
             i += 1;
             continue;
         }
@@ -80,6 +117,9 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
                 b'\n' => out.extend_from_slice(b"\\n"),
                 b'\r' => out.extend_from_slice(b"\\r"),
                 b'\t' => out.extend_from_slice(b"\\t"),
+                // JSON.stringify's short forms; the ASCII form keeps `\u` (both parse alike).
+                0x08 if UTF8 => out.extend_from_slice(b"\\b"),
+                0x0c if UTF8 => out.extend_from_slice(b"\\f"),
                 _ => write_u(out, b as u32),
             }
             i += 1;
@@ -99,16 +139,12 @@ pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
     out.extend_from_slice(&s[start..]);
 }
 
-/// Whether any of 8 bytes is a control, `"`, `\\` or non-ASCII (SWAR test).
+/// The high bit of each of 8 bytes (little-endian) that may need escaping (a control, `"`,
+/// `\\`, and unless `UTF8` a non-ASCII byte): the lowest one set always does, bits above it
+/// may be false positives of the borrow. (A byte at 0x80 or above never borrows, so in UTF-8
+/// the lowest bit set is still a true one.)
 #[inline]
-fn word_needs_escape(b: &[u8]) -> bool {
-    escape_mask(b) != 0
-}
-
-/// The high bit of each of 8 bytes (little-endian) that may need escaping: the lowest one set
-/// always does, bits above it may be false positives of the borrow.
-#[inline]
-fn escape_mask(b: &[u8]) -> u64 {
+fn escape_mask<const UTF8: bool>(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(b);
     let x = u64::from_le_bytes(w);
@@ -118,7 +154,8 @@ fn escape_mask(b: &[u8]) -> u64 {
     let below_0x20 = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
     let quote = has_zero(x ^ (ONES * b'"' as u64));
     let backslash = has_zero(x ^ (ONES * b'\\' as u64));
-    (x & HIGH) | below_0x20 | quote | backslash
+    let high = if UTF8 { 0 } else { x & HIGH };
+    high | below_0x20 | quote | backslash
 }
 
 #[inline]
@@ -239,13 +276,43 @@ mod tests {
     #[test]
     fn clean_strings_are_found_at_every_length_and_position() {
         for n in 0..24 {
-            assert!(is_clean(&vec![b'a'; n]), "{n}");
+            assert!(is_clean::<false>(&vec![b'a'; n]), "{n}");
+            assert!(is_clean::<true>(&vec![b'a'; n]), "{n}");
             for at in 0..n {
                 for bad in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff] {
                     let mut s = vec![b'a'; n];
                     s[at] = bad;
-                    assert!(!is_clean(&s), "{n} {at} {bad}");
+                    assert!(!is_clean::<false>(&s), "{n} {at} {bad}");
+                    assert_eq!(is_clean::<true>(&s), bad >= 0x80, "{n} {at} {bad}");
                 }
+            }
+        }
+    }
+
+    /// JSON.stringify's form is serde_json's: `"`, `\\` and controls escaped (`\b`, `\f`,
+    /// `\n`, `\r`, `\t`, else `\u00xx`), everything else as it is.
+    #[test]
+    fn utf8_form_is_json_stringify_s() {
+        let parts = [
+            "a", "bcdefgh", "\"", "\\", "\n", "\u{1}", "\u{8}", "\u{c}", "\u{1f}", "\u{7f}", "é",
+            "日", "🎵", " ", "\u{2028}",
+        ];
+        let mut cases = vec![String::new()];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for c in &cases {
+                for p in parts {
+                    next.push(format!("{c}{p}"));
+                }
+            }
+            cases.extend(next);
+        }
+        for c in &cases {
+            for pad in 0..9 {
+                let s = format!("{}{c}", "x".repeat(pad));
+                let mut out = BytesMut::new();
+                write_str_utf8(&mut out, s.as_bytes());
+                assert_eq!(out, serde_json::to_string(&s).unwrap().as_bytes(), "{s:?}");
             }
         }
     }

@@ -34,6 +34,8 @@ pub struct Symbols {
     bytes: usize,
     attr_prefix: Vec<u8>,
     remove_ns_prefix: bool,
+    /// Keys rendered as `JSON.stringify` writes them (see `XmlOptions::utf8_lines`).
+    utf8: bool,
 }
 
 struct Entry {
@@ -149,9 +151,16 @@ impl Symbols {
             bytes: 0,
             attr_prefix: attr_prefix.as_bytes().to_vec(),
             remove_ns_prefix,
+            utf8: false,
         };
         s.reset_keys();
         s
+    }
+
+    /// Keys in UTF-8 as `JSON.stringify` writes them instead of in ASCII.
+    pub fn utf8(mut self, utf8: bool) -> Self {
+        self.utf8 = utf8;
+        self
     }
 
     fn reset_keys(&mut self) {
@@ -202,11 +211,12 @@ impl Symbols {
         } else {
             qname
         };
+        let utf8 = self.utf8;
         let render = |prefix: &[u8]| {
             let mut key = BytesMut::with_capacity(out.len() + prefix.len() + 3);
             key.extend_from_slice(b"\"");
-            escape::write_str_body(&mut key, prefix);
-            escape::write_str_body(&mut key, out);
+            escape::write_str_body_as(&mut key, prefix, utf8);
+            escape::write_str_body_as(&mut key, out, utf8);
             key.extend_from_slice(b"\":");
             key.to_vec().into_boxed_slice()
         };

@@ -21,6 +21,9 @@ pub struct ShapeOptions {
     pub parse_attribute_value: bool,
     /// Multi-step `alwaysArray` entries; single names are flagged on the symbol instead.
     pub always_array_paths: Vec<Selector>,
+    /// Strings as `JSON.stringify` writes them (raw UTF-8) rather than in ASCII; see
+    /// `XmlOptions::utf8_lines`.
+    pub utf8: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -475,7 +478,7 @@ impl Tree {
         let node = self.nodes[id as usize];
         if node.is_cdata || (node.attrs.0 == node.attrs.1 && node.first_child == NONE) {
             let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
-            write_text(out, text, opts.parse_tag_value && node.typable);
+            write_text(out, text, opts.parse_tag_value && node.typable, opts.utf8);
             return;
         }
         self.write_object(node, out, symbols, opts);
@@ -581,7 +584,7 @@ impl Tree {
                 }
                 let v = self.attrs[k].value;
                 let v = &self.arena[v.0 as usize..v.1 as usize];
-                write_text(out, v, opts.parse_attribute_value);
+                write_text(out, v, opts.parse_attribute_value, opts.utf8);
             }
             if array {
                 out.extend_from_slice(b"]");
@@ -625,7 +628,7 @@ impl Tree {
             }
             out.extend_from_slice(&opts.text_key);
             let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
-            write_text(out, text, opts.parse_tag_value && node.typable);
+            write_text(out, text, opts.parse_tag_value && node.typable, opts.utf8);
         }
         self.path.pop();
         out.extend_from_slice(b"}");
@@ -709,12 +712,12 @@ impl Tree {
                     Item::Attr(a) => {
                         let v = self.attrs[a as usize].value;
                         let v = &self.arena[v.0 as usize..v.1 as usize];
-                        write_text(out, v, opts.parse_attribute_value);
+                        write_text(out, v, opts.parse_attribute_value, opts.utf8);
                     }
                     Item::Child(c) => self.write_node(c, out, symbols, opts),
                     Item::Text => {
                         let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
-                        write_text(out, text, opts.parse_tag_value && node.typable);
+                        write_text(out, text, opts.parse_tag_value && node.typable, opts.utf8);
                     }
                 }
             }
@@ -746,11 +749,11 @@ impl Tree {
     }
 }
 
-fn write_text(out: &mut BytesMut, text: &[u8], coerce_value: bool) {
+fn write_text(out: &mut BytesMut, text: &[u8], coerce_value: bool, utf8: bool) {
     if coerce_value {
-        coerce::write_value(out, text);
+        coerce::write_value(out, text, utf8);
     } else {
-        escape::write_str(out, text);
+        escape::write_str_as(out, text, utf8);
     }
 }
 
@@ -853,6 +856,7 @@ mod tests {
             parse_tag_value: false,
             parse_attribute_value: false,
             always_array_paths: vec![],
+            utf8: false,
         }
     }
 

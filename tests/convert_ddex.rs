@@ -13,10 +13,12 @@ fn corpus() -> Option<PathBuf> {
     dir.join("MANIFEST.tsv").exists().then_some(dir)
 }
 
-fn parser() -> XmlParser {
+/// `lines`: the parser writes NDJSON lines itself (`utf8_lines`, as the command's does).
+fn parser(lines: bool) -> XmlParser {
     XmlParser::new(XmlOptions {
         select: vec!["Release".into(), "SoundRecording".into(), "Deal".into()],
         tagged: true,
+        utf8_lines: lines,
         ..XmlOptions::default()
     })
     .unwrap()
@@ -24,7 +26,7 @@ fn parser() -> XmlParser {
 
 /// The records as the streams receive them: the batches, parsed.
 fn batches(doc: &[u8]) -> Vec<serde_json::Value> {
-    let mut p = parser();
+    let mut p = parser(false);
     let mut out = Vec::new();
     p.feed_owned(bytes::BytesMut::from(doc));
     let mut at_end = false;
@@ -55,14 +57,25 @@ fn ddex_corpus_converts_line_for_record() {
         let doc = std::fs::read(dir.join(file)).unwrap();
         let mut out = Vec::new();
         let result = convert(
-            &mut parser(),
+            &mut parser(true),
             std::fs::File::open(dir.join(file)).unwrap(),
             &mut out,
             OutputFormat::Ndjson,
-            false,
             &Progress::default(),
             &AtomicBool::new(false),
         );
+        // The lines the parser writes are what the writer makes of its JSON arrays.
+        let mut rewritten = Vec::new();
+        let again = convert(
+            &mut parser(false),
+            std::fs::File::open(dir.join(file)).unwrap(),
+            &mut rewritten,
+            OutputFormat::Ndjson,
+            &Progress::default(),
+            &AtomicBool::new(false),
+        );
+        assert_eq!(out, rewritten, "{file}");
+        assert_eq!(result.is_ok(), again.is_ok(), "{file}");
         let negative = file.contains("NOT-WELL-FORMED") || file.contains("xmlns_ern_missing");
         match result {
             Ok(summary) => {

@@ -74,6 +74,10 @@ pub struct XmlOptions {
     /// Most bytes entity expansion may produce in one document.
     pub max_entity_expansion: u64,
     pub limits: Limits,
+    /// Batches for a file rather than for `JSON.parse`: each record as `JSON.stringify` writes
+    /// it (strings in UTF-8, not `\uXXXX`) followed by `\n`, with no array around them, so
+    /// that the native converter writes them as they are.
+    pub utf8_lines: bool,
 }
 
 impl Default for XmlOptions {
@@ -97,6 +101,7 @@ impl Default for XmlOptions {
             expand_internal_entities: false,
             max_entity_expansion: 64 << 20,
             limits: Limits::default(),
+            utf8_lines: false,
         }
     }
 }
@@ -210,7 +215,7 @@ impl XmlParser {
             .map(|s| {
                 let mut t = BytesMut::new();
                 t.extend_from_slice(b"{\"selector\":");
-                escape::write_str(&mut t, s.source().as_bytes());
+                escape::write_str_as(&mut t, s.source().as_bytes(), opts.utf8_lines);
                 t.extend_from_slice(b",\"value\":");
                 t.to_vec()
             })
@@ -227,7 +232,11 @@ impl XmlParser {
             }
         }
         let mut text_key = BytesMut::new();
-        escape::write_str(&mut text_key, opts.text_node_name.as_bytes());
+        escape::write_str_as(
+            &mut text_key,
+            opts.text_node_name.as_bytes(),
+            opts.utf8_lines,
+        );
         text_key.extend_from_slice(b":");
         let mut input = match &opts.resume {
             Some(r) => Input::starting_at(r.offset, true),
@@ -265,6 +274,7 @@ impl XmlParser {
                     parse_tag_value: opts.parse_tag_value,
                     parse_attribute_value: opts.parse_attribute_value,
                     always_array_paths,
+                    utf8: opts.utf8_lines,
                 },
                 trim: opts.trim_values,
                 ignore_attributes: opts.ignore_attributes,
@@ -277,7 +287,8 @@ impl XmlParser {
                     &opts.attribute_name_prefix,
                     opts.remove_ns_prefix,
                     &opts.text_node_name,
-                ),
+                )
+                .utf8(opts.utf8_lines),
                 tree: Tree::new(opts.parse_tag_value),
                 stack: Vec::new(),
                 ns: Namespaces::default(),
@@ -390,18 +401,26 @@ impl XmlParser {
         position
     }
 
-    /// The finished records as a JSON array, or `None` when there are none.
+    /// The finished records as a JSON array (as NDJSON lines with `utf8_lines`), or `None`
+    /// when there are none.
     pub fn take_batch(&mut self) -> Option<BytesMut> {
         if self.st.out.is_empty() {
             return None;
         }
-        self.st.out.extend_from_slice(b"]");
+        if !self.st.shape.utf8 {
+            self.st.out.extend_from_slice(b"]");
+        }
         self.batches += 1;
         self.taken_meta = std::mem::take(&mut self.st.meta);
         self.taken_meta.encoding = self.source.chosen().name();
         self.mapped_ends = 0;
         let next = self.input.pool.take(self.st.limits.batch_bytes);
         Some(std::mem::replace(&mut self.st.out, next))
+    }
+
+    /// Whether batches are NDJSON lines for a file (`utf8_lines`).
+    pub fn writes_lines(&self) -> bool {
+        self.st.shape.utf8
     }
 
     /// Record end offsets and open paths of the batch last taken.

@@ -238,8 +238,11 @@ impl State {
     pub(super) fn emit(&mut self, selector: usize) {
         self.record = None;
         self.nested_sibling = None;
-        self.out
-            .extend_from_slice(if self.out.is_empty() { b"[" } else { b"," });
+        // For a file (`utf8_lines`) each record is a line; for JavaScript the batch is an array.
+        if !self.shape.utf8 {
+            self.out
+                .extend_from_slice(if self.out.is_empty() { b"[" } else { b"," });
+        }
         if let Some(tag) = self.tags.get(selector) {
             self.out.extend_from_slice(tag);
         }
@@ -247,6 +250,9 @@ impl State {
             .write(&mut self.out, &self.symbols, &self.shape, &self.ancestors);
         if !self.tags.is_empty() {
             self.out.extend_from_slice(b"}");
+        }
+        if self.shape.utf8 {
+            self.out.extend_from_slice(b"\n");
         }
         self.records += 1;
         self.note_record_end();
