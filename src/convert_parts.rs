@@ -1068,7 +1068,6 @@ mod tests {
                 d.as_bytes(),
                 &mut out,
                 OutputFormat::Ndjson,
-                true,
                 &progress,
                 &AtomicBool::new(false),
             );
