@@ -1,11 +1,14 @@
 //! A whole input to NDJSON (or one JSON array) without JavaScript: the command's fast path.
 //!
-//! The core already writes each batch of records as compact JSON array text. This module
-//! splits that text into records and rewrites each one as `JSON.stringify(JSON.parse(record))`
-//! would, so the bytes equal what the stream API gives a JavaScript consumer that
-//! stringifies its records: non-ASCII characters as UTF-8 rather than `\u` escapes, `\b` and
-//! `\f` in their short forms, `-0` as `0`, no whitespace. Parsing runs on the calling thread;
-//! rewriting and writing run on a second one, so the two overlap.
+//! The output's bytes equal what the stream API gives a JavaScript consumer that stringifies
+//! its records: `JSON.stringify(JSON.parse(record))`, with non-ASCII characters as UTF-8
+//! rather than `\u` escapes, `\b` and `\f` in their short forms, `-0` as `0`, no whitespace.
+//! The XML core writes its records so for a file (`Layout::Lines`); batches laid out for
+//! JavaScript are split into records and rewritten here (see [`RecordWriter`]).
+//!
+//! Parsing runs on the calling thread, reading on a second and writing on a third, so that
+//! the parser's thread does nothing but parse: the copy out of the page cache and the writes
+//! overlap with it.
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -87,12 +90,14 @@ pub const MAX_SKIP_REPORTS: usize = 1000;
 const READ_CHUNK: usize = 256 * 1024;
 /// Batches queued for the writer thread before the parser waits for it.
 const WRITE_QUEUE: usize = 8;
+/// Chunks read ahead of the parser.
+const READ_AHEAD: usize = 4;
 
 /// Converts everything `input` holds, writing records to `output` as they are parsed.
 /// `cancel` is checked between chunks. On error the output holds a prefix of the records.
-pub fn convert<R: Read, W: Write + Send>(
+pub fn convert<R: Read + Send + 'static, W: Write + Send>(
     engine: &mut dyn Engine,
-    mut input: R,
+    input: R,
     output: W,
     format: OutputFormat,
     progress: &Progress,
@@ -101,9 +106,19 @@ pub fn convert<R: Read, W: Write + Send>(
     let (to_writer, batches) = mpsc::sync_channel::<ToWriter>(WRITE_QUEUE);
     let (give_back, returned) = mpsc::channel::<BytesMut>();
     let layout = engine.layout();
+    let (to_parser, chunks) = mpsc::sync_channel::<io::Result<BytesMut>>(READ_AHEAD);
+    let (spare, spares) = mpsc::channel::<BytesMut>();
+    // Not joined: a read may block on a pipe after parsing stopped; the thread ends at its next
+    // chunk, when it finds no parser to send it to.
+    std::thread::Builder::new()
+        .name("sluice-read".into())
+        .spawn(move || read_ahead(input, &to_parser, &spares))
+        .map_err(ConvertError::Read)?;
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_batches(batches, give_back, output, format, layout));
-        let parsed = parse_all(engine, &mut input, &to_writer, &returned, progress, cancel);
+        let parsed = parse_all(
+            engine, &chunks, &spare, &to_writer, &returned, progress, cancel,
+        );
         if parsed.is_ok() {
             // Only a complete input gets the closing `]`: a cut-off array must not look whole.
             let _ = to_writer.send(ToWriter::End);
@@ -130,9 +145,33 @@ enum ToWriter {
     End,
 }
 
-fn parse_all<R: Read>(
+/// Reads `input` into chunks for the parser until its end (an empty chunk) or an error, or until
+/// the parser is gone. `spares` are buffers the parser is done with.
+fn read_ahead<R: Read>(
+    mut input: R,
+    to_parser: &mpsc::SyncSender<io::Result<BytesMut>>,
+    spares: &mpsc::Receiver<BytesMut>,
+) {
+    loop {
+        let mut chunk = spares
+            .try_recv()
+            .unwrap_or_else(|_| BytesMut::with_capacity(READ_CHUNK));
+        chunk.resize(READ_CHUNK, 0);
+        let read = read_some(&mut input, &mut chunk).map(|n| {
+            chunk.truncate(n);
+            chunk
+        });
+        let last = !matches!(&read, Ok(c) if !c.is_empty());
+        if to_parser.send(read).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn parse_all(
     engine: &mut dyn Engine,
-    input: &mut R,
+    chunks: &mpsc::Receiver<io::Result<BytesMut>>,
+    spare: &mpsc::Sender<BytesMut>,
     to_writer: &mpsc::SyncSender<ToWriter>,
     returned: &mpsc::Receiver<BytesMut>,
     progress: &Progress,
@@ -145,11 +184,11 @@ fn parse_all<R: Read>(
         if cancel.load(Ordering::Relaxed) {
             return Err(ConvertError::Cancelled);
         }
-        let mut chunk = engine.pool().take(READ_CHUNK);
-        chunk.resize(READ_CHUNK, 0);
-        let n = read_some(input, &mut chunk).map_err(ConvertError::Read)?;
-        chunk.truncate(n);
-        at_end = n == 0;
+        let chunk = chunks
+            .recv()
+            .map_err(|_| ConvertError::Internal("the reader stopped"))?
+            .map_err(ConvertError::Read)?;
+        at_end = chunk.is_empty();
         if !at_end {
             engine.feed_owned(chunk);
         }
@@ -167,6 +206,10 @@ fn parse_all<R: Read>(
             }
             while let Ok(buf) = returned.try_recv() {
                 engine.recycle(buf);
+            }
+            // A buffer back to the reader for each chunk, when the parser has one to spare.
+            if let Some(buf) = engine.pool().take_kept(READ_CHUNK) {
+                let _ = spare.send(buf);
             }
             for skip in engine.take_skips() {
                 skipped += 1;
@@ -587,7 +630,7 @@ mod tests {
             let mut out = Vec::new();
             let r = convert(
                 &mut p,
-                doc.as_bytes(),
+                std::io::Cursor::new(doc.as_bytes().to_vec()),
                 &mut out,
                 format,
                 &Progress::default(),
@@ -769,7 +812,7 @@ mod tests {
         let doc = format!("<c>{}</c>", "<r>x</r>".repeat(100_000));
         let err = convert(
             &mut xml("r"),
-            doc.as_bytes(),
+            std::io::Cursor::new(doc.as_bytes().to_vec()),
             Broken,
             OutputFormat::Ndjson,
             &Progress::default(),
@@ -777,5 +820,60 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConvertError::Write(_)), "{err}");
+    }
+
+    /// Hands out its bytes a few at a time, then fails (after `fail_at` bytes) if asked to.
+    struct Trickle {
+        doc: Vec<u8>,
+        at: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.fail_at.is_some_and(|f| self.at >= f) {
+                return Err(io::Error::other("the disk went away"));
+            }
+            let n = (self.at % 7 + 1)
+                .min(buf.len())
+                .min(self.doc.len() - self.at);
+            buf[..n].copy_from_slice(&self.doc[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_of_any_size_and_read_errors() {
+        let doc = format!("<c>{}</c>", "<r>x\u{e9}</r>".repeat(2_000));
+        let run = |fail_at| {
+            let mut out = Vec::new();
+            let r = convert(
+                &mut xml("r"),
+                Trickle {
+                    doc: doc.clone().into_bytes(),
+                    at: 0,
+                    fail_at,
+                },
+                &mut out,
+                OutputFormat::Ndjson,
+                &Progress::default(),
+                &AtomicBool::new(false),
+            );
+            (String::from_utf8(out).unwrap(), r)
+        };
+        let (all, r) = run(None);
+        assert_eq!(r.unwrap().records, 2_000);
+        assert!(all == "\"x\u{e9}\"\n".repeat(2_000), "{}", &all[..40]);
+        // The records before a read error are written; the error is the read's.
+        let (some, r) = run(Some(doc.len() / 2));
+        assert!(matches!(r, Err(ConvertError::Read(_))), "{r:?}");
+        assert!(all.starts_with(&some));
+        assert!(
+            some.len() < all.len() && !some.is_empty(),
+            "{} of {}",
+            some.len(),
+            all.len()
+        );
     }
 }

@@ -761,7 +761,7 @@ mod tests {
         let progress = Progress::default();
         let r = convert(
             &mut p,
-            doc.as_bytes(),
+            std::io::Cursor::new(doc.as_bytes().to_vec()),
             &mut out,
             format,
             &progress,
@@ -1005,7 +1005,7 @@ mod tests {
                 let progress = Progress::default();
                 let r = convert(
                     &mut p,
-                    d.as_bytes(),
+                    std::io::Cursor::new(d.as_bytes().to_vec()),
                     &mut out,
                     OutputFormat::Ndjson,
                     &progress,
@@ -1065,7 +1065,7 @@ mod tests {
             let progress = Progress::default();
             let r = convert(
                 &mut p,
-                d.as_bytes(),
+                std::io::Cursor::new(d.as_bytes().to_vec()),
                 &mut out,
                 OutputFormat::Ndjson,
                 &progress,

@@ -76,12 +76,8 @@ fn is_clean<const UTF8: bool>(s: &[u8]) -> bool {
     escape_mask::<UTF8>(&s[n - 8..]) == 0
 }
 
-/// Writes the escaped contents of `s` (valid UTF-8) without quotes, in ASCII.
-pub fn write_str_body(out: &mut BytesMut, s: &[u8]) {
-    write_body::<false>(out, s)
-}
-
-/// [`write_str_body`] as `JSON.stringify` writes it (see [`write_str_utf8`]).
+/// Writes the escaped contents of `s` (valid UTF-8) without quotes, in ASCII or (`utf8`) as
+/// `JSON.stringify` writes it.
 pub fn write_str_body_as(out: &mut BytesMut, s: &[u8], utf8: bool) {
     if utf8 {
         write_body::<true>(out, s)

@@ -35,6 +35,13 @@ impl Pool {
         }
     }
 
+    /// A kept buffer with at least `capacity` bytes of room, if there is one.
+    pub fn take_kept(&mut self, capacity: usize) -> Option<BytesMut> {
+        let i = (0..self.free.len()).find(|&i| self.free[i].capacity() >= capacity)?;
+        self.hits += 1;
+        Some(self.free.swap_remove(i))
+    }
+
     pub fn give(&mut self, mut buf: BytesMut) {
         buf.clear();
         // Input buffers are consumed by advancing their start; win that room back so the
