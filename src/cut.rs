@@ -375,10 +375,23 @@ pub fn json_cuts(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<V
     if size < part_bytes.saturating_mul(2) {
         return Ok(Vec::new());
     }
-    let mut head = vec![0u8; JSON_HEAD.min(size) as usize];
-    let n = read_full(file, &mut head, 0)?;
-    let Some(sep) = learn(&head[..n], keys) else {
-        return Ok(Vec::new());
+    // The first two elements usually come within a few KiB: the head is read in growing
+    // pieces, not all 4 MiB at once.
+    let mut head = Vec::new();
+    let mut want = SCAN_BLOCK as u64;
+    let sep = loop {
+        let had = head.len();
+        let to = want.min(JSON_HEAD).min(size) as usize;
+        head.resize(to, 0);
+        let n = read_full(file, &mut head[had..], had as u64)?;
+        head.truncate(had + n);
+        if let Some(sep) = learn(&head, keys) {
+            break sep;
+        }
+        if n == 0 || head.len() as u64 >= JSON_HEAD.min(size) {
+            return Ok(Vec::new());
+        }
+        want *= 4;
     };
     drop(head);
     // The first two elements' separator; where it is not found within two parts' worth (the

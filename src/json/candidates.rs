@@ -144,13 +144,13 @@ fn string_end(s: &[u8], from: usize) -> Option<usize> {
 }
 
 /// White space, the first key and `:` at the start of an object's members, if plain (no
-/// escape); an empty slice otherwise.
+/// escape); an empty slice otherwise; `None` when `s` ends first.
 fn first_key(s: &[u8]) -> Option<&[u8]> {
     let mut i = 0;
     while i < s.len() && is_space(s[i]) {
         i += 1;
     }
-    if s.get(i) != Some(&b'"') {
+    if *s.get(i)? != b'"' {
         return Some(&[]);
     }
     let end = i + 1 + s.get(i + 1..)?.iter().position(|&b| b == b'"')?;
@@ -205,6 +205,9 @@ mod tests {
         let s = learn(b"\xEF\xBB\xBF[ 1 , \"a\",2]", &[]).unwrap();
         assert_eq!((s.needle.as_slice(), s.at), (&b"1 , \""[..], 4));
         assert_eq!(learn(b"[1]", &[]), None);
+        // A head that ends before the next element's first key tells nothing yet.
+        assert_eq!(learn(b"[{\"a\":1},{ ", &[]), None);
+        assert_eq!(learn(b"[{\"a\":1},{ \"a\"", &[]), None);
         assert_eq!(learn(b"{\"a\":[1,2]}", &keys(&["b"])), None);
         assert_eq!(learn(b"{\"a\":{\"b\":[1,2]}}", &keys(&["a"])), None);
     }
