@@ -628,4 +628,51 @@ mod tests {
         }
         assert_eq!(parts.last().unwrap().end, doc.len() as u64);
     }
+
+    #[test]
+    fn json_cuts_at_elements_of_the_selected_array() {
+        let keys = vec![b"items".to_vec()];
+        // Alike elements: every cut is at one, after the learned separator; look-alike arrays
+        // before, inside and after them are not cut.
+        let mut doc = String::from("{\"x\":{\"items\":[{\"id\":0},{\"id\":1}]},\"items\": [\n");
+        for i in 0..3000 {
+            if i > 0 {
+                doc.push_str(",\n  ");
+            }
+            doc.push_str(&format!(
+                "{{\"id\":{i},\"n\":[{{\"id\":1}},{{\"id\":2}}],\"s\":\"caf\u{e9}\"}}"
+            ));
+        }
+        doc.push_str("\n], \"after\": {\"items\":[{\"id\":0},{\"id\":1}]}}");
+        let (f, path) = file_of("json", doc.as_bytes());
+        let cuts = json_cuts(&f, &keys, 4096).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(cuts.len() > 10, "{}", cuts.len());
+        for &c in &cuts {
+            assert!(doc[..c as usize].ends_with("},\n  "), "{c}");
+            assert!(doc[c as usize..].starts_with("{\"id\":"), "{c}");
+        }
+        // Elements not alike: the looser separators still cut.
+        let mut mixed = String::from("[");
+        for i in 0..3000 {
+            if i > 0 {
+                mixed.push(',');
+            }
+            match i % 3 {
+                0 => mixed.push_str(&format!("{{\"a\":{i}}}")),
+                1 => mixed.push_str(&format!("[{i},\"x\"]")),
+                _ => mixed.push_str(&format!("{{\"b\":\"{i}\"}}")),
+            }
+        }
+        mixed.push(']');
+        let (f, path) = file_of("json-mixed", mixed.as_bytes());
+        let cuts = json_cuts(&f, &[], 4096).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(cuts.len() > 5, "{}", cuts.len());
+        // Too small, or no such array: no cut.
+        let (f, path) = file_of("json-none", mixed.as_bytes());
+        assert!(json_cuts(&f, &keys, 4096).unwrap().is_empty());
+        assert!(json_cuts(&f, &[], 1 << 20).unwrap().is_empty());
+        let _ = std::fs::remove_file(&path);
+    }
 }
