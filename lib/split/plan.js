@@ -253,8 +253,9 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   if (format === 'json') {
     // One document: cut between two elements of the array one selector names (found
     // natively, src/json/candidates.rs); other selections, and URLs, are one part.
-    const select = options.select ?? '$';
-    const found = isUrl(path) ? null : await jsonCuts(String(path), Array.isArray(select) ? select : [select], partBytes);
+    const select = [options.select ?? '$'].flat();
+    const local = !isUrl(path) && select.every((s) => typeof s === 'string');
+    const found = local ? await jsonCuts(String(path), select, partBytes) : null;
     if (!found) return parts;
     const guess = { path: found.keys };
     for (const c of found.cuts) {
