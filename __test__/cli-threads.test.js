@@ -153,6 +153,38 @@ test('malformed NDJSON: the same error line; skip mode the same output and skips
   assert.match(skip.stderr, new RegExp(` ${skips} skipped,`));
 });
 
+test('JSON and NDJSON on one thread: the native converter gives the bytes and errors of the stream path', () => {
+  const viaStreams = (args) => {
+    const native = sluice([...args, '--threads', '1']);
+    const streams = sluice([...args, '--threads', '1', '--no-native']);
+    assert.equal(native.status, streams.status, native.stderr);
+    assert.equal(essence(native.stderr).replace(/ \(stream\)/g, ''), essence(streams.stderr).replace(/ \(stream\)/g, ''));
+    assert.equal(native.stdout, streams.stdout);
+    return native;
+  };
+  const values = ['1.0', '-0', '1e400', '1e21', '0.0000001', '12345678901234567890', '5e-324', '-12.50'];
+  const records = values.map(
+    (v, i) => `{"v":${v},"${i + 1}":[${v}],"b":1,"0":2,"b":"\\u00e9\\ud800\\/\u00e9","__proto__":{"x":${v}}}`,
+  );
+  const nd = file('one-thread.ndjson', `${records.join('\n')}\n`);
+  assert.equal(viaStreams([nd]).stdout, records.map((l) => `${JSON.stringify(JSON.parse(l))}\n`).join(''));
+  viaStreams([nd, '--format', 'json', '--select', '$.v']);
+  const doc = file('one-thread.json', `{"head":1,"releases":[\n  ${records.join(',\n  ')}\n]}`);
+  assert.equal(viaStreams([doc, '--select', '$.releases[*]']).stdout.split('\n').length, records.length + 1);
+  viaStreams([doc, '--select', '$.releases[*].v', '--format', 'json']);
+  // Malformed: the records before the error and the same error line; NDJSON skip mode too.
+  const bad = file('one-thread-bad.json', `{"releases":[${records.join(',')},{"v":1,}]}`);
+  assert.equal(viaStreams([bad, '--select', '$.releases[*]']).status, 1);
+  const badLines = file('one-thread-bad.ndjson', records.map((l, i) => (i % 3 === 1 ? l.slice(0, 9) : l)).join('\n'));
+  assert.equal(viaStreams([badLines]).status, 1);
+  const skipped = viaStreams([badLines, '--on-error', 'skip', '--progress']);
+  assert.equal(skipped.status, 0);
+  assert.match(skipped.stderr, /\(record skipped\)/);
+  // The per-file line names the stream path only when it was taken.
+  assert.doesNotMatch(skipped.stderr, /\(stream\)/);
+  assert.match(sluice([badLines, '--on-error', 'skip', '--progress', '--no-native']).stderr, /\(stream\)/);
+});
+
 test('XML skip mode: the same output, skip lines and count', () => {
   // Skip mode resumes at the record's end tag or its parent's (docs/skip.md), so the traps
   // that put either inside a record go: nested records and the ReleaseList look-alike. A few

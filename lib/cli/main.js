@@ -180,14 +180,14 @@ async function main(argv, io = { stderr: process.stderr }) {
     // --threads cuts XML, NDJSON and JSON document files (lib/split, src/cut.rs: a document
     // between the elements of the array its selector names, else it is one part); concatenated
     // values and stdin (which cannot be read at several offsets) stay on one thread. The
-    // native converter takes the parts of an XML file, and of an NDJSON or JSON file on
-    // several threads; parseFile the rest.
+    // native converter takes XML, NDJSON and JSON document files, whole or in parts; the
+    // rest goes through parseFile on several threads, through the streams on one.
     const json = input.format === 'ndjson' || input.format === 'json';
     const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || json) ? plan.threads : 1;
     const useNative =
       plan.native &&
       input.file !== '-' &&
-      ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || (json && threads > 1));
+      ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || json);
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);
