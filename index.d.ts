@@ -255,7 +255,9 @@ export interface ParseFileOptions
   resumeFrom?: FileCheckpoint | Checkpoint;
   /** Default from the extension: `.ndjson`/`.jsonl` NDJSON, `.json` JSON, anything else XML. */
   format?: 'xml' | 'json' | 'ndjson' | 'concatenated';
-  /** Parts parsed at once. Default 1 (one stream). */
+  /** Parts parsed at once. Default 1 (one stream). A JSON document is cut only when `select`
+   * is one selector of object keys ending in `[*]` (`$[*]`, `$.releases[*]`); other JSON
+   * selections and `'concatenated'` are read on one thread. */
   threads?: number;
   /** Target bytes per part, at least 4096. Default 16 MiB. */
   partBytes?: number;
@@ -327,8 +329,10 @@ export interface FilePart {
   path: string;
   start: number;
   end: number;
-  /** The guessed state at `start`; null for a part whose start is known. */
-  guess: { path?: CheckpointAncestor[] } | null;
+  /** The guessed state at `start`; null for a part whose start is known. XML: the open
+   * elements; NDJSON: `{}` (a line start); a JSON document: the keys of the objects around
+   * the array, the part starting between two of its elements. */
+  guess: { path?: CheckpointAncestor[] | string[] } | null;
   /** XML: the name of the start tag at `start`. */
   name: string | null;
   options: Record<string, unknown>;
@@ -340,7 +344,8 @@ export interface Verdict {
   line: number;
   column: number;
   between: boolean;
-  path: CheckpointAncestor[] | null;
+  /** XML: the open elements; a JSON document: the keys around the array. */
+  path: CheckpointAncestor[] | string[] | null;
   index: number;
 }
 

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { rng, WORDS, trapDocument } = require('./traps');
+const { rng, WORDS, trapDocument, jsonDocument } = require('./traps');
 
 const BIN = path.join(__dirname, '..', 'bin', 'sluice.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-threads-'));
@@ -153,6 +153,38 @@ test('malformed NDJSON: the same error line; skip mode the same output and skips
   assert.match(skip.stderr, new RegExp(` ${skips} skipped,`));
 });
 
+test('JSON and NDJSON on one thread: the native converter gives the bytes and errors of the stream path', () => {
+  const viaStreams = (args) => {
+    const native = sluice([...args, '--threads', '1']);
+    const streams = sluice([...args, '--threads', '1', '--no-native']);
+    assert.equal(native.status, streams.status, native.stderr);
+    assert.equal(essence(native.stderr).replace(/ \(stream\)/g, ''), essence(streams.stderr).replace(/ \(stream\)/g, ''));
+    assert.equal(native.stdout, streams.stdout);
+    return native;
+  };
+  const values = ['1.0', '-0', '1e400', '1e21', '0.0000001', '12345678901234567890', '5e-324', '-12.50'];
+  const records = values.map(
+    (v, i) => `{"v":${v},"${i + 1}":[${v}],"b":1,"0":2,"b":"\\u00e9\\ud800\\/\u00e9","__proto__":{"x":${v}}}`,
+  );
+  const nd = file('one-thread.ndjson', `${records.join('\n')}\n`);
+  assert.equal(viaStreams([nd]).stdout, records.map((l) => `${JSON.stringify(JSON.parse(l))}\n`).join(''));
+  viaStreams([nd, '--format', 'json', '--select', '$.v']);
+  const doc = file('one-thread.json', `{"head":1,"releases":[\n  ${records.join(',\n  ')}\n]}`);
+  assert.equal(viaStreams([doc, '--select', '$.releases[*]']).stdout.split('\n').length, records.length + 1);
+  viaStreams([doc, '--select', '$.releases[*].v', '--format', 'json']);
+  // Malformed: the records before the error and the same error line; NDJSON skip mode too.
+  const bad = file('one-thread-bad.json', `{"releases":[${records.join(',')},{"v":1,}]}`);
+  assert.equal(viaStreams([bad, '--select', '$.releases[*]']).status, 1);
+  const badLines = file('one-thread-bad.ndjson', records.map((l, i) => (i % 3 === 1 ? l.slice(0, 9) : l)).join('\n'));
+  assert.equal(viaStreams([badLines]).status, 1);
+  const skipped = viaStreams([badLines, '--on-error', 'skip', '--progress']);
+  assert.equal(skipped.status, 0);
+  assert.match(skipped.stderr, /\(record skipped\)/);
+  // The per-file line names the stream path only when it was taken.
+  assert.doesNotMatch(skipped.stderr, /\(stream\)/);
+  assert.match(sluice([badLines, '--on-error', 'skip', '--progress', '--no-native']).stderr, /\(stream\)/);
+});
+
 test('XML skip mode: the same output, skip lines and count', () => {
   // Skip mode resumes at the record's end tag or its parent's (docs/skip.md), so the traps
   // that put either inside a record go: nested records and the ReleaseList look-alike. A few
@@ -175,7 +207,8 @@ test('--threads with stdin, JSON documents and several files', () => {
   const a = file('a.xml', xml);
   const b = file('b.ndjson', `${ndjsonLines(7, 500).join('\n')}\n`);
   const j = file('c.json', JSON.stringify({ releases: [1, 2, { x: 'é' }] }));
-  // stdin and JSON documents are read on one thread; the flag is accepted, the output the same.
+  // stdin is read on one thread (and a small JSON document is one part); the flag is
+  // accepted, the output the same.
   const viaStdin = spawnSync(process.execPath, [BIN, '-', '--xml', '--select', 'Release', ...SPLIT], { input: xml, encoding: 'utf8' });
   assert.equal(viaStdin.status, 0);
   assert.equal(viaStdin.stdout, sluice([a, '--select', 'Release']).stdout);
@@ -188,6 +221,32 @@ test('--threads with stdin, JSON documents and several files', () => {
   for (const n of ['a.ndjson', 'b.ndjson']) {
     assert.equal(fs.readFileSync(path.join(tmp, 'two', n), 'utf8'), fs.readFileSync(path.join(tmp, 'one', n), 'utf8'));
   }
+});
+
+test('JSON documents cut between array elements: the same bytes, errors and exit codes', () => {
+  for (const seed of [1, 3]) {
+    const doc = jsonDocument(seed, 500);
+    const j = file(`doc${seed}.json`, doc);
+    assert.ok(fs.statSync(j).size > 20 * 4096, 'the file is cut into many parts');
+    const r = same([j, '--select', '$.releases[*]']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.split('\n').length, 501);
+    same([j, '--select', '$.releases[*]', '--format', 'json']);
+    const want = sluice([j, '--select', '$.releases[*]', '--threads', '1']).stdout;
+    for (const args of [['--threads', '3', '--part-bytes', '4096'], ['--threads', '2', '--part-bytes', '4096', '--no-native']]) {
+      assert.equal(sluice([j, '--select', '$.releases[*]', ...args]).stdout, want, args.join(' '));
+    }
+    // Malformed: cut short, a bad byte deep in the file.
+    const buf = Buffer.from(doc);
+    const bad = Buffer.from(buf);
+    bad[Math.floor(buf.length * 0.7)] = 0x01; // a control character: an error in a string and out of one
+    for (const [name, content] of [[`short${seed}.json`, buf.subarray(0, Math.floor(buf.length * 0.8))], [`bad${seed}.json`, bad]]) {
+      const e = same([file(name, content), '--select', '$.releases[*]']);
+      assert.notEqual(e.status, 0, name);
+    }
+  }
+  const top = file('top.json', `[${Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, s: 'é' })).join(',\n')}]`);
+  same([top, '--select', '$[*]']);
 });
 
 test('--threads and --part-bytes: bad values are usage errors', () => {

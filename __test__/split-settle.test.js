@@ -135,6 +135,19 @@ test('NDJSON parts', async () => {
   await same(write(bad, 'ndjson'), {}, { format: 'ndjson', partBytes: [4096] });
 });
 
+test('JSON document parts, cut between array elements', async () => {
+  const r = rng(22);
+  const items = [];
+  for (let i = 0; i < 1500; i++) {
+    items.push({ i, s: WORDS[i % WORDS.length].repeat(1 + Math.floor(r() * 30)), t: i % 5 ? [{ i: -i }, { i }] : '"},{"i":' });
+  }
+  const doc = JSON.stringify({ head: [{ i: 0 }, { i: 1 }], items, tail: { items: [{ i: 2 }, { i: 3 }] } });
+  await same(write(doc, 'json'), { select: '$.items[*]' }, { format: 'json' });
+  const bad = doc.replace('{"i":1200,', '{"i":1200,,');
+  const b = await same(write(bad, 'json'), { select: '$.items[*]' }, { format: 'json', partBytes: [4096] });
+  assert.equal(b.want.error.code, 'ERR_SLUICE_JSON_SYNTAX');
+});
+
 test('a part written twice leaves the same file, whole', async () => {
   const file = write(trapDocument(4, 200));
   const tasks = await plan(file, { select: 'Release', partBytes: 4096 });

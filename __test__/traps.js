@@ -65,4 +65,79 @@ function trapDocument(seed, n = 600) {
   return out.join('');
 }
 
-module.exports = { rng, NS, WORDS, release, trapDocument };
+// JSON documents whose records are the elements of one array (`$.releases[*]`), for cutting
+// between elements: separators inside strings, nested arrays of the same shape, look-alike
+// arrays before and after, elements larger than a part, white space styles, a BOM.
+
+/** White space between tokens, one style per document. */
+function spacing(r) {
+  const styles = [
+    () => '',
+    () => ' ',
+    () => '\n  ',
+    () => '\r\n\t',
+    () => [' ', '\n', '\t', '\r\n', ''][Math.floor(r() * 5)].repeat(Math.floor(r() * 3)),
+  ];
+  return styles[Math.floor(r() * styles.length)];
+}
+
+/** A JSON text of a value, with `ws()` between tokens. */
+function jsonText(v, ws) {
+  if (Array.isArray(v)) return `[${ws()}${v.map((x) => jsonText(x, ws)).join(`${ws()},${ws()}`)}${ws()}]`;
+  if (v && typeof v === 'object' && !(v instanceof Raw)) {
+    return `{${ws()}${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}${ws()}:${ws()}${jsonText(x, ws)}`).join(`${ws()},${ws()}`)}${ws()}}`;
+  }
+  if (v instanceof Raw) return v.text;
+  return JSON.stringify(v);
+}
+
+class Raw {
+  constructor(text) {
+    this.text = text;
+  }
+}
+
+/** An element of many shapes, with separators, quotes and backslashes inside strings. */
+function jsonElement(r, i) {
+  const word = () => WORDS[Math.floor(r() * WORDS.length)];
+  switch (Math.floor(r() * 10)) {
+    case 0:
+      return `a",{"id":${i},"s":"\\",{\\"id\\":"`; // the separator inside a string
+    case 1:
+      return new Raw(`"\\\\",${JSON.stringify(word())}`.slice(0, 4)); // a string ending in a backslash
+    case 2:
+      return [i, [word(), { id: i }], []];
+    case 3:
+      return i % 2 ? null : -i * 1.5e-3;
+    case 4:
+      // Larger than a part.
+      return { id: i, big: word().repeat(1500 + Math.floor(r() * 3000)) };
+    default:
+      return {
+        id: i,
+        s: `${word()} ${i} ${word()}`,
+        // Nested arrays of the same shape as the records.
+        releases: [{ id: -i, t: word() }, { id: -i - 1, t: ',{"id":' }],
+        u: '\u{1F600}é中'.repeat(Math.floor(r() * 3)),
+      };
+  }
+}
+
+/** A document whose records are the elements of `releases`, with look-alikes around it. */
+function jsonDocument(seed, n = 400) {
+  const r = rng(seed);
+  const ws = spacing(r);
+  const elements = Array.from({ length: n }, (_, i) => jsonElement(r, i));
+  const head = {
+    meta: { releases: [{ id: 'meta' }, { id: 'meta2' }] },
+    note: '"releases":[{"id":0},',
+  };
+  let doc = jsonText(head, ws).slice(0, -1); // without its `}`
+  doc += `,${ws()}"releases"${ws()}:${ws()}${jsonText(elements, ws)}`;
+  // After the array: other keys, and another array named releases deeper.
+  doc += `,${ws()}"after":${ws()}${jsonText({ releases: [{ id: 'after' }, { id: 'after2' }], z: '中' }, ws)}${ws()}}`;
+  if (seed % 3 === 0) doc = `\uFEFF${doc}`;
+  return `${doc}${ws()}\n`;
+}
+
+module.exports = { rng, NS, WORDS, release, trapDocument, jsonDocument, jsonElement, jsonText };

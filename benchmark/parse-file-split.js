@@ -1,5 +1,5 @@
 'use strict';
-// parseFile with 1 and 2 threads on the 100 MiB catalog (XML and NDJSON), in one process,
+// parseFile with 1 and 2 threads on the 100 MiB catalog (XML, NDJSON and the JSON document), in one process,
 // one after the other: seconds, records and how the parts fared. The files are the ones
 // `node benchmark/run.js --sizes 100` generates in benchmark/data.
 //   node benchmark/parse-file-split.js [runs]
@@ -10,6 +10,7 @@ const data = path.join(__dirname, 'data');
 const cases = [
   ['catalog-100MiB.xml', { select: 'Release' }],
   ['catalog-100MiB.ndjson', {}],
+  ['catalog-100MiB.json', { select: '$.releases[*]' }],
 ];
 
 async function main() {

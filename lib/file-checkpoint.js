@@ -126,7 +126,8 @@ class FileCheckpoints {
 
   /** The owner parsed up to `offset`, a clean start, after `line` lines, with `drop` records still to pass over. */
   anchor(offset, line, drop) {
-    if (this.#xml) return;
+    // A JSON document resumes from its start (see the constructor).
+    if (this.#format !== 'ndjson') return;
     this.#anchors.push({ offset, line, before: this.#pushed, drop });
   }
 

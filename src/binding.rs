@@ -90,6 +90,11 @@ pub struct NativeJsonOptions {
     pub max_record_bytes: f64,
     pub max_depth: u32,
     pub batch_bytes: u32,
+    /// parseFile: a part of one JSON document, started between two elements of the selected
+    /// array (see `crate::json::split`).
+    pub resume_element: Option<bool>,
+    /// parseFile: the file offset of the part's first byte, for offsets named in messages.
+    pub origin: Option<f64>,
 }
 
 #[napi(object)]
@@ -293,6 +298,8 @@ pub(crate) fn json_options(o: NativeJsonOptions) -> JsonOptions {
         },
         skip_errors: o.skip_errors,
         limits: limits(o.max_record_bytes, o.max_depth, o.batch_bytes),
+        resume_element: o.resume_element.unwrap_or(false),
+        origin: o.origin.map_or(0, |o| o as u64),
     }
 }
 

@@ -298,8 +298,16 @@ fn run_file_split(
         Ok(m) => m.len(),
         Err(e) => return failed_io(state, "read", &e),
     };
-    // Too small to cut, or a JSON document: one thread.
-    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson);
+    // A JSON document is cut only between the elements of the array one selector names
+    // (`$.items[*]`); other selections, concatenated values and small files: one thread.
+    let element_keys = match &state.options {
+        Options::Json(o) if o.format == JsonFormat::Json => {
+            crate::json::candidates::element_keys(&o.select)
+        }
+        _ => None,
+    };
+    let one_document = matches!(&state.options, Options::Json(o) if o.format != JsonFormat::Ndjson)
+        && element_keys.is_none();
     if one_document || size < part_bytes.saturating_mul(2) {
         return run_whole(state, started, format);
     }
@@ -308,17 +316,23 @@ fn run_file_split(
     let make = |p: &Part| -> std::result::Result<Box<dyn Engine>, crate::Error> {
         Ok(match &state.options {
             Options::Xml(o) => Box::new(XmlParser::new(p.xml_options(o))?),
-            // An NDJSON part starts at a line start, where a fresh parser is right.
-            Options::Json(o) => Box::new(JsonParser::new(o.clone())?),
+            // An NDJSON part starts at a line start, where a fresh parser is right; a JSON
+            // document's part after the first between two elements of the selected array.
+            Options::Json(o) => Box::new(JsonParser::new(JsonOptions {
+                resume_element: o.format == JsonFormat::Json && p.guess.is_some(),
+                origin: p.start,
+                ..o.clone()
+            })?),
         })
     };
     let plan = || {
-        match &state.options {
-            Options::Xml(_) => crate::cut::plan_xml(&file, names, part_bytes),
-            Options::Json(o) if o.format == JsonFormat::Ndjson => {
+        match (&state.options, &element_keys) {
+            (Options::Xml(_), _) => crate::cut::plan_xml(&file, names, part_bytes),
+            (Options::Json(o), _) if o.format == JsonFormat::Ndjson => {
                 crate::cut::plan_ndjson(&file, part_bytes)
             }
-            Options::Json(_) => Err(io::Error::other("a JSON document is not cut")),
+            (Options::Json(_), Some(keys)) => crate::cut::plan_json(&file, keys, part_bytes),
+            (Options::Json(_), None) => Err(io::Error::other("a JSON document is not cut")),
         }
         .map_err(ConvertError::Read)
     };
@@ -383,7 +397,8 @@ impl NativeFileConvert {
 
     /// As `run`, on `threads` threads, the file cut into parts of about `partBytes`: XML at
     /// start tags with one of `names` as their local name (any when null), NDJSON at line
-    /// starts (a JSON document is not cut). The same bytes, skips and first error as `run`.
+    /// starts, a JSON document between the elements of the array its one selector names
+    /// (other JSON selections are not cut). The same bytes, skips and first error as `run`.
     #[napi(ts_return_type = "Promise<NativeConvertResult>")]
     #[allow(clippy::too_many_arguments)]
     pub fn run_split<'env>(
@@ -524,4 +539,52 @@ fn guess_in(
         read += n as u64;
     }
     guess.finish()
+}
+
+/// A JSON document's cuts for lib/split/plan.js.
+#[napi(object)]
+pub struct NativeJsonCuts {
+    /// The keys of the objects around the array, root first: the parts' guessed state.
+    pub keys: Vec<String>,
+    /// Where parts after the first start.
+    pub cuts: Vec<f64>,
+}
+
+#[cfg_attr(test, allow(dead_code))]
+type SettleCuts =
+    JsDeferred<Option<NativeJsonCuts>, Box<dyn FnOnce(Env) -> Result<Option<NativeJsonCuts>>>>;
+
+/// lib/split/plan.js's cuts of one JSON document: offsets about `partBytes` apart between two
+/// elements of the array `select` names (see `crate::json::candidates`), found on a thread of
+/// their own. Null when `select` is not one selector of such an array or the file cannot be
+/// read (the document is then one part).
+#[napi(ts_return_type = "Promise<NativeJsonCuts | null>")]
+#[cfg_attr(test, allow(dead_code))]
+pub fn json_cuts<'env>(
+    env: &'env Env,
+    file: String,
+    select: Vec<String>,
+    part_bytes: f64,
+) -> Result<Object<'env>> {
+    let (settle, promise): (SettleCuts, Object<'env>) = env.create_deferred()?;
+    let spawned = std::thread::Builder::new()
+        .name("sluice-cuts".into())
+        .spawn(move || {
+            let found = std::panic::catch_unwind(|| {
+                let keys = crate::json::candidates::element_keys(&select)?;
+                let f = File::open(&file).ok()?;
+                let cuts = crate::cut::json_cuts(&f, &keys, part_bytes as u64).ok()?;
+                Some(NativeJsonCuts {
+                    keys: keys
+                        .iter()
+                        .map(|k| String::from_utf8_lossy(k).into_owned())
+                        .collect(),
+                    cuts: cuts.into_iter().map(|o| o as f64).collect(),
+                })
+            })
+            .unwrap_or(None);
+            settle.resolve(Box::new(move |_| Ok(found)));
+        });
+    spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
+    Ok(promise)
 }

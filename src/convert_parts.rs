@@ -192,9 +192,10 @@ fn run_part(
     // A guess the parser refuses (a bad name) is simply a wrong guess.
     let mut p = PartOut::start(make, part, out, pool)?;
     p.guess_path = match (&part.guess, p.engine.boundary()) {
+        // The state the parser starts in, as a verdict reports it (XML, a JSON document).
+        (Some(_), Some(b)) if b.between => Some(b.path),
         // An NDJSON part guesses only that a line starts there: the verdict's `between`.
         (Some(_), _) if json => Some(String::new()),
-        (Some(_), Some(b)) if b.between => Some(b.path),
         _ => None,
     };
     let mut writer = writer_for(format, &*p.engine);
@@ -1025,6 +1026,68 @@ mod tests {
                         let got = run_many(&make_json, true, d, &parts, head, OutputFormat::Ndjson);
                         same(&got, &want);
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn json_document_as_one_thread() {
+        use crate::{JsonOptions, JsonParser};
+        let mut doc = String::from("{\"head\":[{\"i\":0},{\"i\":1}],\"items\":[\n");
+        for i in 0..800 {
+            if i > 0 {
+                doc.push_str(",\n");
+            }
+            match i % 101 {
+                7 => doc.push_str("\"},\\n{\\\"i\\\":\""),
+                9 => doc.push_str(&format!("[{{\"i\":{i}}},\n{{\"i\":1}}]")),
+                _ => doc.push_str(&format!("{{\"i\":{i},\"s\":\"caf\u{e9} {i}\"}}")),
+            }
+        }
+        doc.push_str("\n],\"tail\":{\"items\":[1,2]}}\n");
+        let bad = doc.replacen("{\"i\":600,", "{\"i\":600,,", 1);
+        let truncated = &doc[..doc.len() - 30];
+        for d in [doc.as_str(), bad.as_str(), truncated] {
+            let o = JsonOptions {
+                select: vec!["$.items[*]".into()],
+                ..JsonOptions::default()
+            };
+            let make_json = |p: &Part| -> Result<Box<dyn Engine>, Error> {
+                Ok(Box::new(JsonParser::new(JsonOptions {
+                    resume_element: p.guess.is_some(),
+                    origin: p.start,
+                    ..o.clone()
+                })?))
+            };
+            let mut p = JsonParser::new(o.clone()).unwrap();
+            let mut out = Vec::new();
+            let progress = Progress::default();
+            let r = convert(
+                &mut p,
+                std::io::Cursor::new(d.as_bytes().to_vec()),
+                &mut out,
+                OutputFormat::Ndjson,
+                &progress,
+                &AtomicBool::new(false),
+            );
+            let want = (out, r.map_err(|e| failed(e, &progress)));
+            assert_eq!(want.1.is_ok(), d == doc, "{:?}", want.1);
+            for step in [300, 4096] {
+                let file = std::env::temp_dir().join(format!(
+                    "sluice-json-cut-{}-{step}-{}",
+                    std::process::id(),
+                    d.len()
+                ));
+                std::fs::write(&file, d).unwrap();
+                let keys = vec![b"items".to_vec()];
+                let parts =
+                    crate::cut::plan_json(&File::open(&file).unwrap(), &keys, step).unwrap();
+                let _ = std::fs::remove_file(&file);
+                assert!(parts.len() > 3, "{}", parts.len());
+                for head in [0, step] {
+                    let got = run_many(&make_json, true, d, &parts, head, OutputFormat::Ndjson);
+                    same(&got, &want);
                 }
             }
         }

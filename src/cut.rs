@@ -17,6 +17,7 @@ use memchr::{memchr, memchr_iter};
 
 use crate::convert_parts::Part;
 use crate::guess::{open_before, PathGuess};
+use crate::json::candidates::{learn, Separator};
 use crate::xml::Ancestor;
 
 /// Bytes of the head scanned forward for the exact path: at a few hundred MB/s, about a
@@ -362,6 +363,111 @@ pub fn plan_ndjson(file: &File, part_bytes: u64) -> io::Result<Vec<Part>> {
     Ok(parts_at(size, &cuts, Some(Vec::new())))
 }
 
+/// Bytes of a JSON document's head read for the separator of its first two elements.
+const JSON_HEAD: u64 = 4 * 1024 * 1024;
+
+/// The JSON document's cuts, about `part_bytes` apart between two elements of the array at
+/// `keys` (see [`crate::json::candidates`]). Empty when the file is too small to cut or its
+/// head shows no two elements of that array.
+pub fn json_cuts(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<Vec<u64>> {
+    let size = file.metadata()?.len();
+    let part_bytes = part_bytes.max(1);
+    if size < part_bytes.saturating_mul(2) {
+        return Ok(Vec::new());
+    }
+    // The first two elements usually come within a few KiB: the head is read in growing
+    // pieces, not all 4 MiB at once.
+    let mut head = Vec::new();
+    let mut want = SCAN_BLOCK as u64;
+    let sep = loop {
+        let had = head.len();
+        let to = want.min(JSON_HEAD).min(size) as usize;
+        head.resize(to, 0);
+        let n = read_full(file, &mut head[had..], had as u64)?;
+        head.truncate(had + n);
+        if let Some(sep) = learn(&head, keys) {
+            break sep;
+        }
+        if n == 0 || head.len() as u64 >= JSON_HEAD.min(size) {
+            return Ok(Vec::new());
+        }
+        want *= 4;
+    };
+    drop(head);
+    // The first two elements' separator; where it is not found within two parts' worth (the
+    // elements are not all alike), the same without the next element's first key, then any
+    // `,` with the white space after it.
+    let comma = Separator {
+        needle: b",".to_vec(),
+        at: 1,
+    };
+    let tries = [sep.clone(), sep.short(), comma];
+    let mut buf = Vec::new();
+    let mut cuts = Vec::new();
+    let mut from = part_bytes;
+    'cuts: while from < size {
+        for t in &tries {
+            let window = 2 * part_bytes.max(SCAN_BLOCK as u64);
+            if let Some(c) = separated(file, size, t, from, window, &mut buf)? {
+                cuts.push(c);
+                from = c + step(part_bytes, c, size);
+                continue 'cuts;
+            }
+        }
+        break;
+    }
+    Ok(cuts)
+}
+
+/// The first cut at `sep` at or after `from` and before `from + window` (white space after a
+/// bare `,` is passed over: a part starts at the element's first byte).
+fn separated(
+    file: &File,
+    size: u64,
+    sep: &Separator,
+    from: u64,
+    window: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<u64>> {
+    let finder = Finder::new(&sep.needle);
+    let len = sep.needle.len();
+    // The separator starts before the element, up to `at` bytes before `from`.
+    let mut at = from.saturating_sub(sep.at as u64);
+    let mut block = SCAN_BLOCK;
+    while at < size && at < from + window {
+        let want = ((block + len + 64) as u64).min(size - at) as usize;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let n = read_full(file, &mut buf[..want], at)?;
+        let view = &buf[..n];
+        if let Some(i) = finder.find(view).filter(|&i| i < block) {
+            let mut c = i + sep.at;
+            if sep.needle == b"," {
+                while c < n && matches!(view[c], b' ' | b'\t' | b'\n' | b'\r') {
+                    c += 1;
+                }
+            }
+            let c = at + c as u64;
+            return Ok((c < size && c >= from).then_some(c));
+        }
+        if n < want || n <= len {
+            break;
+        }
+        at += block as u64;
+        block = (block * 2).min(MAX_SCAN_BLOCK);
+    }
+    Ok(None)
+}
+
+/// The JSON document's parts (see [`json_cuts`]): each after the first starts between two
+/// elements, a state the parser takes from the options, so its guess is empty.
+pub fn plan_json(file: &File, keys: &[Vec<u8>], part_bytes: u64) -> io::Result<Vec<Part>> {
+    let size = file.metadata()?.len();
+    let cuts = json_cuts(file, keys, part_bytes)?;
+    Ok(parts_at(size, &cuts, Some(Vec::new())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,5 +627,52 @@ mod tests {
             assert_eq!(doc.as_bytes()[w[1].start as usize - 1], b'\n');
         }
         assert_eq!(parts.last().unwrap().end, doc.len() as u64);
+    }
+
+    #[test]
+    fn json_cuts_at_elements_of_the_selected_array() {
+        let keys = vec![b"items".to_vec()];
+        // Alike elements: every cut is at one, after the learned separator; look-alike arrays
+        // before, inside and after them are not cut.
+        let mut doc = String::from("{\"x\":{\"items\":[{\"id\":0},{\"id\":1}]},\"items\": [\n");
+        for i in 0..3000 {
+            if i > 0 {
+                doc.push_str(",\n  ");
+            }
+            doc.push_str(&format!(
+                "{{\"id\":{i},\"n\":[{{\"id\":1}},{{\"id\":2}}],\"s\":\"caf\u{e9}\"}}"
+            ));
+        }
+        doc.push_str("\n], \"after\": {\"items\":[{\"id\":0},{\"id\":1}]}}");
+        let (f, path) = file_of("json", doc.as_bytes());
+        let cuts = json_cuts(&f, &keys, 4096).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(cuts.len() > 10, "{}", cuts.len());
+        for &c in &cuts {
+            assert!(doc[..c as usize].ends_with("},\n  "), "{c}");
+            assert!(doc[c as usize..].starts_with("{\"id\":"), "{c}");
+        }
+        // Elements not alike: the looser separators still cut.
+        let mut mixed = String::from("[");
+        for i in 0..3000 {
+            if i > 0 {
+                mixed.push(',');
+            }
+            match i % 3 {
+                0 => mixed.push_str(&format!("{{\"a\":{i}}}")),
+                1 => mixed.push_str(&format!("[{i},\"x\"]")),
+                _ => mixed.push_str(&format!("{{\"b\":\"{i}\"}}")),
+            }
+        }
+        mixed.push(']');
+        let (f, path) = file_of("json-mixed", mixed.as_bytes());
+        let cuts = json_cuts(&f, &[], 4096).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(cuts.len() > 5, "{}", cuts.len());
+        // Too small, or no such array: no cut.
+        let (f, path) = file_of("json-none", mixed.as_bytes());
+        assert!(json_cuts(&f, &keys, 4096).unwrap().is_empty());
+        assert!(json_cuts(&f, &[], 1 << 20).unwrap().is_empty());
+        let _ = std::fs::remove_file(&path);
     }
 }

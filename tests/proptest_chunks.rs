@@ -630,3 +630,114 @@ proptest! {
         json::check_with(&opts, &bad, &chunking).expect("options are valid");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// One JSON document cut into parts between the elements of the selected array (issue 15)
+
+/// The records' text (batches joined by `,`, so independent of where batches were cut) and
+/// the error with its position, of `p` fed `doc` (and told it ends, when `end`).
+fn run_part(p: &mut sluice::JsonParser, doc: &[u8], end: bool) -> (String, Option<sluice::Error>) {
+    use sluice::Status;
+    let mut records = String::new();
+    p.feed(doc);
+    loop {
+        let r = if end { p.finish() } else { p.run() };
+        while let Some(b) = p.take_batch() {
+            let text = std::str::from_utf8(&b).expect("batches are ASCII");
+            if !records.is_empty() {
+                records.push(',');
+            }
+            records.push_str(&text[1..text.len() - 1]);
+        }
+        match r {
+            Ok(Status::BatchReady) => continue,
+            Ok(_) => return (records, None),
+            Err(e) => return (records, Some(e)),
+        }
+    }
+}
+
+/// A document whose records are the elements of one array: `[..]` or `{..,"a":[..],..}`.
+fn element_doc() -> impl Strategy<Value = (String, &'static str)> {
+    (
+        prop::collection::vec(json_value(), 0..8),
+        prop::collection::vec(any::<u8>(), 64),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(values, ws, nested, bom)| {
+            let mut ws = ws.into_iter().cycle();
+            let mut out = String::new();
+            if bom {
+                out.push('\u{FEFF}');
+            }
+            let array = Json::Arr(values);
+            if nested {
+                let doc = Json::Obj(vec![
+                    ("b".into(), Json::Arr(vec![Json::Lit("1"), Json::Lit("2")])),
+                    ("a".into(), array),
+                    (
+                        "é".into(),
+                        Json::Obj(vec![(
+                            "a".into(),
+                            Json::Arr(vec![Json::Lit("3"), Json::Lit("4")]),
+                        )]),
+                    ),
+                ]);
+                write_json(&doc, &mut ws, true, &mut out);
+                (out, "$.a[*]")
+            } else {
+                write_json(&array, &mut ws, true, &mut out);
+                (out, "$[*]")
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// At every byte where the parser that read up to there reports a part may start, a part
+    /// resumed there gives the rest of one parser's records and its first error, at the same
+    /// offset, line and column once mapped from the part's start.
+    #[test]
+    fn json_parts_between_elements_give_one_parsers_records(
+        (doc, select) in element_doc(),
+        m in prop::option::weighted(0.5, mutation(JSON_INSERTS)),
+    ) {
+        let bytes = match &m {
+            Some(m) => mutate(doc.as_bytes(), m),
+            None => doc.into_bytes(),
+        };
+        let o = JsonOptions { select: vec![select.into()], ..JsonOptions::default() };
+        let new = |o: &JsonOptions| sluice::JsonParser::new(o.clone()).expect("valid options");
+        let (want, want_error) = run_part(&mut new(&o), &bytes, true);
+        let key = |e: &Option<sluice::Error>| {
+            e.as_ref().map(|e| (e.code, e.message.clone(), e.position.offset, e.position.line, e.position.column))
+        };
+        for k in 0..=bytes.len() {
+            let mut head = new(&o);
+            let (mut got, error) = run_part(&mut head, &bytes[..k], false);
+            let b = head.boundary();
+            if error.is_some() || !b.between {
+                continue;
+            }
+            let resumed = JsonOptions { resume_element: true, origin: k as u64, ..o.clone() };
+            let (rest, error) = run_part(&mut new(&resumed), &bytes[k..], true);
+            if !got.is_empty() && !rest.is_empty() {
+                got.push(',');
+            }
+            got.push_str(&rest);
+            // Positions count from the part's start: mapped as parseFile maps them.
+            let error = error.map(|mut e| {
+                e.position.offset += k as u64;
+                if e.position.line <= 1 {
+                    e.position.column += b.column - 1;
+                }
+                e.position.line += b.line - 1;
+                e
+            });
+            prop_assert_eq!(&got, &want, "cut at {}", k);
+            prop_assert_eq!(key(&error), key(&want_error), "cut at {}", k);
+        }
+    }
+}

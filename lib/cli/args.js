@@ -71,10 +71,10 @@ Output
                              a directory that gets one <name>.ndjson (or .json) per input.
                              Files appear under their name only when complete.
   -j, --jobs <n>             files converted at once (default: number of cores, ${os.availableParallelism()})
-  -t, --threads <n>          threads for each XML or NDJSON file (default 1): the file
-                             is cut into parts parsed at once (natively for XML, else
-                             through parseFile); the output is identical. With -j, up
-                             to j x n threads
+  -t, --threads <n>          threads for each XML, NDJSON or JSON file (default 1): the
+                             file is cut into parts parsed at once (a JSON document
+                             between the elements of its --select '$.a[*]' array);
+                             the output is identical. With -j, up to j x n threads
   --part-bytes <n>           target size of one part with --threads (default 4 MiB on
                              the native path, 16 MiB otherwise; at least 4096)
   --retry <n>                retry a file up to n times after a transient read error

@@ -177,14 +177,17 @@ async function main(argv, io = { stderr: process.stderr }) {
     const input = plan.inputs[i];
     const out = outs[i];
     const tmp = out === null ? null : `${out}.partial`;
-    // --threads cuts XML and NDJSON files only (lib/split); JSON documents and stdin (which
-    // cannot be read at several offsets) stay on one thread. The native converter takes the
-    // parts of an XML file, and of an NDJSON file on several threads; parseFile the rest.
-    const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || input.format === 'ndjson') ? plan.threads : 1;
+    // --threads cuts XML, NDJSON and JSON document files (lib/split, src/cut.rs: a document
+    // between the elements of the array its selector names, else it is one part); concatenated
+    // values and stdin (which cannot be read at several offsets) stay on one thread. The
+    // native converter takes XML, NDJSON and JSON document files, whole or in parts; the
+    // rest goes through parseFile on several threads, through the streams on one.
+    const json = input.format === 'ndjson' || input.format === 'json';
+    const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || json) ? plan.threads : 1;
     const useNative =
       plan.native &&
       input.file !== '-' &&
-      ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || (input.format === 'ndjson' && threads > 1));
+      ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || json);
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);

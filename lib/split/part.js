@@ -39,7 +39,10 @@ function nativeFor(part) {
     }
     return createNative((n) => NativeParser.xml(n), xml.nativeOptions, o);
   }
-  return createNative((n) => NativeParser.json(n), json.nativeOptions, { ...options, format });
+  // A JSON part after the first starts between two elements of the selected array; offsets
+  // named in messages are the file's.
+  const at = format === 'json' && part.guess ? { resumeElement: true } : {};
+  return createNative((n) => NativeParser.json({ ...n, ...at, origin: part.start }), json.nativeOptions, { ...options, format });
 }
 
 class PartRun {
@@ -243,6 +246,7 @@ class PartRun {
       line: b.line,
       column: b.column,
       between: b.between,
+      // XML: the open elements; a JSON document: the keys around the array.
       path: b.between && b.path ? JSON.parse(b.path).path : null,
       opened: b.between ? b.opened : null,
       index: b.index,
@@ -288,7 +292,10 @@ const canonPath = (path) => JSON.stringify((path ?? []).map((a) => [a.name, a.ns
 function accepts(verdict, part) {
   if (!verdict || !verdict.between || verdict.offset !== part.start) return false;
   if (part.format === 'ndjson') return true;
-  if (part.format !== 'xml' || !part.guess) return false;
+  if (!part.guess) return false;
+  // A JSON document: between two elements of the array under the same keys.
+  if (part.format === 'json') return JSON.stringify(verdict.path) === JSON.stringify(part.guess.path);
+  if (part.format !== 'xml') return false;
   return canonPath(verdict.path) === canonPath(part.guess.path);
 }
 

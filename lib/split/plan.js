@@ -5,7 +5,7 @@
 // parsed up to that exact byte and found exactly that state. So nothing here has to be right
 // for the output to be; it only has to be right often for the parts to run in parallel.
 const { nativeFor } = require('./part');
-const { guessOpenPath } = require('../native');
+const { guessOpenPath, jsonCuts } = require('../native');
 const { optionError } = require('../errors');
 const { openSource, sourcePath, isUrl } = require('./source');
 
@@ -233,8 +233,10 @@ async function quickGuess(path, start, names, budget) {
 /**
  * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
- * is null (its state is known); the others' is the guessed state (`{ path }` for XML,
- * `{}` for NDJSON) and `name` the start tag's name (XML). The first record is looked for in
+ * is null (its state is known); the others' is the guessed state (`{ path }` for XML, the
+ * open elements; `{}` for NDJSON; `{ path }` for a JSON document, the keys of the objects
+ * around the array, the part starting between two of its elements) and `name` the start
+ * tag's name (XML). The first record is looked for in
  * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes, unless `guessed` (an XML part's
  * `guess` from an earlier plan of the same file and options) says what it found.
  */
@@ -247,7 +249,22 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   const start = options.resumeFrom && (format === 'xml' || format === 'ndjson') ? options.resumeFrom.offset : 0;
   const first = { format, path: String(path), start, end: size, guess: null, name: null, options: popts };
   const parts = [first];
-  if (!split || size - start < 2 * partBytes || (format !== 'xml' && format !== 'ndjson')) return parts;
+  if (!split || size - start < 2 * partBytes) return parts;
+  if (format === 'json') {
+    // One document: cut between two elements of the array one selector names (found
+    // natively, src/json/candidates.rs); other selections, and URLs, are one part.
+    const select = [options.select ?? '$'].flat();
+    const local = !isUrl(path) && select.every((s) => typeof s === 'string');
+    const found = local ? await jsonCuts(String(path), select, partBytes) : null;
+    if (!found) return parts;
+    const guess = { path: found.keys };
+    for (const c of found.cuts) {
+      parts[parts.length - 1].end = c;
+      parts.push({ format, path: String(path), start: c, end: size, guess, name: null, options: popts });
+    }
+    return parts;
+  }
+  if (format !== 'xml' && format !== 'ndjson') return parts;
 
   // The cuts: each about `partBytes` after the last, at a candidate.
   const cut = async (find) => {

@@ -71,8 +71,8 @@ async function settle(tasks, results, dir, { onProgress } = {}) {
     await unlink(result.path);
     const v = prev.verdict;
     let from;
-    if (v && v.between && (result.task.format === 'ndjson' || result.task.format === 'xml')) {
-      from = { ...result.task, guess: result.task.format === 'xml' ? { path: v.path } : {} };
+    if (v && v.between && ['ndjson', 'xml', 'json'].includes(result.task.format)) {
+      from = { ...result.task, guess: result.task.format === 'ndjson' ? {} : { path: v.path } };
     } else {
       // No state to resume from at that byte: the previous part is read again and on.
       kept.pop();

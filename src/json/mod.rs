@@ -18,6 +18,7 @@
 //!   line never leaves part of itself behind; with `skip_errors` it is dropped and reported
 //!   through [`JsonParser::take_skips`].
 
+pub mod candidates;
 mod path;
 mod scan;
 mod split;
@@ -56,6 +57,13 @@ pub struct JsonOptions {
     /// NDJSON only: drop a malformed line (see [`JsonParser::take_skips`]) and go on.
     pub skip_errors: bool,
     pub limits: Limits,
+    /// A part of one JSON document (see [`split`]): the parser starts between two elements
+    /// of the array the one selector names (`$.a.b[*]`), right after a `,`, with the
+    /// objects on the selector's keys and the array open. Its positions still count from
+    /// its own first byte.
+    pub resume_element: bool,
+    /// Offset of the first byte in the whole input, for offsets named in messages.
+    pub origin: u64,
 }
 
 impl Default for JsonOptions {
@@ -69,6 +77,8 @@ impl Default for JsonOptions {
                 max_depth: 1024,
                 ..Limits::default()
             },
+            resume_element: false,
+            origin: 0,
         }
     }
 }
@@ -123,16 +133,25 @@ impl JsonParser {
             .collect::<Result<Vec<_>>>()?;
         let mut input = Input::new();
         let out = input.pool.take(opts.limits.batch_bytes);
-        let core = Core::new(
+        let mut core = Core::new(
             Config {
                 ndjson: opts.format == JsonFormat::Ndjson,
                 single: opts.format == JsonFormat::Json,
                 paths,
                 tagged: opts.tagged,
                 limits: opts.limits,
+                origin: opts.origin,
             },
             out,
         );
+        if opts.resume_element && !core.resume_element() {
+            return Err(Error::unpositioned(
+                ErrorCode::InvalidOption,
+                "a part of a JSON document starts between array elements: it needs format \
+                 'json' and one selector naming the elements of an array under object keys \
+                 (such as `$.items[*]`)",
+            ));
+        }
         Ok(JsonParser {
             input,
             core,

@@ -201,6 +201,13 @@ pub(crate) struct Core {
     line_first: Option<u64>,
     /// NDJSON: non-blank lines started so far.
     pub(crate) lines_seen: u64,
+    /// A JSON document whose one selector names the elements of an array under object keys
+    /// (`$.a.b[*]`): those keys, the depth of the array being their count. Only then can a
+    /// part of the document start between two elements (see `super::split`).
+    pub(crate) element_keys: Option<Vec<Vec<u8>>>,
+    /// Offset of this parser's first byte in the whole input, for the offsets messages name
+    /// (a part of a file counts its positions from its own first byte).
+    origin: u64,
 }
 
 pub(crate) struct Config {
@@ -210,15 +217,34 @@ pub(crate) struct Config {
     pub(crate) paths: Vec<Path>,
     pub(crate) tagged: bool,
     pub(crate) limits: Limits,
+    /// See [`Core::origin`].
+    pub(crate) origin: u64,
 }
 
 impl Core {
+    pub(crate) fn ndjson(&self) -> bool {
+        self.ndjson
+    }
+
     /// NDJSON, waiting at a line start with nothing open (see `crate::split`).
     pub(crate) fn at_line_start(&self) -> bool {
         self.ndjson && matches!(self.st, St::LineStart) && !self.rec && self.kinds.is_empty()
     }
 
     pub(crate) fn new(cfg: Config, out: BytesMut) -> Core {
+        let element_keys = match cfg.paths.as_slice() {
+            [p] if cfg.single => match p.steps().split_last() {
+                Some((Step::Any, keys)) => keys
+                    .iter()
+                    .map(|s| match s {
+                        Step::Key(k) => Some(k.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            },
+            _ => None,
+        };
         let n = cfg.paths.len();
         let all = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
         let max_steps = cfg.paths.iter().map(|p| p.steps().len()).max().unwrap_or(0);
@@ -294,7 +320,46 @@ impl Core {
             line_records: 0,
             line_first: None,
             lines_seen: 0,
+            element_keys,
+            origin: cfg.origin,
         }
+    }
+
+    /// A JSON document, waiting for an element of the selected array after its `,`: exactly
+    /// the state [`Core::resume_element`] starts in (see `super::split`). The array's path
+    /// is the selector's, since each of its containers is tracked (a selector matches there).
+    pub(crate) fn at_element(&self) -> bool {
+        let Some(keys) = &self.element_keys else {
+            return false;
+        };
+        let n = keys.len();
+        self.st == St::Value
+            && !self.rec
+            && self.kinds.len() == n + 1
+            && self.track.len() == n + 1
+            && self.kinds[n] == b'['
+            && self.kinds[..n].iter().all(|&k| k == b'{')
+    }
+
+    /// Starts this parser between two elements of the selected array, after the `,` (and
+    /// any white space): the objects on the selector's keys and the array are open. False
+    /// when the selector names no such array.
+    pub(crate) fn resume_element(&mut self) -> bool {
+        let Some(n) = self.element_keys.as_ref().map(Vec::len) else {
+            return false;
+        };
+        self.kinds = vec![b'{'; n];
+        self.kinds.push(b'[');
+        self.track = (0..=n)
+            .map(|d| Level {
+                alive: 1,
+                next: 0,
+                need_key: d < n,
+            })
+            .collect();
+        self.seen_value = true;
+        self.st = St::Value;
+        true
     }
 
     /// Scans `inp[i..]`; `base` is the absolute offset of `inp[0]`.
@@ -919,7 +984,8 @@ impl Core {
             ErrorCode::RecordTooLarge,
             format!(
                 "the record starting at byte {} is larger than maxRecordBytes ({} bytes)",
-                self.rec_start, self.limits.max_record_bytes
+                self.origin + self.rec_start,
+                self.limits.max_record_bytes
             ),
         )
     }
@@ -1241,8 +1307,9 @@ impl Core {
                     base + e as u64,
                     ErrorCode::RecordTooLarge,
                     format!(
-                        "the records selected from the line starting at byte {first} span more \
+                        "the records selected from the line starting at byte {} span more \
                          than maxRecordBytes ({} bytes)",
+                        self.origin + first,
                         self.limits.max_record_bytes
                     ),
                 ));

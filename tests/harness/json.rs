@@ -109,6 +109,7 @@ pub fn options(h: &Header, doc: &[u8]) -> JsonOptions {
             batch_bytes: pick(4, [defaults.batch_bytes, 1, 40, 1024]),
             ..defaults
         },
+        ..JsonOptions::default()
     }
 }
 
