@@ -1,4 +1,5 @@
 'use strict';
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Readable } = require('node:stream');
@@ -157,4 +158,28 @@ function turnCounter() {
   return counter;
 }
 
-module.exports = { corpora, manifest, chunks, collect, drain, oracle, pick, canonical, rng, tempDocs, linesOf, turnCounter };
+/**
+ * Reads a parseFile stream slowly (a pause every 50 records) and checks what a slow reader
+ * must see: at most `maxHeld` parsers holding native buffers (the owner and the parts read
+ * ahead; a dropped parser may take a moment to let go of its buffers), and progress that ends
+ * at every record and at the file's size. Returns the number of records.
+ */
+async function readSlowly(stream, file, maxHeld = 4) {
+  const { NativeParser } = require('../lib/native');
+  const events = [];
+  stream.on('progress', (p) => events.push(p));
+  let n = 0;
+  let most = 0;
+  for await (const _ of stream) {
+    if (++n % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    most = Math.max(most, NativeParser.counts().held);
+  }
+  assert.ok(most <= maxHeld, `parsers holding buffers: ${most}`);
+  assert.ok(events.length > 0);
+  const last = events[events.length - 1];
+  assert.equal(last.records, n);
+  assert.equal(last.bytesRead, fs.statSync(file).size);
+  return n;
+}
+
+module.exports = { corpora, manifest, chunks, collect, drain, oracle, pick, canonical, rng, tempDocs, linesOf, turnCounter, readSlowly };

@@ -756,11 +756,15 @@ mod tests {
     type Run = (Vec<u8>, Result<Summary, String>);
 
     fn one(doc: &str, o: &XmlOptions, format: OutputFormat) -> Run {
+        one_with(&mut XmlParser::new(o.clone()).unwrap(), doc, format)
+    }
+
+    /// The whole `doc` through `engine` on one thread.
+    fn one_with(engine: &mut dyn Engine, doc: &str, format: OutputFormat) -> Run {
         let mut out = Vec::new();
-        let mut p = XmlParser::new(o.clone()).unwrap();
         let progress = Progress::default();
         let r = convert(
-            &mut p,
+            engine,
             std::io::Cursor::new(doc.as_bytes().to_vec()),
             &mut out,
             format,
@@ -1000,18 +1004,11 @@ mod tests {
                 let make_json = |_: &Part| -> Result<Box<dyn Engine>, Error> {
                     Ok(Box::new(JsonParser::new(o.clone())?))
                 };
-                let mut p = JsonParser::new(o.clone()).unwrap();
-                let mut out = Vec::new();
-                let progress = Progress::default();
-                let r = convert(
-                    &mut p,
-                    std::io::Cursor::new(d.as_bytes().to_vec()),
-                    &mut out,
+                let want = one_with(
+                    &mut JsonParser::new(o.clone()).unwrap(),
+                    d,
                     OutputFormat::Ndjson,
-                    &progress,
-                    &AtomicBool::new(false),
                 );
-                let want = (out, r.map_err(|e| failed(e, &progress)));
                 for step in [30, 700, 5000] {
                     let file = std::env::temp_dir().join(format!(
                         "sluice-nd-cut-{}-{step}-{skip}-{}",
@@ -1060,18 +1057,11 @@ mod tests {
                     ..o.clone()
                 })?))
             };
-            let mut p = JsonParser::new(o.clone()).unwrap();
-            let mut out = Vec::new();
-            let progress = Progress::default();
-            let r = convert(
-                &mut p,
-                std::io::Cursor::new(d.as_bytes().to_vec()),
-                &mut out,
+            let want = one_with(
+                &mut JsonParser::new(o.clone()).unwrap(),
+                d,
                 OutputFormat::Ndjson,
-                &progress,
-                &AtomicBool::new(false),
             );
-            let want = (out, r.map_err(|e| failed(e, &progress)));
             assert_eq!(want.1.is_ok(), d == doc, "{:?}", want.1);
             for step in [300, 4096] {
                 let file = std::env::temp_dir().join(format!(
