@@ -22,22 +22,18 @@ impl Pool {
 
     /// An empty buffer with at least `capacity` bytes of room.
     pub fn take(&mut self, capacity: usize) -> BytesMut {
-        // Best fit, so a small request does not take the big buffer a batch needs next.
-        let fit = (0..self.free.len())
-            .filter(|&i| self.free[i].capacity() >= capacity)
-            .min_by_key(|&i| self.free[i].capacity());
-        if let Some(i) = fit {
-            self.hits += 1;
-            self.free.swap_remove(i)
-        } else {
+        self.take_kept(capacity).unwrap_or_else(|| {
             self.misses += 1;
             BytesMut::with_capacity(capacity.max(4096))
-        }
+        })
     }
 
     /// A kept buffer with at least `capacity` bytes of room, if there is one.
     pub fn take_kept(&mut self, capacity: usize) -> Option<BytesMut> {
-        let i = (0..self.free.len()).find(|&i| self.free[i].capacity() >= capacity)?;
+        // Best fit, so a small request does not take the big buffer a batch needs next.
+        let i = (0..self.free.len())
+            .filter(|&i| self.free[i].capacity() >= capacity)
+            .min_by_key(|&i| self.free[i].capacity())?;
         self.hits += 1;
         Some(self.free.swap_remove(i))
     }

@@ -55,25 +55,21 @@ fn ddex_corpus_converts_line_for_record() {
     for line in manifest.lines().skip(1) {
         let file = line.split('\t').next().unwrap();
         let doc = std::fs::read(dir.join(file)).unwrap();
-        let mut out = Vec::new();
-        let result = convert(
-            &mut parser(true),
-            std::fs::File::open(dir.join(file)).unwrap(),
-            &mut out,
-            OutputFormat::Ndjson,
-            &Progress::default(),
-            &AtomicBool::new(false),
-        );
+        let run = |lines: bool| {
+            let mut out = Vec::new();
+            let result = convert(
+                &mut parser(lines),
+                std::fs::File::open(dir.join(file)).unwrap(),
+                &mut out,
+                OutputFormat::Ndjson,
+                &Progress::default(),
+                &AtomicBool::new(false),
+            );
+            (out, result)
+        };
+        let (out, result) = run(true);
         // The lines the parser writes are what the writer makes of its JSON arrays.
-        let mut rewritten = Vec::new();
-        let again = convert(
-            &mut parser(false),
-            std::fs::File::open(dir.join(file)).unwrap(),
-            &mut rewritten,
-            OutputFormat::Ndjson,
-            &Progress::default(),
-            &AtomicBool::new(false),
-        );
+        let (rewritten, again) = run(false);
         assert_eq!(out, rewritten, "{file}");
         assert_eq!(result.is_ok(), again.is_ok(), "{file}");
         let negative = file.contains("NOT-WELL-FORMED") || file.contains("xmlns_ern_missing");

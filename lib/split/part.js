@@ -192,8 +192,7 @@ class PartRun {
       while (this.items.length < max) {
         batch = this.native.takeBatch();
         if (batch === null) break;
-        // XML: the records' end offsets and open paths, for parseFile's checkpoints.
-        this.items.push({ batch, meta: this.part.format === 'xml' ? this.native.takeBatchMeta() : null });
+        this.items.push(this.#item(batch));
       }
       this.#backlog = batch !== null;
     }
@@ -223,6 +222,11 @@ class PartRun {
     this.#named--;
     const batch = this.native.takeBatch();
     if (batch === null) throw internalError();
+    return this.#item(batch);
+  }
+
+  /** A batch just taken, with (XML) its records' end offsets and open paths, for parseFile's checkpoints. */
+  #item(batch) {
     return { batch, meta: this.part.format === 'xml' ? this.native.takeBatchMeta() : null };
   }
 

@@ -12,7 +12,12 @@ use super::path::{Path, Step};
 /// selector of object keys ending in `[*]` (or `.*`): the only selection split at elements.
 pub fn element_keys(select: &[String]) -> Option<Vec<Vec<u8>>> {
     let [one] = select else { return None };
-    let path = Path::parse(one).ok()?;
+    array_keys(&Path::parse(one).ok()?)
+}
+
+/// The keys of the objects around the array whose elements `path` names, when it is object
+/// keys ending in `[*]` (or `.*`).
+pub(crate) fn array_keys(path: &Path) -> Option<Vec<Vec<u8>>> {
     let (last, keys) = path.steps().split_last()?;
     if *last != Step::Any {
         return None;

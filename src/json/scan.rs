@@ -233,16 +233,7 @@ impl Core {
 
     pub(crate) fn new(cfg: Config, out: BytesMut) -> Core {
         let element_keys = match cfg.paths.as_slice() {
-            [p] if cfg.single => match p.steps().split_last() {
-                Some((Step::Any, keys)) => keys
-                    .iter()
-                    .map(|s| match s {
-                        Step::Key(k) => Some(k.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => None,
-            },
+            [p] if cfg.single => super::candidates::array_keys(p),
             _ => None,
         };
         let n = cfg.paths.len();
