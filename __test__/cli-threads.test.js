@@ -86,6 +86,32 @@ test('XML into an output file, with the per-file line naming the threads', () =>
   assert.ok(!fs.existsSync(path.join(tmp, 'two.ndjson.partial')));
 });
 
+test('without --threads, the cores are shared out among the files converted at once', () => {
+  const cores = os.availableParallelism();
+  const label = (n) => (n > 1 ? `\\(${n} threads\\)` : '(?!.*threads)');
+  const a = file('auto-a.xml', trapDocument(3, 400));
+  const b = file('auto-b.xml', trapDocument(4, 400));
+  const want = (f) => sluice([f, '--select', 'Release', '--threads', '1']).stdout;
+  // One file: every core.
+  const one = sluice([a, '--select', 'Release', '-o', 'auto.ndjson', '--progress', '--part-bytes', '4096']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stderr, new RegExp(`ok {2}.*auto-a\\.xml .*records .*MB/s ${label(cores)}`));
+  assert.equal(fs.readFileSync(path.join(tmp, 'auto.ndjson'), 'utf8'), want(a));
+  // Two files at once (-j 2): the cores split between them.
+  const two = sluice([a, b, '--select', 'Release', '-j', '2', '-o', 'auto-out/', '--progress', '--part-bytes', '4096']);
+  assert.equal(two.status, 0, two.stderr);
+  const each = Math.max(1, Math.floor(cores / 2));
+  for (const [f, name] of [[a, 'auto-a'], [b, 'auto-b']]) {
+    assert.match(two.stderr, new RegExp(`ok {2}.*${name}\\.xml .*records .*MB/s ${label(each)}`));
+    assert.equal(fs.readFileSync(path.join(tmp, 'auto-out', `${name}.ndjson`), 'utf8'), want(f));
+  }
+  // A file of under two parts is read whole, whatever --threads says, and its line says so.
+  const small = sluice([a, '--select', 'Release', '-o', 'small.ndjson', '--progress', '--threads', '2']);
+  assert.equal(small.status, 0, small.stderr);
+  assert.doesNotMatch(small.stderr, /threads\)/);
+  assert.equal(fs.readFileSync(path.join(tmp, 'small.ndjson'), 'utf8'), want(a));
+});
+
 test('NDJSON: the same bytes with 2 threads, and JSON.stringify per line', () => {
   const lines = ndjsonLines(21, 3000);
   const nd = file('lines.ndjson', `${lines.join('\n')}\n`);

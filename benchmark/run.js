@@ -60,9 +60,10 @@ const CONTENDERS = [
   CORE,
   // The command (lib/cli), in process, writing NDJSON to a file: its native path, and the
   // same through XmlStream and toNdjson().
-  { id: 'sluice-cli', label: '`sluice --select Release -o file.ndjson` (native, no objects)' },
-  { id: 'sluice-cli-stream', label: '`sluice --no-native` (XmlStream → toNdjson → file)' },
+  { id: 'sluice-cli', label: '`sluice --select Release --threads 1 -o file.ndjson` (native, no objects)' },
+  { id: 'sluice-cli-stream', label: '`sluice --no-native --threads 1` (XmlStream → toNdjson → file)' },
   { id: 'sluice-cli-2', label: '`sluice --threads 2 -o file.ndjson` (native, parts on 2 threads)' },
+  { id: 'sluice-cli-auto', label: '`sluice -o file.ndjson`, no `--threads` (native, parts on every core)' },
   FLOOR,
 ].map((c) => ({ format: 'xml', ...c })).concat([
   { id: 'sluice-json', label: 'sluice JsonStream `$.releases[*]`', sluice: 'JsonStream', format: 'json' },

@@ -71,10 +71,13 @@ Output
                              a directory that gets one <name>.ndjson (or .json) per input.
                              Files appear under their name only when complete.
   -j, --jobs <n>             files converted at once (default: number of cores, ${os.availableParallelism()})
-  -t, --threads <n>          threads for each XML, NDJSON or JSON file (default 1): the
-                             file is cut into parts parsed at once (a JSON document
-                             between the elements of its --select '$.a[*]' array);
-                             the output is identical. With -j, up to j x n threads
+  -t, --threads <n>          threads for each XML, NDJSON or JSON file: the file is cut
+                             into parts parsed at once (a JSON document between the
+                             elements of its --select '$.a[*]' array); the output is
+                             identical to one thread's. Default: the cores shared
+                             out among the files converted at once (one file: all
+                             ${os.availableParallelism()}; -j files or more: 1 each). Stdin and files
+                             of under two parts are read whole
   --part-bytes <n>           target size of one part with --threads (default 4 MiB on
                              the native path, 16 MiB otherwise; at least 4096)
   --retry <n>                retry a file up to n times after a transient read error
@@ -133,9 +136,11 @@ function integer(values, name, { min = 1, fallback } = {}) {
   return Number(v);
 }
 
-// parseFile's own bound: more threads than that only adds parts held in memory.
+// parseFile's own bound: more threads than that only adds parts held in memory. Undefined
+// when not given: main shares the cores out among the files converted at once.
 function threadsOf(values) {
-  const n = integer(values, 'threads', { fallback: 1 });
+  const n = integer(values, 'threads');
+  if (n === undefined) return undefined;
   if (n > 64) throw new UsageError(`--threads is at most 64, not ${n}`);
   return n;
 }

@@ -228,4 +228,4 @@ async function viaNative(job) {
   throw new FileError(input.file, `internal error in the native converter (a bug; please report it): ${r.internal}`, { code: 'ERR_SLUICE_INTERNAL' });
 }
 
-module.exports = { convertOne, nativeIsExact, FileError, fromIoError, TRANSIENT };
+module.exports = { convertOne, nativeIsExact, FileError, fromIoError, TRANSIENT, NATIVE_PART_BYTES };

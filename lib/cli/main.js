@@ -5,10 +5,12 @@
 // threads (its own for the file fast path, sluice's workers for streams), so the main
 // thread only schedules and reports.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { parse, HELP, UsageError } = require('./args');
 const { Progress, bytes, count } = require('./progress');
-const { convertOne, nativeIsExact, TRANSIENT } = require('./convert');
+const { convertOne, nativeIsExact, TRANSIENT, NATIVE_PART_BYTES } = require('./convert');
+const { DEFAULT_PART_BYTES } = require('../split/plan');
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -172,6 +174,9 @@ async function main(argv, io = { stderr: process.stderr }) {
   bar.start();
   // Several inputs into stdout go one after the other, so their records do not interleave.
   const jobs = outs.every((o) => o === null) ? 1 : plan.jobs;
+  // Without --threads, the cores go to the files converted at once: one big file gets them
+  // all, as many files as cores get one each (cutting them too would only add parts).
+  const threadsPerFile = plan.threads ?? Math.max(1, Math.floor(os.availableParallelism() / Math.min(jobs, plan.inputs.length)));
 
   async function runInput(i) {
     const input = plan.inputs[i];
@@ -183,11 +188,15 @@ async function main(argv, io = { stderr: process.stderr }) {
     // native converter takes XML, NDJSON and JSON document files, whole or in parts; the
     // rest goes through parseFile on several threads, through the streams on one.
     const json = input.format === 'ndjson' || input.format === 'json';
-    const threads = plan.threads > 1 && input.file !== '-' && (input.format === 'xml' || json) ? plan.threads : 1;
     const useNative =
       plan.native &&
       input.file !== '-' &&
       ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || json);
+    // A file of under two parts is read whole on either path: it takes the one-thread path
+    // directly, and its line does not claim threads it did not use.
+    const partBytes = plan.partBytes ?? (useNative ? NATIVE_PART_BYTES : DEFAULT_PART_BYTES);
+    const cuttable = input.file !== '-' && (input.format === 'xml' || json) && !(sizes[i] !== null && sizes[i] < 2 * partBytes);
+    const threads = threadsPerFile > 1 && cuttable ? threadsPerFile : 1;
     if (tmp) {
       fs.mkdirSync(path.dirname(tmp), { recursive: true });
       partials.add(tmp);
