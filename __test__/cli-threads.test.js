@@ -87,7 +87,7 @@ test('XML into an output file, with the per-file line naming the threads', () =>
 });
 
 test('without --threads, the cores are shared out among the files converted at once', () => {
-  const cores = os.availableParallelism();
+  const cores = Math.min(64, os.availableParallelism());
   const label = (n) => (n > 1 ? `\\(${n} threads\\)` : '(?!.*threads)');
   const a = file('auto-a.xml', trapDocument(3, 400));
   const b = file('auto-b.xml', trapDocument(4, 400));

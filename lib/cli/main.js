@@ -176,7 +176,7 @@ async function main(argv, io = { stderr: process.stderr }) {
   const jobs = outs.every((o) => o === null) ? 1 : plan.jobs;
   // Without --threads, the cores go to the files converted at once: one big file gets them
   // all, as many files as cores get one each (cutting them too would only add parts).
-  const threadsPerFile = plan.threads ?? Math.max(1, Math.floor(os.availableParallelism() / Math.min(jobs, plan.inputs.length)));
+  const threadsPerFile = plan.threads ?? Math.min(64, Math.max(1, Math.floor(os.availableParallelism() / Math.min(jobs, plan.inputs.length))));
 
   async function runInput(i) {
     const input = plan.inputs[i];
