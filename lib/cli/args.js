@@ -74,10 +74,10 @@ Output
   -t, --threads <n>          threads for each XML, NDJSON or JSON file: the file is cut
                              into parts parsed at once (a JSON document between the
                              elements of its --select '$.a[*]' array); the output is
-                             identical to one thread's. Default: the cores shared
-                             out among the files converted at once (one file: all
-                             ${os.availableParallelism()}; -j files or more: 1 each). Stdin and files
-                             of under two parts are read whole
+                             identical to one thread's. Default: the cores divided
+                             among the files converted at once (one file gets all
+                             ${os.availableParallelism()}). Stdin and files of under two parts are
+                             read whole
   --part-bytes <n>           target size of one part with --threads (default 4 MiB on
                              the native path, 16 MiB otherwise; at least 4096)
   --retry <n>                retry a file up to n times after a transient read error
