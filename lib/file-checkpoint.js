@@ -104,9 +104,10 @@ class FileCheckpoints {
       return;
     }
     this.#select = options.select ?? '$';
-    const start = { offset: 0, drop: 0, records: 0, line: format === 'ndjson' ? 0 : 1, column: 1 };
+    const start = { offset: 0, drop: 0, records: 0, line: format === 'json' ? 1 : 0, column: 1 };
     this.#from = jsonResume(from, options, this.#select, format) ?? start;
-    if (this.#from.offset === 0) this.#from = { ...this.#from, line: start.line, column: 1 };
+    // A JSON document's start is line 1, column 1, whatever a checkpoint naming it says.
+    if (format === 'json' && this.#from.offset === 0) this.#from = { ...this.#from, line: 1, column: 1 };
     const { offset, line, column, drop } = this.#from;
     this.#anchors = [{ offset, line, column, before: 0, drop }];
   }
@@ -186,7 +187,7 @@ class FileCheckpoints {
       encoding: 'UTF-8',
       offset: a.offset,
       line: a.line,
-      ...(this.#format === 'ndjson' ? {} : { column: a.column }),
+      ...(this.#format === 'json' ? { column: a.column } : {}),
       drop: a.drop + delivered - a.before,
       records: this.#from.records + delivered,
       lastSkip: this.#lastSkip,

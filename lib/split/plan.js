@@ -233,7 +233,8 @@ async function quickGuess(path, start, names, budget) {
 /**
  * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
- * is null (its state is known); the others' is the guessed state (`{ path }` for XML, the
+ * is null (its state is known: a resumed JSON document's first part has `element: true`,
+ * starting between two elements); the others' is the guessed state (`{ path }` for XML, the
  * open elements; `{}` for NDJSON; `{ path }` for a JSON document, the keys of the objects
  * around the array, the part starting between two of its elements) and `name` the start
  * tag's name (XML). The first record is looked for in
