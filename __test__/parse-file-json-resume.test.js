@@ -226,6 +226,19 @@ test('selections not cut, and concatenated values, keep offset 0; resumeFrom is 
   refused({ select: '$.releases[*]', resumeFrom: { ...late, line: 0 } });
   refused({ select: '$.releases[*]', resumeFrom: { ...late, offset: -1 } });
   refused({ format: 'concatenated', select: '$.releases[*]', resumeFrom: { ...c, offset: 10 } });
+  // A checkpoint that does not fit the file (another file, edited) never crashes: past the
+  // end it is an error; inside an element, records or an error.
+  for (const offset of [Buffer.byteLength(doc), Buffer.byteLength(doc) + 10]) {
+    const got = await readAll(file, { select: '$.releases[*]', resumeFrom: { ...late, offset } });
+    assert.equal(got.error?.code, 'ERR_SLUICE_JSON_UNEXPECTED_EOF', String(offset));
+  }
+  for (let k = 1; k < 8; k++) {
+    const got = await readAll(file, { select: '$.releases[*]', resumeFrom: { ...late, offset: late.offset + k } });
+    assert.match(got.error?.code ?? 'ERR_SLUICE_', /^ERR_SLUICE_/);
+  }
+  // Another bad option is named as such, not blamed on the checkpoint.
+  assert.throws(() => parseFile(file, { select: '$.releases[*]', maxDepth: -1, resumeFrom: late }), /maxDepth/);
+  assert.throws(() => parseFile(file, { select: '$.releases', resumeFrom: { ...late, select: '$.releases' } }), /resumeFrom/);
 });
 
 const suiteDir = path.join(corpora, 'jsontestsuite', 'test_parsing');

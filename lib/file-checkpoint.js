@@ -56,8 +56,10 @@ function jsonResume(checkpoint, options, select, format) {
   if (!(checkpoint.line >= 1 && Number.isSafeInteger(checkpoint.column) && checkpoint.column >= 1)) {
     throw bad('of a JSON document with an offset must have a line and column');
   }
+  const part = { format, options: parserOptions(options), start: checkpoint.offset, guess: null };
+  nativeFor(part).dispose().catch(() => {}); // other bad options throw their own error
   try {
-    nativeFor({ format, options: parserOptions(options), start: checkpoint.offset, guess: null, element: true }).dispose().catch(() => {});
+    nativeFor({ ...part, element: true }).dispose().catch(() => {});
   } catch {
     throw bad('of a JSON document with an offset needs a select naming the elements of an array (such as `$.items[*]`)');
   }
