@@ -287,10 +287,15 @@ export interface JsonFileCheckpoint extends FileCheckpointSkips {
   format: 'json' | 'ndjson' | 'concatenated';
   select: JsonPath | JsonPath[];
   encoding: 'UTF-8';
-  /** A line start where no line is open (NDJSON), or 0 (a JSON document). */
+  /** A line start where no line is open (NDJSON); a place between two elements of the
+   * selected array, confirmed (a JSON document whose `select` names an array's elements);
+   * otherwise 0. */
   offset: number;
-  /** Non-blank lines before `offset` (NDJSON 'skip' `recordIndex`es go on from it). */
+  /** NDJSON: non-blank lines before `offset` ('skip' `recordIndex`es go on from it). A JSON
+   * document: the file's line at `offset` (1-based; a resumed run's positions count from it). */
   line: number;
+  /** A JSON document: the file's column at `offset` (1-based). */
+  column?: number;
   /** Records read before it (counting those before any earlier checkpoint resumed from). */
   records: number;
 }
@@ -335,6 +340,9 @@ export interface FilePart {
   guess: { path?: CheckpointAncestor[] | string[] } | null;
   /** XML: the name of the start tag at `start`. */
   name: string | null;
+  /** A JSON document resumed from a checkpoint: its first part starts between two elements
+   * of the selected array, a state known, not guessed. */
+  element?: boolean;
   options: Record<string, unknown>;
 }
 

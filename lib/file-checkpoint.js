@@ -15,16 +15,25 @@
 // share one): a resumed parseFile does not report those again.
 //
 // JSON and NDJSON: the engine reports no per-record offsets, so a checkpoint names the last
-// place known to be a clean start (an NDJSON line start where a part ended with no line open,
-// or the start) and, as `drop`, the records after it already read. NDJSON parts are at most
-// `partBytes` apart, so that is all a resume reads again.
+// place known to be a clean start and, as `drop`, the records after it already read, which a
+// resumed parseFile reads again and passes over. Clean starts are where a part ended in a
+// state a fresh parser can take: an NDJSON line start with no line open, or, in a JSON
+// document whose one selector names an array's elements (`$.a[*]`), a place right after a
+// `,` between two elements, confirmed by the parser that read up to it (lib/split: the
+// verdict). Parts are at most `partBytes` apart on any number of threads, so that is all a
+// resume reads again. A resumed JSON document starts in that known element state; its
+// positions count from the file's `line` and `column` at `offset`, which the checkpoint
+// carries, so its errors are one stream's. Other JSON selections and 'concatenated' have no
+// such place: their checkpoints name offset 0 and drop every record read.
 const { Checkpoints, VERSION } = require('./checkpoint');
 const { optionError } = require('./errors');
+const { nativeFor } = require('./split/part');
+const { parserOptions } = require('./split/plan');
 
 const sameSelect = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Validates a JSON / NDJSON `resumeFrom`: `{ offset, drop, records, line, lastSkip }`, or undefined. */
-function jsonResume(checkpoint, select, format) {
+/** Validates a JSON / NDJSON `resumeFrom`: `{ offset, drop, records, line, column, lastSkip }`, or undefined. */
+function jsonResume(checkpoint, options, select, format) {
   if (checkpoint === undefined) return undefined;
   const bad = (why) => optionError(`\`resumeFrom\` ${why}`);
   if (checkpoint === null || typeof checkpoint !== 'object') throw bad('must be a checkpoint object');
@@ -40,7 +49,20 @@ function jsonResume(checkpoint, select, format) {
   }
   const count = (k) => Number.isSafeInteger(checkpoint[k]) && checkpoint[k] >= 0;
   for (const k of ['offset', 'drop', 'records', 'line']) if (!count(k)) throw bad(`has an invalid ${k}`);
-  if (format !== 'ndjson' && checkpoint.offset !== 0) throw bad('of a JSON document must have offset 0');
+  if (format === 'ndjson' || checkpoint.offset === 0) return checkpoint;
+  if (format !== 'json') throw bad(`of ${format} input must have offset 0`);
+  // A JSON document resumes between two elements of the array its one selector names: the
+  // state a part of it starts in, which the parser refuses for any other selection.
+  if (!(checkpoint.line >= 1 && Number.isSafeInteger(checkpoint.column) && checkpoint.column >= 1)) {
+    throw bad('of a JSON document with an offset must have a line and column');
+  }
+  const part = { format, options: parserOptions(options), start: checkpoint.offset, guess: null };
+  nativeFor(part).dispose().catch(() => {}); // other bad options throw their own error
+  try {
+    nativeFor({ ...part, element: true }).dispose().catch(() => {});
+  } catch {
+    throw bad('of a JSON document with an offset needs a select naming the elements of an array (such as `$.items[*]`)');
+  }
   return checkpoint;
 }
 
@@ -49,8 +71,9 @@ class FileCheckpoints {
   #select;
   #xml = null; // a Checkpoints, for XML
   #from; // the checkpoint resumed from (JSON formats), or a start
-  // JSON formats: clean starts met, oldest first: { offset, line, before, drop }, where
-  // `before` records had been pushed when it was met and `drop` were still to be passed over.
+  // JSON formats: clean starts met, oldest first: { offset, line, column, before, drop }, where
+  // `before` records had been pushed when it was met and `drop` were still to be passed over
+  // (`line`: NDJSON lines before it; a JSON document's line and column there).
   #anchors;
   #lastSkip;
   #lastSkips;
@@ -83,9 +106,12 @@ class FileCheckpoints {
       return;
     }
     this.#select = options.select ?? '$';
-    this.#from = jsonResume(from, this.#select, format) ?? { offset: 0, drop: 0, records: 0, line: 0 };
-    const { offset, line, drop } = this.#from;
-    this.#anchors = [{ offset, line, before: 0, drop }];
+    const start = { offset: 0, drop: 0, records: 0, line: format === 'json' ? 1 : 0, column: 1 };
+    this.#from = jsonResume(from, options, this.#select, format) ?? start;
+    // A JSON document's start is line 1, column 1, whatever a checkpoint naming it says.
+    if (format === 'json' && this.#from.offset === 0) this.#from = { ...this.#from, line: 1, column: 1 };
+    const { offset, line, column, drop } = this.#from;
+    this.#anchors = [{ offset, line, column, before: 0, drop }];
   }
 
   /** Records still to pass over before the first one to emit (JSON formats, when resumed). */
@@ -95,7 +121,12 @@ class FileCheckpoints {
 
   /** Line index where reading starts (NDJSON `recordIndex` continues the file's count). */
   get line() {
-    return this.#format === 'xml' ? 0 : this.#from.line;
+    return this.#format === 'ndjson' ? this.#from.line : 0;
+  }
+
+  /** The file's line and column where reading starts (a JSON document's positions count from it). */
+  get origin() {
+    return this.#format === 'json' ? { line: this.#from.line, column: this.#from.column } : { line: 1, column: 1 };
   }
 
   /** Whether a 'skip' at `offset` was already reported before the checkpoint resumed from (skips come in file order). */
@@ -124,11 +155,13 @@ class FileCheckpoints {
     this.#confirmed = this.#pushed;
   }
 
-  /** The owner parsed up to `offset`, a clean start, after `line` lines, with `drop` records still to pass over. */
-  anchor(offset, line, drop) {
-    // A JSON document resumes from its start (see the constructor).
-    if (this.#format !== 'ndjson') return;
-    this.#anchors.push({ offset, line, before: this.#pushed, drop });
+  /**
+   * The owner parsed up to `offset`, a clean start, with `drop` records still to pass over:
+   * after `lines` lines (NDJSON), at the file's `at.line` and `at.column` (a JSON document).
+   */
+  anchor(offset, lines, at, drop) {
+    if (this.#format === 'ndjson') this.#anchors.push({ offset, line: lines, before: this.#pushed, drop });
+    else if (this.#format === 'json') this.#anchors.push({ offset, ...at, before: this.#pushed, drop });
   }
 
   /** Forgets what no checkpoint after the first `delivered` records can need. */
@@ -156,6 +189,7 @@ class FileCheckpoints {
       encoding: 'UTF-8',
       offset: a.offset,
       line: a.line,
+      ...(this.#format === 'json' ? { column: a.column } : {}),
       drop: a.drop + delivered - a.before,
       records: this.#from.records + delivered,
       lastSkip: this.#lastSkip,

@@ -160,11 +160,13 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
   let toDrop = checkpoints.drop;
   try {
     if (out.aborted) return;
-    // NDJSON is cut into parts on one thread too: each part's end is a line start where a
-    // checkpoint may resume, so a resume reads at most a part again. (A resumed XML file
-    // guesses the open path at its parts from the checkpoint's.)
+    // NDJSON and JSON documents are cut into parts on one thread too: a part's end is a line
+    // start, or a place between two elements, where a checkpoint may resume, so a resume
+    // reads at most a part again. (A resumed XML file guesses the open path at its parts
+    // from the checkpoint's.)
     const guessed = format === 'xml' && options.resumeFrom?.path?.length ? { path: options.resumeFrom.path } : null;
-    const parts = await planOpen(fh, path, options, { split: threads > 1 || format === 'ndjson', guessed });
+    const split = threads > 1 || format === 'ndjson' || format === 'json';
+    const parts = await planOpen(fh, path, options, { split, guessed });
     if (out.aborted) return;
     out.split.parts = parts.length;
     const first = parts[0];
@@ -223,7 +225,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     const fix = (run, e) => {
       const at = fromOrigin(run.origin, e.line, e.column);
       let message = e.message;
-      if (run.part.start > first.start) {
+      if (run.part.start > 0) {
         message = message.replace(/\(opened at line (\d+), column (\d+)\)/, (_, l, c) => {
           const o = fromOrigin(run.origin, Number(l), Number(c));
           return `(opened at line ${o.line}, column ${o.column})`;
@@ -339,7 +341,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     let i = 0;
     let owner = start(first);
     if (!owner) throw internalError();
-    owner.origin = { line: 1, column: 1 };
+    owner.origin = checkpoints.origin;
     owner.indexBase = checkpoints.line;
     counters.pool = () => {
       const live = poolOf(owner);
@@ -354,6 +356,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       if (i === parts.length - 1) {
         owner.feeding = owner.finish();
         if (!(await drained())) return;
+        counters.bytes = owner.fedTo - first.start; // the file's end, after its last record
         progress(true);
         out.push(null);
         return;
@@ -364,7 +367,10 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       if (verdict.between && next.format === 'xml') learned.set(next.name, verdict.path);
       // Every record before `next.start` has been emitted (or passed over).
       checkpoints.confirm();
-      if (verdict.between) checkpoints.anchor(verdict.offset, owner.indexBase + verdict.index, toDrop);
+      if (verdict.between) {
+        const at = fromOrigin(owner.origin, verdict.line, verdict.column);
+        checkpoints.anchor(verdict.offset, owner.indexBase + verdict.index, at, toDrop);
+      }
       const spec = specs.get(i + 1);
       specs.delete(i + 1);
       if (spec && !spec.fatal && accepts(verdict, spec.part)) {

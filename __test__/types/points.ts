@@ -130,6 +130,9 @@ async function fileCheckpoints(file: FileRecords) {
   const json: JsonFileCheckpoint = { version: 1, format: 'ndjson', select: '$', encoding: 'UTF-8', offset: 0, line: 0, drop: 0, records: 0, lastSkip: -1, lastSkips: 0 };
   // @ts-expect-error an NDJSON file's checkpoint has no open path to resume an XmlStream at
   new XmlStream({ select: 'Release', resumeFrom: json });
+  // A JSON document's checkpoint past its start carries the file's line and column there.
+  const doc: JsonFileCheckpoint = { ...json, format: 'json', select: '$.releases[*]', offset: 4096, line: 12, column: 3 };
+  parseFile('catalog.json', { select: '$.releases[*]', threads: 1, resumeFrom: doc });
   const stats: Stats = file.stats();
   console.log(stats.skipped);
 }

@@ -39,9 +39,10 @@ function nativeFor(part) {
     }
     return createNative((n) => NativeParser.xml(n), xml.nativeOptions, o);
   }
-  // A JSON part after the first starts between two elements of the selected array; offsets
-  // named in messages are the file's.
-  const at = format === 'json' && part.guess ? { resumeElement: true } : {};
+  // A JSON part after the first starts between two elements of the selected array, guessed,
+  // as does the first of a resumed document (`element`), known; offsets named in messages
+  // are the file's.
+  const at = format === 'json' && (part.guess || part.element) ? { resumeElement: true } : {};
   return createNative((n) => NativeParser.json({ ...n, ...at, origin: part.start }), json.nativeOptions, { ...options, format });
 }
 

@@ -233,7 +233,8 @@ async function quickGuess(path, start, names, budget) {
 /**
  * Cuts the file open as `fh` into parts: `[{ format, path, start, end, guess, name,
  * options }]`, in file order, each ending where the next starts. The first part's `guess`
- * is null (its state is known); the others' is the guessed state (`{ path }` for XML, the
+ * is null (its state is known: a resumed JSON document's first part has `element: true`,
+ * starting between two elements); the others' is the guessed state (`{ path }` for XML, the
  * open elements; `{}` for NDJSON; `{ path }` for a JSON document, the keys of the objects
  * around the array, the part starting between two of its elements) and `name` the start
  * tag's name (XML). The first record is looked for in
@@ -245,9 +246,11 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   const partBytes = partBytesOf(options);
   const popts = parserOptions(options);
   const { size } = await fh.stat();
-  // A JSON document is resumed from its start (parseFile passes over the records read).
-  const start = options.resumeFrom && (format === 'xml' || format === 'ndjson') ? options.resumeFrom.offset : 0;
+  // A resumed file starts at its checkpoint's offset: a JSON document's there is between two
+  // elements of the selected array (`element`), a state known, not guessed.
+  const start = options.resumeFrom?.offset ?? 0;
   const first = { format, path: String(path), start, end: size, guess: null, name: null, options: popts };
+  if (format === 'json' && start > 0) first.element = true;
   const parts = [first];
   if (!split || size - start < 2 * partBytes) return parts;
   if (format === 'json') {
@@ -258,7 +261,8 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
     const found = local ? await jsonCuts(String(path), select, partBytes) : null;
     if (!found) return parts;
     const guess = { path: found.keys };
-    for (const c of found.cuts) {
+    // The cuts are planned from the file's head: a resumed one keeps those after its start.
+    for (const c of found.cuts.filter((c) => c > start)) {
       parts[parts.length - 1].end = c;
       parts.push({ format, path: String(path), start: c, end: size, guess, name: null, options: popts });
     }
