@@ -13,7 +13,7 @@ const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseFile, JsonStream } = require('..');
 const { tempDocs, corpora } = require('./helpers');
-const { rng, jsonDocument, jsonElement, jsonText } = require('./traps');
+const { rng, jsonDocument, jsonElement, jsonText, malformedJsonDocuments } = require('./traps');
 
 const { write } = tempDocs('sluice-parse-file-json-resume-', test.after);
 
@@ -148,18 +148,7 @@ test('a top-level array, quoted keys, `.*`, tagged records, white space styles',
 });
 
 test('malformed documents: after a resume, the same records, then the same first error and position', async () => {
-  const doc = Buffer.from(jsonDocument(11, 300));
-  const r = rng(12);
-  const bad = [];
-  for (let k = 0; k < 4; k++) bad.push(doc.subarray(0, 2000 + Math.floor(r() * (doc.length - 2000)))); // cut short
-  for (let k = 0; k < 7; k++) {
-    const b = Buffer.from(doc);
-    const at = 2000 + Math.floor(r() * (doc.length - 2000));
-    b[at] = [0x5d, 0x7d, 0x2c, 0x22, 0xff, 0x01, 0xc3][k % 7]; // `]`, `}`, `,`, `"`, bad UTF-8, a control
-    bad.push(b);
-  }
-  bad.push(Buffer.concat([doc, Buffer.from(' {"more":1}')])); // a second document
-  bad.push(Buffer.from(doc.toString().replace(/\}\s*\n$/, ']}\n'))); // closers that do not match
+  const bad = malformedJsonDocuments(11, 300, { cuts: 4, flips: 7 });
   let errors = 0;
   let late = 0;
   for (const [i, b] of bad.entries()) {
@@ -172,7 +161,7 @@ test('malformed documents: after a resume, the same records, then the same first
   assert.ok(errors >= 10, `${errors} errors`);
   assert.ok(late > 40, `${late} resumes past the start`);
   // A record larger than maxRecordBytes: its message names its byte in the file.
-  const file = write(doc, 'json');
+  const file = write(jsonDocument(11, 300), 'json');
   const options = { select: '$.releases[*]', maxRecordBytes: 4000, partBytes: 4096 };
   const want = await oneStream(file, options);
   assert.equal(want.error.code, 'ERR_SLUICE_RECORD_TOO_LARGE');

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseFile, JsonStream, plan } = require('..');
 const { tempDocs, corpora, readSlowly } = require('./helpers');
-const { rng, jsonDocument, jsonElement, jsonText } = require('./traps');
+const { rng, jsonDocument, jsonElement, jsonText, malformedJsonDocuments } = require('./traps');
 
 const { write } = tempDocs('sluice-parse-file-json-', test.after);
 
@@ -94,18 +94,7 @@ test('a top-level array, quoted keys, tagged records', async () => {
 });
 
 test('malformed documents: the same records, then the same first error', async () => {
-  const doc = Buffer.from(jsonDocument(11, 300));
-  const r = rng(12);
-  const bad = [];
-  for (let k = 0; k < 8; k++) bad.push(doc.subarray(0, 2000 + Math.floor(r() * (doc.length - 2000)))); // cut short
-  for (let k = 0; k < 8; k++) {
-    const b = Buffer.from(doc);
-    const at = 2000 + Math.floor(r() * (doc.length - 2000));
-    b[at] = [0x5d, 0x7d, 0x2c, 0x22, 0xff, 0x01, 0xc3][k % 7]; // `]`, `}`, `,`, `"`, bad UTF-8, a control
-    bad.push(b);
-  }
-  bad.push(Buffer.concat([doc, Buffer.from(' {"more":1}')])); // a second document
-  bad.push(Buffer.from(doc.toString().replace(/\}\s*\n$/, ']}\n'))); // closers that do not match
+  const bad = malformedJsonDocuments(11, 300, { cuts: 8, flips: 8 });
   let errors = 0;
   for (const b of bad) {
     const file = write(b, 'json');
@@ -114,7 +103,7 @@ test('malformed documents: the same records, then the same first error', async (
   }
   assert.ok(errors >= 14, `${errors} errors`);
   // A record larger than maxRecordBytes: its message names its byte in the file.
-  const file = write(doc, 'json');
+  const file = write(jsonDocument(11, 300), 'json');
   const { want } = await same(file, { select: '$.releases[*]', maxRecordBytes: 4000 }, { threads: [2], sizes: [4096] });
   assert.equal(want.error.code, 'ERR_SLUICE_RECORD_TOO_LARGE');
 });

@@ -140,4 +140,25 @@ function jsonDocument(seed, n = 400) {
   return `${doc}${ws()}\n`;
 }
 
-module.exports = { rng, NS, WORDS, release, trapDocument, jsonDocument, jsonElement, jsonText };
+/**
+ * jsonDocument(seed, n) spoilt in the ways a JSON splitter must report as one stream does:
+ * `cuts` copies cut short, `flips` with one byte changed (`]`, `}`, `,`, `"`, bad UTF-8, a
+ * control), a second document after it, and closers that do not match.
+ */
+function malformedJsonDocuments(seed, n, { cuts, flips }) {
+  const doc = Buffer.from(jsonDocument(seed, n));
+  const r = rng(seed + 1);
+  const bad = [];
+  for (let k = 0; k < cuts; k++) bad.push(doc.subarray(0, 2000 + Math.floor(r() * (doc.length - 2000))));
+  for (let k = 0; k < flips; k++) {
+    const b = Buffer.from(doc);
+    const at = 2000 + Math.floor(r() * (doc.length - 2000));
+    b[at] = [0x5d, 0x7d, 0x2c, 0x22, 0xff, 0x01, 0xc3][k % 7];
+    bad.push(b);
+  }
+  bad.push(Buffer.concat([doc, Buffer.from(' {"more":1}')]));
+  bad.push(Buffer.from(doc.toString().replace(/\}\s*\n$/, ']}\n')));
+  return bad;
+}
+
+module.exports = { rng, NS, WORDS, release, trapDocument, jsonDocument, jsonElement, jsonText, malformedJsonDocuments };
