@@ -11,6 +11,10 @@ const { parse, HELP, UsageError } = require('./args');
 const { Progress, bytes, count } = require('./progress');
 const { convertOne, nativeIsExact, TRANSIENT, NATIVE_PART_BYTES } = require('./convert');
 const { DEFAULT_PART_BYTES } = require('../split/plan');
+const { NativeParser } = require('../native');
+const { createNative } = require('../options');
+const xml = require('../xml');
+const json = require('../json');
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -83,12 +87,14 @@ async function main(argv, io = { stderr: process.stderr }) {
         throw new UsageError(`${file} would be overwritten by its own output`);
       }
     }
-    // Option errors (a bad selector, a bad limit) are usage errors too: check them once now.
-    const { XmlStream } = require('../xml');
-    const { JsonStream } = require('../json');
-    if (plan.inputs.some((i) => i.format === 'xml')) new XmlStream(plan.streamOptions.xml).destroy();
+    // Option errors (a bad selector, a bad limit) are usage errors too: check them once now,
+    // as the streams' constructors would (the flags only make options the streams know).
+    if (plan.inputs.some((i) => i.format === 'xml')) {
+      createNative((o) => NativeParser.xml(o), xml.nativeOptions, plan.streamOptions.xml, 'XmlStream').dispose().catch(() => {});
+    }
     for (const format of new Set(plan.inputs.map((i) => i.format).filter((f) => f !== 'xml'))) {
-      new JsonStream({ ...plan.streamOptions.json, format: format === 'json' ? 'json' : format }).destroy();
+      const options = { ...plan.streamOptions.json, format };
+      createNative((o) => NativeParser.json(o), json.nativeOptions, options, 'JsonStream').dispose().catch(() => {});
     }
   } catch (err) {
     if (err instanceof UsageError || err.code === 'ERR_SLUICE_INVALID_OPTION') {
