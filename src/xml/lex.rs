@@ -122,6 +122,18 @@ pub(super) fn text_len(w: &[u8]) -> usize {
         .map_or(w.len(), |k| i + k)
 }
 
+/// A reference at the start of `w` (which begins with `&`) as quick-xml reads it, when its
+/// `;` comes within a few bytes: the length of its name (between `&` and `;`).
+#[inline]
+pub(super) fn reference(w: &[u8]) -> Option<usize> {
+    // quick-xml reads up to the first `;`, `&` or `<`; only a `;` ends a reference.
+    let name = w.get(1..w.len().min(34))?;
+    match name.iter().position(|&b| matches!(b, b';' | b'&' | b'<')) {
+        Some(i) if name[i] == b';' => Some(i),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +254,29 @@ mod tests {
                 Ok(quick_xml::events::Event::Text(_))
             ));
             assert_eq!(text_len(&w), reader.buffer_position() as usize);
+        }
+        // References: as quick-xml reads them wherever one is read here.
+        for t in &tags {
+            let mut w = t[1..].to_vec();
+            w.insert(0, b'&');
+            w.extend_from_slice(b";x");
+            let Some(n) = reference(&w) else { continue };
+            let mut reader = quick_xml::Reader::from_reader(&w[..]);
+            super::super::window::configure(reader.config_mut());
+            let Ok(quick_xml::events::Event::GeneralRef(r)) = reader.read_event() else {
+                panic!("{:?}", String::from_utf8_lossy(&w));
+            };
+            assert_eq!(&*r, &w[1..1 + n]);
+            assert_eq!(reader.buffer_position() as usize, n + 2);
+        }
+        for t in [
+            &b"&"[..],
+            b"&amp",
+            b"&a&b;",
+            b"&a<b;",
+            b"&abcdefghijklmnopqrstuvwxyz0123456789;",
+        ] {
+            assert_eq!(reference(t), None, "{:?}", String::from_utf8_lossy(t));
         }
         // End tags: `</name>` is quick-xml's end tag of that name, and as long.
         for (w, name) in [

@@ -375,6 +375,19 @@ impl XmlParser {
                     continue;
                 }
             }
+            if first == b'&' {
+                if let Some(n) = lex::reference(rest) {
+                    p += n + 2;
+                    let ev_end = wbase + p as u64;
+                    self.st.ev_end = ev_end;
+                    if spans_checked {
+                        self.span_first(ev_start, ev_end)?;
+                    }
+                    self.st.count_text(ev_start, ev_end)?;
+                    self.st.reference(&rest[1..1 + n], ev_start)?;
+                    continue;
+                }
+            }
             *reader.get_mut() = rest;
             let before = reader.buffer_position();
             let event = match reader.read_event() {
