@@ -44,14 +44,46 @@ pub fn write_str_as(out: &mut BytesMut, s: &[u8], utf8: bool) {
 
 #[inline]
 fn write_quoted<const UTF8: bool>(out: &mut BytesMut, s: &[u8]) {
-    out.reserve(s.len() + 2);
-    out.extend_from_slice(b"\"");
-    if is_clean::<UTF8>(s) {
-        out.extend_from_slice(s);
+    write_entry::<UTF8>(out, b"", s)
+}
+
+/// `key` (an entry's rendered key, `,"name":`) and then `s` (valid UTF-8) as a quoted JSON
+/// string, in ASCII or (`utf8`) as `JSON.stringify` writes it: a leaf's or an attribute's
+/// entry, most of what a record writes.
+#[inline]
+pub fn write_entry_as(out: &mut BytesMut, key: &[u8], s: &[u8], utf8: bool) {
+    if utf8 {
+        write_entry::<true>(out, key, s)
     } else {
-        write_body::<UTF8>(out, s);
+        write_entry::<false>(out, key, s)
     }
-    out.extend_from_slice(b"\"");
+}
+
+#[inline]
+fn write_entry<const UTF8: bool>(out: &mut BytesMut, key: &[u8], s: &[u8]) {
+    if !is_clean::<UTF8>(s) {
+        out.extend_from_slice(key);
+        out.extend_from_slice(b"\"");
+        write_body::<UTF8>(out, s);
+        out.extend_from_slice(b"\"");
+        return;
+    }
+    // Most values need no escaping: the key, the quotes and the value go into one
+    // reservation, without a capacity test and a length update for each of the four.
+    let n = key.len() + s.len() + 2;
+    let at = out.len();
+    out.reserve(n);
+    // SAFETY: `reserve` left room for `n` bytes past `at`, the length; the four writes fill
+    // exactly those `n` bytes (key, quote, value, quote), from slices that cannot overlap
+    // the buffer's spare room, before the length takes them in.
+    unsafe {
+        let dst = out.as_mut_ptr().add(at);
+        std::ptr::copy_nonoverlapping(key.as_ptr(), dst, key.len());
+        dst.add(key.len()).write(b'"');
+        std::ptr::copy_nonoverlapping(s.as_ptr(), dst.add(key.len() + 1), s.len());
+        dst.add(n - 1).write(b'"');
+        out.set_len(at + n);
+    }
 }
 
 /// Whether no byte of `s` needs escaping, a word at a time with no byte loop: most values are
@@ -310,6 +342,26 @@ mod tests {
                     s[at] = bad;
                     assert!(!is_clean::<false>(&s), "{n} {at} {bad}");
                     assert_eq!(is_clean::<true>(&s), bad >= 0x80, "{n} {at} {bad}");
+                }
+            }
+        }
+    }
+
+    /// An entry is its key and then the string as `write_str_as` writes it, in both forms,
+    /// clean or not, whatever the buffer held and however little room it had left.
+    #[test]
+    fn entries_are_the_key_then_the_string() {
+        let parts = ["a", "bcdefgh", "\"", "\u{1}", "é", "🎵"];
+        for (i, s) in mixes(&parts, 3).iter().enumerate() {
+            for utf8 in [false, true] {
+                for key in [&b""[..], b"\"k\":", b",\"a longer key, past a word\":"] {
+                    let mut out = BytesMut::with_capacity(i % 7);
+                    out.extend_from_slice(&b"held"[..i % 5]);
+                    let mut want = out.clone();
+                    write_entry_as(&mut out, key, s.as_bytes(), utf8);
+                    want.extend_from_slice(key);
+                    write_str_as(&mut want, s.as_bytes(), utf8);
+                    assert_eq!(out, want, "{s:?} {utf8}");
                 }
             }
         }

@@ -477,7 +477,7 @@ impl Tree {
     #[inline]
     fn write_node(&mut self, id: u32, out: &mut BytesMut, symbols: &Symbols, opts: &ShapeOptions) {
         let node = self.nodes[id as usize];
-        if node.is_cdata || (node.attrs.0 == node.attrs.1 && node.first_child == NONE) {
+        if is_leaf(&node) {
             let text = &self.arena[node.text.0 as usize..node.text.1 as usize];
             write_text(out, text, opts.parse_tag_value && node.typable, opts.utf8);
             return;
@@ -573,8 +573,17 @@ impl Tree {
             while b < end && symbols.attr_key_id(self.attrs[b].name) == key {
                 b += 1;
             }
-            out.extend_from_slice(symbols.attr_entry(name, first));
+            let entry = symbols.attr_entry(name, first);
             first = false;
+            if b - a == 1 && !opts.parse_attribute_value {
+                // One value, written with its key.
+                let v = self.attrs[a].value;
+                let v = &self.arena[v.0 as usize..v.1 as usize];
+                escape::write_entry_as(out, entry, v, opts.utf8);
+                a = b;
+                continue;
+            }
+            out.extend_from_slice(entry);
             let array = b - a > 1;
             if array {
                 out.extend_from_slice(b"[");
@@ -602,9 +611,20 @@ impl Tree {
                 next = self.nodes[next as usize].next;
                 n += 1;
             }
-            out.extend_from_slice(symbols.elem_entry(name, first));
+            let entry = symbols.elem_entry(name, first);
             first = false;
             let array = n > 1 || self.always_array(name, symbols, opts);
+            if !array {
+                // A leaf alone under its key (most entries): its string written with the key.
+                let child = self.nodes[c as usize];
+                if is_leaf(&child) && !(opts.parse_tag_value && child.typable) {
+                    let text = &self.arena[child.text.0 as usize..child.text.1 as usize];
+                    escape::write_entry_as(out, entry, text, opts.utf8);
+                    c = child.next;
+                    continue;
+                }
+            }
+            out.extend_from_slice(entry);
             if array {
                 out.extend_from_slice(b"[");
             }
@@ -747,6 +767,13 @@ impl Tree {
             .iter()
             .any(|sel| sel.matches_names(&names))
     }
+}
+
+/// Whether a node is written as a string (or its typed value): a CDATA child, or an element
+/// with no attributes and no children.
+#[inline]
+fn is_leaf(node: &Node) -> bool {
+    node.is_cdata || (node.attrs.0 == node.attrs.1 && node.first_child == NONE)
 }
 
 fn write_text(out: &mut BytesMut, text: &[u8], coerce_value: bool, utf8: bool) {

@@ -23,7 +23,7 @@ pub struct Span {
 /// letters, `_` and non-ASCII bytes are not. (No byte carries into the next: each sum is at
 /// most 0xc0.)
 #[inline]
-fn at_or_below_gt(w: &[u8]) -> u64 {
+pub(super) fn at_or_below_gt(w: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(w);
     let x = u64::from_le_bytes(b);

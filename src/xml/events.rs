@@ -17,19 +17,32 @@ use crate::names;
 use crate::shape;
 
 impl State {
+    /// A start tag as quick-xml reads it.
     pub(super) fn start(
         &mut self,
         tag: &BytesStart,
         empty: bool,
         at: u64,
     ) -> std::result::Result<(), Fail> {
+        self.start_raw(tag, tag.name().as_ref().len(), empty, at)
+    }
+
+    /// A start tag's content (the bytes after `<`, without `>` or `/>`) whose first
+    /// `name_len` bytes are its name.
+    pub(super) fn start_raw(
+        &mut self,
+        raw: &[u8],
+        name_len: usize,
+        empty: bool,
+        at: u64,
+    ) -> std::result::Result<(), Fail> {
         let depth = self.stack.len();
         // Matched rather than held in a local, so that the large error type is not copied
         // on the way out of every tag.
-        match self.start_element(tag, empty, at) {
+        match self.start_element(raw, name_len, empty, at) {
             Ok(()) => Ok(()),
             Err(f) => {
-                self.start_failed(tag, empty, depth, f.code, at);
+                self.start_failed(&raw[..name_len], empty, depth, f.code, at);
                 Err(f)
             }
         }
@@ -39,21 +52,12 @@ impl State {
     /// `nested_sibling`).
     #[cold]
     #[inline(never)]
-    fn start_failed(
-        &mut self,
-        tag: &BytesStart,
-        empty: bool,
-        depth: usize,
-        code: ErrorCode,
-        at: u64,
-    ) {
+    fn start_failed(&mut self, qname: &[u8], empty: bool, depth: usize, code: ErrorCode, at: u64) {
         if self.track_nested {
             let pushed = self.stack.last().is_some_and(|o| o.at == at);
             self.failed_start = Some(FailedStart { at, empty, pushed });
         }
         if self.record.is_none() && self.stack.len() == depth {
-            let qname = tag.name();
-            let qname = qname.as_ref();
             if depth > 0 && !self.root_closed && self.would_select(qname).is_some() {
                 self.failed_name.clear();
                 self.failed_name.extend_from_slice(qname);
@@ -62,20 +66,18 @@ impl State {
         } else if code != ErrorCode::NameTooLong {
             // A broken tag inside a record that would begin a sibling record begins one. Not
             // a name over maxNameLength: held unfinished, that fails before there is a tag.
-            let qname = tag.name();
-            self.note_nested_sibling(qname.as_ref(), at);
+            self.note_nested_sibling(qname, at);
         }
     }
 
     pub(super) fn start_element(
         &mut self,
-        tag: &BytesStart,
+        raw: &[u8],
+        name_len: usize,
         empty: bool,
         at: u64,
     ) -> std::result::Result<(), Fail> {
-        let raw: &[u8] = tag;
-        let qname = tag.name();
-        let qname = qname.as_ref();
+        let qname = &raw[..name_len];
         self.check_name_length(qname, "an element", at + 1)?;
         // One lookup gives the name's symbol, and with it what was found about the name the
         // first time: that it is a valid name, where its colon is, whether it can be selected.

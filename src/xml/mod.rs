@@ -14,6 +14,7 @@ mod dtd;
 pub mod encoding;
 mod events;
 mod expand;
+mod lex;
 pub(crate) mod name_chars;
 mod namespaces;
 mod oversize;

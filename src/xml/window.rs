@@ -8,7 +8,8 @@ use quick_xml::Reader;
 
 use super::chars::Bad;
 use super::events::cdata_end_in_text;
-use super::{attrs, checkpoint, fail, from_fault, oversize, Fail, XmlParser};
+use super::state::State;
+use super::{attrs, checkpoint, fail, from_fault, lex, oversize, Fail, XmlParser};
 use crate::engine::Status;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -298,6 +299,9 @@ impl XmlParser {
         }
         self.st.tree.cr_free = cr_at.is_none();
         self.st.next_cdata_end = self.st.cdata_ends.first().copied().unwrap_or(u64::MAX);
+        // quick-xml reads one event at a time from wherever the loop below has got to (it is
+        // told where by giving it the rest of the window): its offsets count from where it
+        // was created, so each event's are taken relative to where it was before.
         let mut reader = Reader::from_reader(window);
         configure(reader.config_mut());
         // No event of this window can break `maxRecordBytes` when the whole window is within
@@ -309,26 +313,102 @@ impl XmlParser {
         let texts_checked = (wbase + window.len() as u64)
             .saturating_sub(self.st.text_start.min(wbase))
             > self.st.limits.max_text_length as u64;
+        // Where the next event starts, in the window.
+        let mut p = 0;
         loop {
-            let ev_start = wbase + reader.buffer_position();
-            let ev_rel = reader.buffer_position() as usize;
+            let ev_rel = p;
+            let ev_start = wbase + p as u64;
+            let rest = &window[p..];
+            let Some(&first) = rest.first() else {
+                return Ok(Window::Consumed);
+            };
+            // Text, start tags holding only a name, and end tags that close the open element
+            // (most events) are read here; quick-xml reads the same bytes as the same events.
+            if first != b'<' && first != b'&' {
+                let n = lex::text_len(rest);
+                p += n;
+                let ev_end = wbase + p as u64;
+                self.st.ev_end = ev_end;
+                // Text outside records is exempt: it streams through in pieces of any size.
+                if spans_checked && self.st.record.is_some() {
+                    self.span_first(ev_start, ev_end)?;
+                }
+                self.st
+                    .text_event(&rest[..n], ev_start, ev_end, texts_checked)?;
+                continue;
+            }
+            if first == b'<' {
+                if rest.get(1) == Some(&b'/') {
+                    let n = self.st.stack.last().map_or(0, |open| {
+                        let name = self.st.name(open);
+                        if lex::plain_end(rest, name) {
+                            name.len()
+                        } else {
+                            0
+                        }
+                    });
+                    if n > 0 {
+                        p += n + 3;
+                        let ev_end = wbase + p as u64;
+                        self.st.ev_end = ev_end;
+                        if spans_checked {
+                            self.span_first(ev_start, ev_end)?;
+                        }
+                        self.st.end_event(&rest[2..2 + n], ev_start)?;
+                        if self.st.out.len() >= self.st.limits.batch_bytes {
+                            return Ok(Window::BatchFull(start + p));
+                        }
+                        continue;
+                    }
+                } else if let Some(tag) = lex::start_tag(rest) {
+                    p += tag.extent;
+                    let ev_end = wbase + p as u64;
+                    self.st.ev_end = ev_end;
+                    if spans_checked {
+                        self.span_first(ev_start, ev_end)?;
+                    }
+                    let (raw, empty) = (&rest[1..1 + tag.len], tag.empty);
+                    self.st.start_raw(raw, tag.name, empty, ev_start)?;
+                    if empty && self.st.out.len() >= self.st.limits.batch_bytes {
+                        return Ok(Window::BatchFull(start + p));
+                    }
+                    continue;
+                }
+            }
+            if first == b'&' {
+                if let Some(n) = lex::reference(rest) {
+                    p += n + 2;
+                    let ev_end = wbase + p as u64;
+                    self.st.ev_end = ev_end;
+                    if spans_checked {
+                        self.span_first(ev_start, ev_end)?;
+                    }
+                    self.st.count_text(ev_start, ev_end)?;
+                    self.st.reference(&rest[1..1 + n], ev_start)?;
+                    continue;
+                }
+            }
+            *reader.get_mut() = rest;
+            let before = reader.buffer_position();
             let event = match reader.read_event() {
                 Ok(ev) => ev,
                 Err(e) => {
                     if let QError::IllFormed(IllFormedError::DoubleHyphenInComment) = e {
                         self.st.failed_comment = Some(wbase + ev_rel as u64);
                     }
+                    let in_window = |o: u64| ev_rel + o.saturating_sub(before) as usize;
                     let failed = Failed {
                         window_start: start,
-                        at: reader.error_position() as usize,
-                        read_to: reader.buffer_position(),
+                        at: in_window(reader.error_position()),
+                        read_to: in_window(reader.buffer_position()) as u64,
                         ev_rel,
                         final_window,
                     };
                     return self.window_error(e, window, wbase, failed);
                 }
             };
-            let ev_end = wbase + reader.buffer_position();
+            p += (reader.buffer_position() - before) as usize;
+            let ev_end = wbase + p as u64;
             self.st.ev_end = ev_end;
             // Checked before the event is handled, so that nothing inside a construct too
             // large to hold can report first: arriving in small chunks, it is never parsed.
@@ -345,28 +425,16 @@ impl XmlParser {
                 Event::Empty(e) => {
                     self.st.start(&e, true, ev_start)?;
                     if self.st.out.len() >= self.st.limits.batch_bytes {
-                        return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+                        return Ok(Window::BatchFull(start + p));
                     }
                 }
                 Event::End(e) => {
-                    let name = e.name();
-                    let name = name.as_ref();
-                    self.st
-                        .check_name_length(name, "an element", ev_start + 2)?;
-                    self.st.end(name, ev_start)?;
+                    self.st.end_event(e.name().as_ref(), ev_start)?;
                     if self.st.out.len() >= self.st.limits.batch_bytes {
-                        return Ok(Window::BatchFull(start + reader.buffer_position() as usize));
+                        return Ok(Window::BatchFull(start + p));
                     }
                 }
-                Event::Text(t) => {
-                    self.st.outside_root_first(&t, ev_start)?;
-                    if texts_checked {
-                        self.st.count_text(ev_start, ev_end)?;
-                    } else {
-                        self.st.follow_text(ev_start, ev_end);
-                    }
-                    self.st.text(&t, ev_start)?
-                }
+                Event::Text(t) => self.st.text_event(&t, ev_start, ev_end, texts_checked)?,
                 Event::GeneralRef(r) => {
                     self.st.count_text(ev_start, ev_end)?;
                     self.st.reference(&r, ev_start)?
@@ -523,6 +591,33 @@ impl XmlParser {
             }
         }
         Err(over)
+    }
+}
+
+impl State {
+    /// An end tag, however it was read.
+    #[inline(always)]
+    fn end_event(&mut self, name: &[u8], at: u64) -> std::result::Result<(), Fail> {
+        self.check_name_length(name, "an element", at + 2)?;
+        self.end(name, at)
+    }
+
+    /// A piece of text from `at` to `end`, however it was read.
+    #[inline(always)]
+    fn text_event(
+        &mut self,
+        t: &[u8],
+        at: u64,
+        end: u64,
+        texts_checked: bool,
+    ) -> std::result::Result<(), Fail> {
+        self.outside_root_first(t, at)?;
+        if texts_checked {
+            self.count_text(at, end)?;
+        } else {
+            self.follow_text(at, end);
+        }
+        self.text(t, at)
     }
 }
 

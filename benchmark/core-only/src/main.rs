@@ -26,6 +26,9 @@ fn engine(path: &str) -> Box<dyn Engine> {
         let select = vec![std::env::var("SLUICE_SELECT").unwrap_or_else(|_| "Release".into())];
         XmlParser::new(XmlOptions {
             select,
+            // `SLUICE_LINES=1`: the native command's layout (NDJSON lines in UTF-8), so that
+            // its parse thread's work can be counted without Node around it.
+            utf8_lines: std::env::var("SLUICE_LINES").is_ok_and(|v| v == "1"),
             ..XmlOptions::default()
         })
         .map(|p| Box::new(p) as _)
@@ -78,7 +81,12 @@ fn main() {
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut p = engine(&path);
     let mut json_bytes = 0u64;
-    let mut buf = vec![0u8; CHUNK];
+    // `SLUICE_CHUNK=262144`: the command's read size instead of a read stream's.
+    let chunk_size = std::env::var("SLUICE_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CHUNK);
+    let mut buf = vec![0u8; chunk_size];
     loop {
         let n = file.read(&mut buf).unwrap_or_else(|e| fail(&e.to_string()));
         if n == 0 {
