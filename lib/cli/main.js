@@ -13,8 +13,8 @@ const { convertOne, nativeIsExact, TRANSIENT, NATIVE_PART_BYTES } = require('./c
 const { DEFAULT_PART_BYTES } = require('../split/plan');
 const { NativeParser } = require('../native');
 const { createNative } = require('../options');
-const xml = require('../xml');
-const json = require('../json');
+const { nativeOptions: xmlNativeOptions } = require('../xml');
+const { nativeOptions: jsonNativeOptions } = require('../json');
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -90,11 +90,11 @@ async function main(argv, io = { stderr: process.stderr }) {
     // Option errors (a bad selector, a bad limit) are usage errors too: check them once now,
     // as the streams' constructors would (the flags only make options the streams know).
     if (plan.inputs.some((i) => i.format === 'xml')) {
-      createNative((o) => NativeParser.xml(o), xml.nativeOptions, plan.streamOptions.xml, 'XmlStream').dispose().catch(() => {});
+      createNative((o) => NativeParser.xml(o), xmlNativeOptions, plan.streamOptions.xml, 'XmlStream').dispose().catch(() => {});
     }
     for (const format of new Set(plan.inputs.map((i) => i.format).filter((f) => f !== 'xml'))) {
       const options = { ...plan.streamOptions.json, format };
-      createNative((o) => NativeParser.json(o), json.nativeOptions, options, 'JsonStream').dispose().catch(() => {});
+      createNative((o) => NativeParser.json(o), jsonNativeOptions, options, 'JsonStream').dispose().catch(() => {});
     }
   } catch (err) {
     if (err instanceof UsageError || err.code === 'ERR_SLUICE_INVALID_OPTION') {
