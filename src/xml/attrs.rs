@@ -23,13 +23,31 @@ pub struct Span {
 /// letters, `_` and non-ASCII bytes are not. (No byte carries into the next: each sum is at
 /// most 0xc0.)
 #[inline]
-pub(super) fn at_or_below_gt(w: &[u8]) -> u64 {
+fn at_or_below_gt(w: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(w);
     let x = u64::from_le_bytes(b);
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     !((x & LOW7) + 0x4141_4141_4141_4141) & !x & HIGH
+}
+
+/// From `i` on, the first byte of `w` that may end a name or is not a letter of one, with its
+/// index: eight bytes at a time past letters (bytes above `>`), then one at a time in the
+/// last few. `None` at the end of `w`. The scans of element and attribute names both go on
+/// from there.
+#[inline]
+pub(super) fn name_stop(w: &[u8], mut i: usize) -> Option<(usize, u8)> {
+    while let Some(word) = w.get(i..i + 8) {
+        match at_or_below_gt(word) {
+            0 => i += 8,
+            m => {
+                let j = i + (m.trailing_zeros() / 8) as usize;
+                return Some((j, word[j - i]));
+            }
+        }
+    }
+    w.get(i).map(|&b| (i, b))
 }
 
 /// A problem at byte `at` of the scanned slice.
@@ -81,25 +99,13 @@ pub fn scan(tag: &[u8], from: usize, limits: &Limits, out: &mut Vec<Span>) -> Re
         }
         let name_start = i;
         let mut prefixed = false;
-        // Eight bytes at a time over the letters of the name, stopping at each byte that may
-        // end it (or is a colon).
+        // The name runs to the first byte that ends it; a colon on the way prefixes it.
         loop {
-            let b = match tag.get(i..i + 8) {
-                Some(w) => match at_or_below_gt(w) {
-                    0 => {
-                        i += 8;
-                        continue;
-                    }
-                    m => {
-                        i += (m.trailing_zeros() / 8) as usize;
-                        tag[i]
-                    }
-                },
-                None => match tag.get(i) {
-                    Some(&b) => b,
-                    None => break,
-                },
+            let Some((at, b)) = name_stop(tag, i) else {
+                i = tag.len();
+                break;
             };
+            i = at;
             if matches!(b, b'=' | b'"' | b'\'' | b'<' | b'>' | b'/') || is_xml_space(b) {
                 break;
             }

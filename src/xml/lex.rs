@@ -5,7 +5,7 @@
 //! and extent), so nothing that follows from an event changes; anything else, well-formed or
 //! not, is left to quick-xml, and so are its errors.
 
-use super::attrs::at_or_below_gt;
+use super::attrs::name_stop;
 use crate::names;
 
 /// A start tag read here: its content (the bytes after `<`, without `>` or `/>`) is
@@ -30,19 +30,8 @@ pub(super) fn start_tag(w: &[u8]) -> Option<StartTag> {
     loop {
         // Eight bytes at a time over the letters of the name: only the bytes at or below
         // `>` may end it (or are a colon, a digit, `-` or `.`).
-        let b = match w.get(i..i + 8) {
-            Some(word) => match at_or_below_gt(word) {
-                0 => {
-                    i += 8;
-                    continue;
-                }
-                m => {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    w[i]
-                }
-            },
-            None => *w.get(i)?,
-        };
+        let (at, b) = name_stop(w, i)?;
+        i = at;
         let name = i - 1;
         match b {
             b'>' if name > 0 => return Some(tag(name, name, false)),
