@@ -90,7 +90,26 @@ pub struct NativeFileConvert {
     state: Arc<State>,
 }
 
-type Settle = JsDeferred<NativeConvertResult, Box<dyn FnOnce(Env) -> Result<NativeConvertResult>>>;
+/// A promise of what `work` gives, run on a thread of its own named `name`. A panic must
+/// never unwind into Node: it resolves the promise with `on_panic()` instead.
+fn on_thread<'env, T: ToNapiValue + Send + 'static>(
+    env: &'env Env,
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+    on_panic: impl FnOnce() -> T + Send + 'static,
+) -> Result<Object<'env>> {
+    type Settle<T> = JsDeferred<T, Box<dyn FnOnce(Env) -> Result<T>>>;
+    let (settle, promise): (Settle<T>, Object<'env>) = env.create_deferred()?;
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|_| on_panic());
+            settle.resolve(Box::new(move |_| Ok(value)));
+        })
+        .map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
+    Ok(promise)
+}
 
 fn io_error(during: &str, e: &io::Error) -> NativeIoError {
     NativeIoError {
@@ -434,29 +453,24 @@ impl NativeFileConvert {
         job: impl FnOnce(&State, OutputFormat) -> NativeConvertResult + Send + 'static,
         array: bool,
     ) -> Result<Object<'env>> {
-        let (settle, promise): (Settle, Object<'env>) = env.create_deferred()?;
         let state = Arc::clone(&self.state);
+        let failed = Arc::clone(&self.state);
         let format = if array {
             OutputFormat::JsonArray
         } else {
             OutputFormat::Ndjson
         };
-        let spawned = std::thread::Builder::new()
-            .name("sluice-convert".into())
-            .spawn(move || {
-                // A panic must never unwind into Node: it becomes an internal error.
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&state, format)))
-                        .unwrap_or_else(|_| {
-                            outcome(
-                                &state,
-                                Err(ConvertError::Internal("a panic in the converter")),
-                            )
-                        });
-                settle.resolve(Box::new(move |_| Ok(result)));
-            });
-        spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
-        Ok(promise)
+        on_thread(
+            env,
+            "sluice-convert",
+            move || job(&state, format),
+            move || {
+                outcome(
+                    &failed,
+                    Err(ConvertError::Internal("a panic in the converter")),
+                )
+            },
+        )
     }
 
     /// Counters so far (bytes read, records, records skipped).
@@ -477,13 +491,6 @@ impl NativeFileConvert {
     }
 }
 
-// Reached only through the addon's exports, which test builds leave out.
-#[cfg_attr(test, allow(dead_code))]
-type SettleGuess = JsDeferred<
-    Option<Vec<NativeAncestor>>,
-    Box<dyn FnOnce(Env) -> Result<Option<Vec<NativeAncestor>>>>,
->;
-
 /// lib/split/plan.js's guess at the elements open where records are: the path at the first
 /// start tag at or after `start` whose local name is one of `names` (any when null), read on
 /// a thread of its own within `budget` bytes (see `crate::guess`). Null when there is none.
@@ -496,26 +503,21 @@ pub fn guess_open_path<'env>(
     names: Option<Vec<String>>,
     budget: f64,
 ) -> Result<Object<'env>> {
-    let (settle, promise): (SettleGuess, Object<'env>) = env.create_deferred()?;
-    let spawned = std::thread::Builder::new()
-        .name("sluice-guess".into())
-        .spawn(move || {
-            let guessed =
-                std::panic::catch_unwind(|| guess_in(&file, start as u64, names, budget as u64))
-                    .unwrap_or(None);
-            settle.resolve(Box::new(move |_| {
-                Ok(guessed.map(|path| {
-                    path.into_iter()
-                        .map(|a| NativeAncestor {
-                            name: a.name,
-                            ns: a.ns.into_iter().map(|(p, u)| vec![p, u]).collect(),
-                        })
-                        .collect()
-                }))
-            }));
-        });
-    spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
-    Ok(promise)
+    on_thread(
+        env,
+        "sluice-guess",
+        move || {
+            guess_in(&file, start as u64, names, budget as u64).map(|path| {
+                path.into_iter()
+                    .map(|a| NativeAncestor {
+                        name: a.name,
+                        ns: a.ns.into_iter().map(|(p, u)| vec![p, u]).collect(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        },
+        || None,
+    )
 }
 
 #[cfg_attr(test, allow(dead_code))]
@@ -550,10 +552,6 @@ pub struct NativeJsonCuts {
     pub cuts: Vec<f64>,
 }
 
-#[cfg_attr(test, allow(dead_code))]
-type SettleCuts =
-    JsDeferred<Option<NativeJsonCuts>, Box<dyn FnOnce(Env) -> Result<Option<NativeJsonCuts>>>>;
-
 /// lib/split/plan.js's cuts of one JSON document: offsets about `partBytes` apart between two
 /// elements of the array `select` names (see `crate::json::candidates`), found on a thread of
 /// their own. Null when `select` is not one selector of such an array or the file cannot be
@@ -566,25 +564,21 @@ pub fn json_cuts<'env>(
     select: Vec<String>,
     part_bytes: f64,
 ) -> Result<Object<'env>> {
-    let (settle, promise): (SettleCuts, Object<'env>) = env.create_deferred()?;
-    let spawned = std::thread::Builder::new()
-        .name("sluice-cuts".into())
-        .spawn(move || {
-            let found = std::panic::catch_unwind(|| {
-                let keys = crate::json::candidates::element_keys(&select)?;
-                let f = File::open(&file).ok()?;
-                let cuts = crate::cut::json_cuts(&f, &keys, part_bytes as u64).ok()?;
-                Some(NativeJsonCuts {
-                    keys: keys
-                        .iter()
-                        .map(|k| String::from_utf8_lossy(k).into_owned())
-                        .collect(),
-                    cuts: cuts.into_iter().map(|o| o as f64).collect(),
-                })
+    on_thread(
+        env,
+        "sluice-cuts",
+        move || {
+            let keys = crate::json::candidates::element_keys(&select)?;
+            let f = File::open(&file).ok()?;
+            let cuts = crate::cut::json_cuts(&f, &keys, part_bytes as u64).ok()?;
+            Some(NativeJsonCuts {
+                keys: keys
+                    .iter()
+                    .map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect(),
+                cuts: cuts.into_iter().map(|o| o as f64).collect(),
             })
-            .unwrap_or(None);
-            settle.resolve(Box::new(move |_| Ok(found)));
-        });
-    spawned.map_err(|e| Error::from_reason(format!("cannot start a thread: {e}")))?;
-    Ok(promise)
+        },
+        || None,
+    )
 }
