@@ -110,6 +110,14 @@ test('without --threads, the cores are shared out among the files converted at o
   assert.equal(small.status, 0, small.stderr);
   assert.doesNotMatch(small.stderr, /threads\)/);
   assert.equal(fs.readFileSync(path.join(tmp, 'small.ndjson'), 'utf8'), want(a));
+  // So is a JSON document whose selection has no cuts (not the elements of one array).
+  const doc = file('auto.json', jsonDocument(5, 300));
+  for (const [select, cut] of [['$.releases[*]', true], ['$.releases[0]', false]]) {
+    const r = sluice([doc, '--select', select, '-o', 'auto-doc.ndjson', '--progress', '--threads', '2', '--part-bytes', '4096']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(/\(2 threads\)/.test(r.stderr), cut, `${select}: ${r.stderr}`);
+    assert.equal(fs.readFileSync(path.join(tmp, 'auto-doc.ndjson'), 'utf8'), sluice([doc, '--select', select, '--threads', '1']).stdout);
+  }
 });
 
 test('NDJSON: the same bytes with 2 threads, and JSON.stringify per line', () => {

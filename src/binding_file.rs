@@ -52,6 +52,8 @@ pub struct NativeConvertResult {
     pub bytes: f64,
     pub skipped: f64,
     pub skips: Vec<NativeSkip>,
+    /// The parts the file was read in (1 when it was not cut); 0 when the run failed.
+    pub parts: f64,
 }
 
 struct State {
@@ -178,10 +180,12 @@ fn outcome(
         bytes: p.bytes_read.load(Ordering::Relaxed) as f64,
         skipped: p.skipped.load(Ordering::Relaxed) as f64,
         skips: Vec::new(),
+        parts: 0.0,
     };
     match result {
         Ok(s) => {
             r.ok = true;
+            r.parts = s.parts as f64;
             r.records = s.records as f64;
             r.bytes = s.bytes as f64;
             r.skipped = s.skipped as f64;

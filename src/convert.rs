@@ -82,6 +82,8 @@ pub struct Summary {
     /// [`MAX_SKIP_REPORTS`] kept with their errors and indexes).
     pub skips: Vec<(Error, u64)>,
     pub skipped: u64,
+    /// The parts the input was read in: 1, unless [`crate::convert_parts`] cut it.
+    pub parts: u64,
 }
 
 pub const MAX_SKIP_REPORTS: usize = 1000;
@@ -237,6 +239,7 @@ fn parse_all(
         bytes: st.bytes,
         skips,
         skipped,
+        parts: 1,
     })
 }
 

@@ -658,6 +658,7 @@ pub fn convert_parts<W: Write>(
             output.flush().map_err(ConvertError::Write)?;
             summary.records = written_records;
             summary.bytes = parts[parts.len() - 1].end - parts[0].start;
+            summary.parts = parts.len() as u64;
             Ok(summary)
         })();
 

@@ -81,7 +81,7 @@ function stdoutSink() {
 /**
  * Converts one input. `job` = { input: {file, format}, out: path|null, tmp: path|null,
  * useNative, plan, signal, onSkip(skip), setSampler(fn) }. Resolves with
- * { records, bytes, skipped }; rejects with a FileError (or an AbortError).
+ * { records, bytes, skipped, parts }; rejects with a FileError (or an AbortError).
  */
 async function convertOne(job) {
   const { input, plan } = job;
@@ -109,7 +109,7 @@ async function convertOne(job) {
   source.pipe(parser);
   await write(job, parser);
   const s = parser.stats();
-  return { records: s.records, bytes: s.bytes, skipped };
+  return { records: s.records, bytes: s.bytes, skipped, parts: 1 };
 }
 
 /**
@@ -147,7 +147,7 @@ async function viaParseFile(job) {
   });
   job.setSampler(() => ({ bytes, records: count, skipped }));
   await write(job, records);
-  return { records: count, bytes, skipped };
+  return { records: count, bytes, skipped, parts: records.split.parts };
 }
 
 /** Writes the records through the output writer into the temporary file or stdout. */
@@ -214,7 +214,7 @@ async function viaNative(job) {
   for (const s of r.skips) {
     job.onSkip(new FileError(input.file, s.error.message, { code: s.error.code, line: s.error.line, column: s.error.column }));
   }
-  if (r.ok) return { records: r.records, bytes: r.bytes, skipped: r.skipped };
+  if (r.ok) return { records: r.records, bytes: r.bytes, skipped: r.skipped, parts: r.parts };
   if (r.cancelled) {
     const err = new Error('The operation was aborted');
     err.name = 'AbortError';

@@ -198,8 +198,8 @@ async function main(argv, io = { stderr: process.stderr }) {
       plan.native &&
       input.file !== '-' &&
       ((input.format === 'xml' && nativeIsExact(plan.streamOptions.xml)) || json);
-    // A file of under two parts is read whole on either path: it takes the one-thread path
-    // directly, and its line does not claim threads it did not use.
+    // A file of under two parts would be read whole on either path: it takes the one-thread
+    // path directly (the stream, off the native path), as without --threads.
     const partBytes = plan.partBytes ?? (useNative ? NATIVE_PART_BYTES : DEFAULT_PART_BYTES);
     const cuttable = input.file !== '-' && (input.format === 'xml' || json) && !(sizes[i] !== null && sizes[i] < 2 * partBytes);
     const threads = threadsPerFile > 1 && cuttable ? threadsPerFile : 1;
@@ -273,10 +273,13 @@ async function main(argv, io = { stderr: process.stderr }) {
     }
     if (perFile) {
       const mbs = result.bytes / 1e6 / seconds;
+      // Threads are named only when the file was cut (a JSON document whose selection has no
+      // cuts is read whole whatever the threads).
+      const how = result.parts > 1 ? ` (${threads} threads)` : useNative || threads > 1 ? '' : ' (stream)';
       const target = out === null ? '' : `  -> ${path.relative(process.cwd(), out) || out}`;
       bar.print(
         `${paint('32', 'ok')}  ${input.file}  ${count(result.records)} records  ${count(skips.length)} errors  ` +
-          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${threads > 1 ? ` (${threads} threads)` : useNative ? '' : ' (stream)'}${target}`,
+          `${bytes(result.bytes)} at ${mbs.toFixed(1)} MB/s${how}${target}`,
       );
     }
   }
