@@ -376,7 +376,7 @@ async function main() {
   out.push(
     'Notes: MB = 10^6 bytes. "vs" columns are throughput ratios. Peak RSS is the process\'s maxRSS. ' +
       'EL delay is perf_hooks.monitorEventLoopDelay (1 ms resolution) from the first MB on (whole-file ' +
-      'parsers: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
+      'parsers and parseFile, which reads the file itself: from before the read). Busy ms/MB is event-loop utilization × wall time per MB, i.e. ' +
       'main-thread time; for the Rust baselines (raw quick-xml, quick-xml in memory, the sluice core alone) it is their ' +
       'one thread\'s wall time, and their peak RSS is that of a process without Node (quick-xml in ' +
       'memory: with the whole file read in before the clock starts).' +
