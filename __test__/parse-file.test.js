@@ -222,6 +222,32 @@ test('progress events, backpressure and early destroy', async () => {
   assert.ok(early.destroyed);
 });
 
+test('progress and stats() move through a stretch of the file with no selected record', async () => {
+  // 2 MiB of elements nobody selects, then the records (as a DDEX DealList follows its
+  // ResourceList): the progress events and stats() must not wait for the first record.
+  const filler = '<Other><Note>' + 'x'.repeat(200) + '</Note></Other>\n';
+  const head = '<Catalog>\n' + filler.repeat(Math.ceil((2 * 1024 * 1024) / filler.length));
+  const doc = head + '<Release><Id>1</Id></Release>\n<Release><Id>2</Id></Release>\n</Catalog>\n';
+  const file = write(doc);
+  for (const threads of [1, 2]) {
+    const stream = parseFile(file, { select: 'Release', threads, partBytes: 512 * 1024, progressInterval: 0 });
+    const before = []; // progress seen before the first record: bytesRead, and stats().bytes then
+    let records = 0;
+    stream.on('progress', (p) => {
+      if (records === 0) before.push([p.bytesRead, stream.stats().bytes]);
+    });
+    for await (const r of stream) {
+      if (records++ === 0) assert.deepEqual(r, { Id: '1' });
+    }
+    assert.equal(records, 2);
+    const moving = before.filter(([bytes]) => bytes > 0 && bytes < head.length);
+    assert.ok(moving.length >= 2, `threads ${threads}: ${JSON.stringify(before)}`);
+    for (let i = 1; i < before.length; i++) assert.ok(before[i][0] >= before[i - 1][0], JSON.stringify(before));
+    for (const [bytes, statsBytes] of before) assert.equal(statsBytes, bytes);
+    assert.equal(stream.stats().bytes, Buffer.byteLength(doc));
+  }
+});
+
 test("an accepted part's records reach the reader over several event-loop turns, in order", async () => {
   // The second part is parsed ahead while the reader waits on the first; once accepted, its
   // whole part's batches are ready at once and must still go out in slices.

@@ -178,13 +178,16 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
     let lastProgress = 0;
     let emitted = 0;
 
+    // Called as batches go out and, between them, as the owner reads on (pump): a stretch
+    // of the file with no selected record (a DDEX DealList before the deals) still moves
+    // stats() and the progress events.
     const progress = (force) => {
+      const bytes = owner.fedTo - first.start;
+      counters.bytes = bytes;
       if (out.listenerCount('progress') === 0) return;
       const now = performance.now();
       if (!force && now - lastProgress < progressInterval) return;
       lastProgress = now;
-      const bytes = owner.fedTo - first.start;
-      counters.bytes = bytes;
       const seconds = Math.max((now - started) / 1000, 1e-9);
       const mem = process.memoryUsage();
       const rate = bytes / seconds;
@@ -267,7 +270,6 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         sliceEnd = performance.now() + SLICE_MS;
         setImmediate(onTurn);
       }
-      counters.bytes = owner.fedTo - first.start;
       if (item.batch !== undefined) {
         const records = JSON.parse(item.batch);
         let i = 0;
@@ -318,6 +320,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
         }
         if (over) return;
         await run.changed();
+        progress(false);
       }
     };
 
@@ -359,8 +362,7 @@ async function drive(out, path, options, { format, threads, nullValue, progressI
       if (i === parts.length - 1) {
         owner.feeding = owner.finish();
         if (!(await drained())) return;
-        counters.bytes = owner.fedTo - first.start; // the file's end, after its last record
-        progress(true);
+        progress(true); // at the file's end, after its last record
         out.push(null);
         return;
       }
