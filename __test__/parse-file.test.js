@@ -9,6 +9,7 @@ const { pipeline } = require('node:stream/promises');
 const { parseFile, XmlStream, JsonStream, plan, runPart, accepts } = require('..');
 const { rng, NS, WORDS, trapDocument } = require('./traps');
 const { tempDocs, linesOf, turnCounter, readSlowly } = require('./helpers');
+const { planOpen } = require('../lib/split/plan');
 
 const { dir, write } = tempDocs('sluice-parse-file-', test.after);
 
@@ -211,6 +212,32 @@ test('plan and runPart: parts are plain data, verdicts decide', async () => {
   }
   const want = await oneStream(file, { select: 'Release' }, 'xml');
   assert.deepEqual(records, want.records);
+});
+
+test('a plan whose guess fails reads no further than the guess did (UTF-16: one part)', async () => {
+  // Only a guessed state makes parts, so the cut points are looked for after the guess, and
+  // not at all without one: looked for beside it, they read the whole file (its start tags,
+  // in UTF-16, are never found).
+  const text = trapDocument(5, 3000).replace('encoding="UTF-8"', 'encoding="UTF-16"');
+  const doc = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const file = write(doc);
+  const fh = await fs.promises.open(file);
+  let read = 0;
+  const counting = {
+    stat: () => fh.stat(),
+    read: async (...args) => {
+      const r = await fh.read(...args);
+      read += r.bytesRead;
+      return r;
+    },
+  };
+  try {
+    const parts = await planOpen(counting, file, { select: 'Release', partBytes: 4096 });
+    assert.equal(parts.length, 1);
+  } finally {
+    await fh.close();
+  }
+  assert.ok(doc.length > 1024 * 1024 && read < doc.length / 4, `read ${read} of ${doc.length} bytes`);
 });
 
 test('progress events, backpressure and early destroy', async () => {

@@ -285,12 +285,14 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   let starts;
   if (format === 'xml') {
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
-    // The guess is made on a native thread while the cuts are looked for here. The scan runs
-    // at several hundred MB/s, so it may look far: records may come after tens of megabytes
-    // of other lists.
+    // The guess is made first, on a native thread. The scan runs at several hundred MB/s, so
+    // it may look far: records may come after tens of megabytes of other lists.
     // The head is parsed instead of scanned when the source has no path the native scan can
     // open (a URL), and when the scan gives up (a DOCTYPE, another encoding), within a smaller
     // budget since parsing is slower than the scan.
+    // Only a guess makes parts, so the cuts are looked for after it: looked for beside it,
+    // they read on to the first candidate however far (the 1 GiB catalog's first Deal is 930
+    // MB in: 1.1 s of planning for one part) and, with small parts, through the whole file.
     const budget = Math.max(4 * partBytes, 64 * MiB, guessBytes);
     const parsed = () => headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes));
     const guessing = guessed
@@ -300,8 +302,9 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
         : quickGuess(path, start, names, budget).then((g) => g ?? parsed());
     // Over HTTP every byte the plan reads is transferred, so its blocks stay small there.
     const maxBlock = isUrl(path) ? SCAN_BLOCK : MAX_SCAN_BLOCK;
-    [guess, starts] = await Promise.all([guessing, cut((from) => findStartTag(fh, from, size, names, maxBlock))]);
+    guess = await guessing;
     if (!guess) return parts;
+    starts = await cut((from) => findStartTag(fh, from, size, names, maxBlock));
   } else {
     starts = await cut(async (from) => {
       const s = await findLineStart(fh, from, size);
