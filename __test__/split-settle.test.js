@@ -77,12 +77,18 @@ test('traps: the parts settled give the records of one stream', async () => {
   await same(file, { select: 'ReleaseList/Release', removeNSPrefix: true });
 });
 
-test('wrong guesses are re-read: a DOCTYPE, records larger than a part', async () => {
+test('wrong guesses are re-read: records larger than a part, records under another parent; a DOCTYPE is one part', async () => {
+  // What a DOCTYPE declares could change what follows, so no part may start from a guess:
+  // the plan makes one part (when the head was parsed for a guess, its parts were all cut
+  // and all re-read).
   const doc = trapDocument(5, 200).replace(
     '<ern:NewReleaseMessage',
     '<!DOCTYPE ern:NewReleaseMessage [ <!ELEMENT Release ANY> <!-- <Release> --> ]>\n<ern:NewReleaseMessage',
   );
-  await same(write(doc), { select: 'Release' });
+  const doctype = write(doc);
+  assert.equal((await plan(doctype, { select: 'Release', partBytes: 4096 })).length, 1);
+  const one = await distributed(doctype, { select: 'Release', partBytes: 4096 }, 'xml');
+  assert.equal(one.text, (await oneStream(doctype, { select: 'Release' }, 'xml')).text);
   const r = rng(11);
   const body = ['<root><list>'];
   for (let i = 0; i < 40; i++) body.push(`<item n="${i}"><blob>${'𝄞é'.repeat(500 + Math.floor(r() * 4000))}</blob></item>`);

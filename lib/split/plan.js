@@ -286,20 +286,20 @@ async function planOpen(fh, path, options, { split = true, guessBytes = 0, guess
   if (format === 'xml') {
     const names = splitNames(options) ?? recordNames(options.select ?? '/*');
     // The guess is made first, on a native thread. The scan runs at several hundred MB/s, so
-    // it may look far: records may come after tens of megabytes of other lists.
-    // The head is parsed instead of scanned when the source has no path the native scan can
-    // open (a URL), and when the scan gives up (a DOCTYPE, another encoding), within a smaller
-    // budget since parsing is slower than the scan.
+    // it may look far: records may come after tens of megabytes of other lists. The head is
+    // parsed instead when the source has no path the native scan can open (a URL).
+    // Where the scan finds no guess, parsing the head found none worth having either: no
+    // record within a budget no larger than the scan's, another encoding (null), or a DOCTYPE,
+    // whose parts were then all re-read since none could be confirmed (34 parts, 0 accepted).
     // Only a guess makes parts, so the cuts are looked for after it: looked for beside it,
     // they read on to the first candidate however far (the 1 GiB catalog's first Deal is 934
     // MB in: 1.1 s of planning for one part) and, with small parts, through the whole file.
     const budget = Math.max(4 * partBytes, 64 * MiB, guessBytes);
-    const parsed = () => headGuess(fh, first, size, Math.max(4 * partBytes, 4 * MiB, guessBytes));
     const guessing = guessed
       ? Promise.resolve(guessed)
       : isUrl(path)
         ? headGuess(fh, first, size, budget)
-        : quickGuess(path, start, names, budget).then((g) => g ?? parsed());
+        : quickGuess(path, start, names, budget);
     // Over HTTP every byte the plan reads is transferred, so its blocks stay small there.
     const maxBlock = isUrl(path) ? SCAN_BLOCK : MAX_SCAN_BLOCK;
     guess = await guessing;
