@@ -238,7 +238,7 @@ async function quickGuess(path, start, names, budget) {
  * open elements; `{}` for NDJSON; `{ path }` for a JSON document, the keys of the objects
  * around the array, the part starting between two of its elements) and `name` the start
  * tag's name (XML). The first record is looked for in
- * the first `max(4 × partBytes, 4 MiB, guessBytes)` bytes, unless `guessed` (an XML part's
+ * the first `max(4 × partBytes, 64 MiB, guessBytes)` bytes, unless `guessed` (an XML part's
  * `guess` from an earlier plan of the same file and options) says what it found.
  */
 async function planOpen(fh, path, options, { split = true, guessBytes = 0, guessed = null } = {}) {
