@@ -16,17 +16,14 @@ const { planOpen, formatOf, partBytesOf, parserOptions, splitNames } = require('
 const { parseError, internalError, optionError } = require('./errors');
 const { NULL } = require('./json');
 const { FileCheckpoints } = require('./file-checkpoint');
+const { SLICE_MS } = require('./stream');
 
 // Items (batches) the owner may hold unread before it stops reading: the consumer's
 // backpressure reaches the file through this.
 const OWNER_ITEMS = 4;
-// The owner's records go out in slices of about this long, one per event-loop turn, as in
-// lib/stream.js: an accepted part brings a whole part's parsed batches at once, and emitting
-// them in one turn held the loop for all their parses (measured: 85-156 ms on 16 MiB parts).
-// A quarter of a millisecond rather than 1 (100 MiB, threads 1, six to eight runs each,
-// alternating): event-loop p99 3.94 -> 3.07 ms (XML), 3.34 -> 2.11 (JSON), 3.12 -> 2.08
-// (NDJSON), throughput within the runs' spread.
-const SLICE_MS = 0.25;
+// The owner's records go out in slices of lib/stream.js's length, one per event-loop turn: an
+// accepted part brings a whole part's parsed batches at once, and emitting them in one turn
+// held the loop for all their parses (measured: 85-156 ms on 16 MiB parts).
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Maps a position counted from a part's start to one counted from the file's start. */

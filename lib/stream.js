@@ -23,9 +23,11 @@ const MAX_IN_FLIGHT = 5;
 // The main thread turns batches into records in slices of about this long, then lets the event
 // loop run other callbacks before the next slice: several runs often finish together, and
 // emitting all their records in one turn held the loop for all their parses at once. A batch
-// takes 0.3-0.6 ms to parse, so this is in effect one batch per turn. Measured against 1 ms
-// (100 MiB, six runs each, alternating): event-loop p99 2.34 -> 1.86 ms (XML) and
-// 2.42 -> 1.83 ms (JSON), throughput within the runs' spread.
+// takes 0.3-0.6 ms to parse, so this is in effect one batch per turn. parseFile slices with the
+// same length. Measured against 1 ms (100 MiB, six to eight runs each, alternating):
+// event-loop p99 of the streams 2.34 -> 1.86 ms (XML) and 2.42 -> 1.83 (JSON); of parseFile,
+// one thread, 3.94 -> 3.07 (XML), 3.34 -> 2.11 (JSON) and 3.12 -> 2.08 (NDJSON); throughput
+// within the runs' spread.
 const SLICE_MS = 0.25;
 
 class RecordStream extends Transform {
@@ -273,4 +275,4 @@ class RecordStream extends Transform {
   }
 }
 
-module.exports = { RecordStream };
+module.exports = { RecordStream, SLICE_MS };
